@@ -1,0 +1,2 @@
+/* placeholder replaced by the daemon */
+int main(void) { return 0; }

@@ -1,0 +1,74 @@
+/*
+ * mime.h: parse one raw RFC 5322 message (libetpan) into a struct mime_msg:
+ * decoded UTF-8 headers, address lists, the best text body (HTML-only mail
+ * turned into text through html.h), and the attachments with their decoded
+ * bytes. Hostile input never crashes: broken structure degrades to what a
+ * mail client would show.
+ *
+ * Ownership: mime_parse() returns a message the caller frees with
+ * mime_msg_free(); every string and buffer inside belongs to the message.
+ * All text is valid UTF-8 (invalid bytes become U+FFFD).
+ */
+#ifndef TK_MIME_H
+#define TK_MIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+
+struct mime_addr {
+	char *addr;     /* lower-case addr-spec, e.g. "alice@example.com" */
+	char *name;     /* decoded display name, or NULL */
+};
+
+struct mime_header {
+	char *name;     /* as written, e.g. "List-Id" */
+	char *value;    /* unfolded, RFC 2047 decoded, UTF-8 */
+};
+
+struct mime_attachment {
+	char *filename;      /* decoded (RFC 2231, encoded words), or NULL */
+	char *content_type;  /* lower-case type/subtype */
+	char *disposition;   /* "attachment", "inline" or NULL */
+	char *content_id;    /* without <>, or NULL */
+	bool is_inline;      /* inline part (e.g. cid: image), not a user attachment */
+	bool is_message;     /* a message/rfc822 part kept as a whole */
+	unsigned char *data; /* decoded bytes */
+	size_t size;         /* decoded size */
+	char sha256[65];     /* hex of data */
+};
+
+struct mime_msg {
+	char *subject;                  /* NULL when there is no Subject */
+	struct mime_addr from;          /* from.addr NULL when absent */
+	struct mime_addr *to, *cc, *reply_to;
+	size_t n_to, n_cc, n_reply_to;
+	char *return_path;              /* addr-spec, "" for a null return path <>, NULL when absent */
+	char *message_id;               /* without <> */
+	char *in_reply_to;              /* first id, without <> */
+	char **references;              /* ids without <>, in order */
+	size_t n_references;
+	bool has_date;
+	time_t date;                    /* UTC seconds since the epoch */
+	bool is_auto_reply;             /* Auto-Submitted != no, Precedence bulk/junk/list,
+	                                   X-Autoreply, X-Autorespond, top-level multipart/report */
+	bool is_bounce;                 /* DSN (multipart/report delivery-status), MAILER-DAEMON, <> */
+	char *text;                     /* best text body, UTF-8; "" when none */
+	bool text_from_html;            /* text was made from an HTML-only body */
+	char *html;                     /* the HTML body (UTF-8) when there is one, else NULL */
+	struct mime_header *headers;    /* every top-level header, in order */
+	size_t n_headers;
+	struct mime_attachment *attachments; /* depth-first */
+	size_t n_attachments;
+};
+
+/* Parse raw bytes. Returns 0, or -1 with err set (only if nothing usable could be read). */
+int mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err);
+void mime_msg_free(struct mime_msg **msg);
+
+/* First header with this name (case-insensitive), or NULL. Borrowed from msg. */
+const char *mime_header(const struct mime_msg *msg, const char *name);
+
+#endif
