@@ -54,13 +54,13 @@ store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *id_r
 	               "INSERT INTO tickets (tenant_id, number, subject, priority, category, type, "
 	               "impact, queue, assignee_id, required_skill, required_level, requester, "
 	               "source_id, sla_policy, tags, alert_key, alert_count, alert_last_seen) "
-	               "VALUES ($1, ticketd_next_number($1), coalesce($2, ''), "
-	               "coalesce($3, 'medium'), $4, coalesce($5, 'request'), $6, "
-	               "coalesce($7, 'support'), (SELECT id FROM agents WHERE name = $8), $9, "
-	               "CASE WHEN $9 IS NULL THEN NULL ELSE $10::int END, $11, "
-	               "(SELECT id FROM sources WHERE name = $12), $13, $14::text[], $15, "
-	               "CASE WHEN $15 IS NULL THEN 0 ELSE 1 END, "
-	               "CASE WHEN $15 IS NULL THEN NULL ELSE now() END) "
+	               "VALUES ($1::bigint, ticketd_next_number($1::bigint), coalesce($2::text, ''), "
+	               "coalesce($3::text, 'medium'), $4::text, coalesce($5::text, 'request'), $6::text, "
+	               "coalesce($7::text, 'support'), (SELECT id FROM agents WHERE name = $8::text), "
+	               "$9::text, CASE WHEN $9::text IS NULL THEN NULL ELSE $10::int END, $11::text, "
+	               "(SELECT id FROM sources WHERE name = $12::text), $13::text, $14::text[], "
+	               "$15::text, CASE WHEN $15::text IS NULL THEN 0 ELSE 1 END, "
+	               "CASE WHEN $15::text IS NULL THEN NULL ELSE now() END) "
 	               "RETURNING id, number",
 	               15, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
 	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,

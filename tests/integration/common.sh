@@ -92,7 +92,7 @@ YAML
 daemon_start() {
 	"$TICKETD" -c "$T/ticketd.yaml" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
-	wait_for 20 "daemon ready" grep -q "ticketd: ready" "$DAEMON_LOG"
+	wait_for 20 "daemon ready" 'grep -q "ticketd: ready" "$DAEMON_LOG"'
 }
 
 # Stop with SIGTERM and wait; returns the exit status in DAEMON_RC.
@@ -103,14 +103,25 @@ daemon_stop() {
 	DAEMON_PID=
 }
 
-# wait_for SECONDS WHAT CMD...: retry CMD every 0.1 s until it succeeds.
+# wait_for SECONDS WHAT CMD...: retry CMD (evaluated in this shell, so
+# helper functions work) every 0.1 s until it succeeds.
 wait_for() {
 	secs=$1; what=$2; shift 2
 	end=$(( $(date +%s) + secs ))
-	until "$@" >/dev/null 2>&1; do
+	until eval "$*" >/dev/null 2>&1; do
 		[ "$(date +%s)" -ge "$end" ] && fail "timed out after ${secs}s waiting for: $what"
 		sleep 0.1
 	done
+}
+
+# wait_sql SECONDS "SQL" EXPECTED: wait until the query prints EXPECTED.
+wait_sql() {
+	wait_for "$1" "$2 = $3" '[ "$(psql_q "'"$2"'")" = "'"$3"'" ]'
+}
+
+# json_get FILE EXPR: evaluate a Python expression over the JSON document d.
+json_get() {
+	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
 }
 
 assert_eq() {
