@@ -20,5 +20,8 @@ struct ctl_command {
 };
 
 int ctl_parse(int argc, char **argv);  /* ctl_parse.c: ticketctl parse [--json] FILE */
+/* ctl_rules.c: ticketctl rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE,
+ * ticketctl rules check [--rules DIR] */
+int ctl_rules(int argc, char **argv);
 
 #endif

@@ -28,6 +28,9 @@ struct rmatch {
 	unsigned regex_errors;
 	const struct rules_cond *fail;      /* the condition that decided a failure */
 	const char *fail_why;
+	bool tracing;
+	char fail_value[96];                /* tracing: the failing field's first value, clipped */
+	size_t fail_n_values;
 };
 
 /* State of one field condition while its values are visited. */
@@ -104,13 +107,27 @@ test_value(struct rmatch *m, const struct rules_cond *c, const struct rules_test
 	return false;
 }
 
+/* Keep a clipped copy of a value for the trace. */
+static void
+keep_value(struct rmatch *m, const char *v, size_t len)
+{
+	char raw[64];
+
+	if (len >= sizeof(raw))
+		len = sizeof(raw) - 1;
+	memcpy(raw, v, len);
+	raw[len] = '\0';
+	log_clip(m->fail_value, sizeof(m->fail_value), raw);
+}
+
 /* Called for each value of the field: stop (1) at the first value passing every test. */
 static int
 each_value(const char *v, size_t len, void *arg)
 {
 	struct rvalues *rv = arg;
 
-	rv->n_values++;
+	if (rv->n_values++ == 0 && rv->m->tracing)
+		keep_value(rv->m, v, len);
 	for (size_t i = 0; i < rv->c->n_tests; i++)
 		if (!test_value(rv->m, rv->c, &rv->c->tests[i], v, len))
 			return 0;
@@ -147,6 +164,7 @@ eval_field(struct rmatch *m, const struct rules_cond *c)
 		found = in->lookup ? in->lookup(in, &c->field, each_value, &rv) : 0;
 		break;
 	}
+	m->fail_n_values = rv.n_values;
 	if (rv.value_tests && !found) {
 		m->fail_why = rv.n_values ? "no value matched" : "the field has no value";
 		return false;
@@ -251,7 +269,17 @@ add_trace(struct rules_result *res, const struct rmatch *m, bool matched)
 	t->rule = xstrdup(m->rule->name);
 	t->where = xasprintf("%s:%d", m->rule->file, m->rule->line);
 	t->matched = matched;
-	if (!matched && m->fail != NULL)
+	if (matched || m->fail == NULL)
+		return;
+	if (m->fail->kind == RULES_C_FIELD && m->fail_n_values == 1)
+		t->failed = xasprintf("%s (line %d, column %d): %s (the value is \"%s\")",
+		                      m->fail->path, m->fail->line, m->fail->col, m->fail_why,
+		                      m->fail_value);
+	else if (m->fail->kind == RULES_C_FIELD && m->fail_n_values > 1)
+		t->failed = xasprintf("%s (line %d, column %d): %s (%zu values, the first is \"%s\")",
+		                      m->fail->path, m->fail->line, m->fail->col, m->fail_why,
+		                      m->fail_n_values, m->fail_value);
+	else
 		t->failed = xasprintf("%s (line %d, column %d): %s", m->fail->path, m->fail->line,
 		                      m->fail->col, m->fail_why ? m->fail_why : "not met");
 }
@@ -260,7 +288,7 @@ struct rules_result *
 rules_eval(const struct rules *rules, const struct rules_input *in, unsigned flags)
 {
 	struct rules_result *res = xnew(struct rules_result);
-	struct rmatch m = { .rs = rules, .in = in };
+	struct rmatch m = { .rs = rules, .in = in, .tracing = (flags & RULES_EVAL_TRACE) != 0 };
 
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct rule *r = &rules->rules[i];

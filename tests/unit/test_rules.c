@@ -404,6 +404,10 @@ test_trace(void **state)
 		"  - name: four\n"
 		"    match: { subject: /lag/ }\n"
 		"    set: { queue: d }\n"
+		"  - name: six\n"
+		"    match: { to: /nope/ }\n"
+		"  - name: seven\n"
+		"    match: { kind: alert }\n"
 		"  - name: five\n"
 		"    set: { queue: e }\n");
 	struct rules_result *res;
@@ -420,10 +424,21 @@ test_trace(void **state)
 	assert_non_null(strstr(res->trace[1].failed, "the field has no value"));
 	assert_non_null(strstr(res->trace[2].failed, "match.not"));
 	assert_non_null(strstr(res->trace[2].failed, "negated"));
+	assert_non_null(strstr(res->trace[1].failed, "match.header.x-absent (line 10, column 32)"));
 	assert_true(res->trace[3].matched);
 	assert_null(res->trace[3].failed);
 	assert_string_equal(res->fields.queue, "d");
 	rules_result_free(&res);
+	/* The failing values are shown, clipped. */
+	rules_result_free(&res);
+	fx.msg.subject = (char *)"no";
+	res = eval_mail(rs, &fx, false, RULES_EVAL_TRACE);
+	assert_int_equal(res->n_trace, 7);
+	assert_non_null(strstr(res->trace[3].failed, "no value matched (the value is \"no\")"));
+	assert_non_null(strstr(res->trace[4].failed, "(2 values, the first is \"support@ticketd.example\")"));
+	assert_non_null(strstr(res->trace[5].failed, "match.kind (line 21, column 14)"));
+	assert_int_equal(res->n_matched, 1);
+	assert_string_equal(res->fields.queue, "e");
 	/* Without the flag, no trace is kept. */
 	res = eval_mail(rs, &fx, false, 0);
 	assert_int_equal(res->n_trace, 0);
