@@ -68,6 +68,7 @@ struct rules_input {
 	int (*lookup)(const struct rules_input *in, const struct rules_field *f,
 	              int (*each)(const char *value, size_t len, void *arg), void *arg);
 	const void *data;        /* the adapter's object (borrowed) */
+	size_t body_len;         /* the adapter's cache: length of the body text (mail) */
 	bool sender_is_agent;    /* caller-provided fact (mail) */
 };
 

@@ -86,7 +86,7 @@ mail_lookup(const struct rules_input *in, const struct rules_field *f,
 	case RULES_F_CC:
 		return addr_values(msg->cc, msg->n_cc, each, arg);
 	case RULES_F_BODY:
-		return str_value(msg->text, each, arg);
+		return msg->text ? each(msg->text, in->body_len, arg) : 0;
 	case RULES_F_HEADER:
 		return header_values(msg, f->arg, each, arg);
 	case RULES_F_ATTACHMENT_NAME:
@@ -114,6 +114,7 @@ rules_input_mail(struct rules_input *in, const struct mime_msg *msg, const char 
 	in->mailbox = mailbox;
 	in->lookup = mail_lookup;
 	in->data = msg;
+	in->body_len = msg->text ? strlen(msg->text) : 0;
 	in->sender_is_agent = sender_is_agent;
 }
 
