@@ -1,0 +1,339 @@
+/*
+ * ctl_rules.c: `ticketctl rules test` and `ticketctl rules check`. Loads a
+ * rules directory, and for test runs one mail message (.eml) or alert (.json)
+ * through it, showing every rule tried, why it did not match, and the ticket
+ * fields that result (as text, or as JSON with --json). Needs no database.
+ */
+/* System. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Libraries. */
+#include <jansson.h>
+
+/* ticketd. */
+#include "buf.h"
+#include "ctl.h"
+#include "mime.h"
+#include "rules.h"
+#include "xalloc.h"
+
+#define CTL_RULES_MAX_INPUT (64 * 1024 * 1024)
+#define CTL_RULES_DEFAULT_DIR SYSCONFDIR "/ticketd/rules"
+
+struct ctl_rules_opts {
+	const char *dir;
+	const char *source;
+	const char *mailbox;
+	const char *file;
+	bool json;
+	bool agent;
+};
+
+static int
+ctl_rules_usage(void)
+{
+	fprintf(stderr, "usage: ticketctl rules test [--rules DIR] [--json] [--source NAME] "
+	                "[--mailbox NAME] [--agent] FILE\n"
+	                "       ticketctl rules check [--rules DIR]\n"
+	                "FILE is a mail message (.eml) or an alert (.json); - reads stdin.\n");
+	return CTL_USAGE;
+}
+
+/* Parse options after the verb; returns -1 on a usage error. */
+static int
+ctl_rules_args(int argc, char **argv, bool want_file, struct ctl_rules_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dir = CTL_RULES_DEFAULT_DIR;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_val = i + 1 < argc;
+
+		if (strcmp(a, "--json") == 0)
+			o->json = true;
+		else if (strcmp(a, "--agent") == 0)
+			o->agent = true;
+		else if (strcmp(a, "--rules") == 0 && has_val)
+			o->dir = argv[++i];
+		else if (strcmp(a, "--source") == 0 && has_val)
+			o->source = argv[++i];
+		else if (strcmp(a, "--mailbox") == 0 && has_val)
+			o->mailbox = argv[++i];
+		else if ((a[0] != '-' || strcmp(a, "-") == 0) && o->file == NULL && want_file)
+			o->file = a;
+		else
+			return -1;
+	}
+	return want_file && o->file == NULL ? -1 : 0;
+}
+
+static struct rules *
+ctl_rules_load(const char *dir)
+{
+	struct tk_errlist errs;
+	struct rules *rs = NULL;
+
+	tk_errlist_init(&errs);
+	if (rules_load_dir(dir, NULL, &rs, &errs) < 0) {
+		tk_errlist_print(&errs, stderr);
+		fprintf(stderr, "ticketctl: %zu error%s in %s\n", errs.n, errs.n == 1 ? "" : "s", dir);
+	}
+	tk_errlist_fini(&errs);
+	return rs;
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+ctl_rules_json(const struct rules_result *res)
+{
+	const struct rules_fields *f = &res->fields;
+	json_t *o = json_object(), *matched = json_array(), *tags = json_array();
+	json_t *fields = json_object(), *trace = json_array();
+
+	for (size_t i = 0; i < res->n_matched; i++)
+		json_array_append_new(matched, json_string(res->matched[i]));
+	for (size_t i = 0; i < f->n_tags; i++)
+		json_array_append_new(tags, json_string(f->tags[i]));
+	json_object_set_new(fields, "tenant", json_str_or_null(f->tenant));
+	json_object_set_new(fields, "queue", json_str_or_null(f->queue));
+	json_object_set_new(fields, "priority", json_str_or_null(f->priority));
+	json_object_set_new(fields, "category", json_str_or_null(f->category));
+	json_object_set_new(fields, "type", json_str_or_null(f->type));
+	json_object_set_new(fields, "impact", json_str_or_null(f->impact));
+	json_object_set_new(fields, "tags", tags);
+	json_object_set_new(fields, "sla_policy", json_str_or_null(f->sla_policy));
+	json_object_set_new(fields, "assignee", json_str_or_null(f->assignee));
+	json_object_set_new(fields, "skill", json_str_or_null(f->skill));
+	json_object_set_new(fields, "min_level", f->skill ? json_integer(f->min_level) : json_null());
+	for (size_t i = 0; i < res->n_trace; i++) {
+		const struct rules_trace *t = &res->trace[i];
+
+		json_array_append_new(trace, json_pack("{s:s, s:s, s:b, s:o}", "rule", t->rule, "where",
+		                                       t->where, "matched", t->matched, "failed",
+		                                       json_str_or_null(t->failed)));
+	}
+	json_object_set_new(o, "matched", matched);
+	json_object_set_new(o, "dropped", json_boolean(res->dropped));
+	json_object_set_new(o, "drop_reason", json_str_or_null(res->drop_reason));
+	json_object_set_new(o, "quarantined", json_boolean(res->quarantined));
+	json_object_set_new(o, "quarantine_reason", json_str_or_null(res->quarantine_reason));
+	json_object_set_new(o, "fields", fields);
+	json_object_set_new(o, "regex_errors", json_integer(res->regex_errors));
+	json_object_set_new(o, "trace", trace);
+	return o;
+}
+
+static void
+print_field(const char *name, const char *value)
+{
+	if (value != NULL)
+		printf("  %-11s %s\n", name, value);
+}
+
+static void
+ctl_rules_print(const struct rules_result *res)
+{
+	const struct rules_fields *f = &res->fields;
+
+	for (size_t i = 0; i < res->n_trace; i++) {
+		const struct rules_trace *t = &res->trace[i];
+
+		if (t->matched)
+			printf("rule %s (%s): matched\n", t->rule, t->where);
+		else
+			printf("rule %s (%s): no match: %s\n", t->rule, t->where,
+			       t->failed ? t->failed : "-");
+	}
+	if (res->regex_errors)
+		printf("warning: %u regex match(es) hit the PCRE2 limits and counted as no match\n",
+		       res->regex_errors);
+	printf("result:\n");
+	if (res->dropped)
+		printf("  dropped     %s\n", res->drop_reason);
+	if (res->quarantined)
+		printf("  quarantine  %s\n", res->quarantine_reason);
+	if (res->n_matched == 0)
+		printf("  (no rule matched)\n");
+	print_field("tenant", f->tenant);
+	print_field("queue", f->queue);
+	print_field("priority", f->priority);
+	print_field("category", f->category);
+	print_field("type", f->type);
+	print_field("impact", f->impact);
+	print_field("sla_policy", f->sla_policy);
+	print_field("assignee", f->assignee);
+	if (f->skill)
+		printf("  %-11s %s (level %d or more)\n", "skill", f->skill, f->min_level);
+	if (f->n_tags) {
+		printf("  %-11s", "tags");
+		for (size_t i = 0; i < f->n_tags; i++)
+			printf(" %s", f->tags[i]);
+		printf("\n");
+	}
+}
+
+/* Guess the sender of a webhook payload when --source is not given. */
+static const char *
+guess_source(const json_t *root)
+{
+	if (json_object_get(root, "alerts") && json_object_get(root, "orgId"))
+		return "grafana";
+	if (json_object_get(root, "alerts"))
+		return "alertmanager";
+	if (json_object_get(root, "payload") || json_object_get(root, "event_action"))
+		return "pagerduty";
+	return "webhook";
+}
+
+static bool
+looks_like_json(const char *file, const struct buf *b)
+{
+	size_t len = strlen(file);
+	const char *p = b->data ? b->data : "";
+
+	if (len > 5 && strcmp(file + len - 5, ".json") == 0)
+		return true;
+	p += strspn(p, " \t\r\n");
+	return *p == '{' || *p == '[';
+}
+
+/* Evaluate one input and print it; collects JSON results into out. */
+static void
+ctl_rules_one(const struct rules *rs, const struct rules_input *in, const struct ctl_rules_opts *o,
+              size_t idx, size_t n, json_t *out)
+{
+	struct rules_result *res = rules_eval(rs, in, RULES_EVAL_TRACE);
+
+	if (o->json) {
+		json_array_append_new(out, ctl_rules_json(res));
+	} else {
+		if (n > 1)
+			printf("%salert %zu of %zu:\n", idx ? "\n" : "", idx + 1, n);
+		ctl_rules_print(res);
+	}
+	rules_result_free(&res);
+}
+
+static int
+ctl_rules_alerts(const struct rules *rs, const struct buf *b, const struct ctl_rules_opts *o,
+                 json_t *out)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, &jerr);
+	const json_t *list;
+	const char *source;
+	size_t n;
+
+	if (root == NULL) {
+		fprintf(stderr, "%s:%d:%d: JSON error: %s\n", o->file, jerr.line, jerr.column, jerr.text);
+		return CTL_USAGE;
+	}
+	source = o->source ? o->source : guess_source(root);
+	list = json_is_array(root) ? root : json_object_get(root, "alerts");
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		list = NULL;
+	n = list ? json_array_size(list) : 1;
+	if (!o->json)
+		printf("input: %s, %zu alert%s, source %s\n", o->file, n, n == 1 ? "" : "s", source);
+	for (size_t i = 0; i < n; i++) {
+		struct rules_input in;
+
+		rules_input_alert(&in, list ? json_array_get(list, i) : root, source);
+		ctl_rules_one(rs, &in, o, i, n, out);
+	}
+	json_decref(root);
+	return CTL_OK;
+}
+
+static int
+ctl_rules_mail(const struct rules *rs, const struct buf *b, const struct ctl_rules_opts *o,
+               json_t *out)
+{
+	struct mime_msg *msg = NULL;
+	struct tk_err err;
+	struct rules_input in;
+
+	if (mime_parse(b->data ? b->data : "", b->len, &msg, &err) < 0) {
+		fprintf(stderr, "%s: cannot parse message: %s\n", o->file, err.msg);
+		return CTL_USAGE;
+	}
+	if (!o->json)
+		printf("input: %s, mail, source %s, mailbox %s%s\n", o->file,
+		       o->source ? o->source : "(none)", o->mailbox ? o->mailbox : "(none)",
+		       o->agent ? ", sender is an agent" : "");
+	rules_input_mail(&in, msg, o->source, o->mailbox, o->agent);
+	ctl_rules_one(rs, &in, o, 0, 1, out);
+	mime_msg_free(&msg);
+	return CTL_OK;
+}
+
+static int
+ctl_rules_test(const struct ctl_rules_opts *o)
+{
+	struct rules *rs;
+	struct buf b;
+	json_t *out = json_array();
+	int rc;
+
+	if ((rs = ctl_rules_load(o->dir)) == NULL) {
+		json_decref(out);
+		return CTL_USAGE;
+	}
+	buf_init(&b, CTL_RULES_MAX_INPUT);
+	if ((strcmp(o->file, "-") == 0 ? buf_read_fd(&b, 0) : buf_read_file(&b, o->file)) < 0) {
+		fprintf(stderr, "%s: cannot read (missing, unreadable or over %d MiB)\n", o->file,
+		        CTL_RULES_MAX_INPUT >> 20);
+		rc = CTL_USAGE;
+		goto out;
+	}
+	if (!o->json)
+		printf("rules: %s (%zu rules%s)\n", o->dir, rules_count(rs),
+		       rules_jit(rs) ? ", JIT" : "");
+	rc = looks_like_json(o->file, &b) ? ctl_rules_alerts(rs, &b, o, out)
+	                                   : ctl_rules_mail(rs, &b, o, out);
+	if (rc == CTL_OK && o->json) {
+		/* One object; a payload of several alerts adds them all under "alerts". */
+		json_t *top = json_deep_copy(json_array_get(out, 0));
+
+		if (json_array_size(out) > 1)
+			json_object_set(top, "alerts", out);
+		json_dumpf(top, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("\n");
+		json_decref(top);
+	}
+out:
+	buf_fini(&b);
+	json_decref(out);
+	rules_unref(&rs);
+	return rc;
+}
+
+int
+ctl_rules(int argc, char **argv)
+{
+	struct ctl_rules_opts o;
+	struct rules *rs;
+
+	if (argc >= 2 && strcmp(argv[1], "test") == 0) {
+		if (ctl_rules_args(argc, argv, true, &o) < 0)
+			return ctl_rules_usage();
+		return ctl_rules_test(&o);
+	}
+	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+		if (ctl_rules_args(argc, argv, false, &o) < 0)
+			return ctl_rules_usage();
+		if ((rs = ctl_rules_load(o.dir)) == NULL)
+			return CTL_USAGE;
+		printf("%s: %zu rules, OK%s\n", o.dir, rules_count(rs), rules_jit(rs) ? " (JIT)" : "");
+		rules_unref(&rs);
+		return CTL_OK;
+	}
+	return ctl_rules_usage();
+}

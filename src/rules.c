@@ -1,0 +1,793 @@
+/*
+ * rules.c: load routing rules from YAML and compile them into an immutable,
+ * refcounted struct rules (regexes compiled once, JIT when available), and
+ * the slot the daemon swaps rule sets through. Loading collects every error
+ * as FILE:LINE:COL: message instead of stopping at the first.
+ *
+ * Conditions compile into a tree of struct rules_cond (rules_int.h); the
+ * evaluation lives in rules_match.c, the input adapters in rules_input.c.
+ */
+/* System. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ticketd. */
+#include "log.h"
+#include "rules_int.h"
+#include "xalloc.h"
+#include "ynode.h"
+
+#define RULES_MATCH_LIMIT 1000000UL
+#define RULES_DEPTH_LIMIT 10000UL
+#define RULES_MAX_LEVEL 10
+
+struct rload {
+	struct rules *rs;
+	const struct rules_options *opts;
+	struct tk_errlist *errs;
+	bool jit_failed;
+};
+
+/* Field names: plain ones, then "prefix.<arg>" ones. */
+static const struct {
+	const char *name;
+	enum rules_field_id id;
+	bool has_arg;                /* name is a prefix ending in '.' */
+} rules_field_names[] = {
+	{ "kind", RULES_F_KIND, false },
+	{ "source", RULES_F_SOURCE, false },
+	{ "mailbox", RULES_F_MAILBOX, false },
+	{ "subject", RULES_F_SUBJECT, false },
+	{ "from", RULES_F_FROM, false },
+	{ "to", RULES_F_TO, false },
+	{ "cc", RULES_F_CC, false },
+	{ "body", RULES_F_BODY, false },
+	{ "attachment.name", RULES_F_ATTACHMENT_NAME, false },
+	{ "attachment.type", RULES_F_ATTACHMENT_TYPE, false },
+	{ "auto_reply", RULES_F_AUTO_REPLY, false },
+	{ "bounce", RULES_F_BOUNCE, false },
+	{ "sender_is_agent", RULES_F_SENDER_IS_AGENT, false },
+	{ "status", RULES_F_STATUS, false },
+	{ "severity", RULES_F_SEVERITY, false },
+	{ "header.", RULES_F_HEADER, true },
+	{ "label.", RULES_F_LABEL, true },
+	{ "annotation.", RULES_F_ANNOTATION, true },
+	{ "json.", RULES_F_JSON, true },
+};
+
+static const char *const rules_priorities[] = { "low", "medium", "high", "critical", NULL };
+static const char *const rules_types[] = { "incident", "request", NULL };
+
+static struct rules_cond *rload_cond(struct rload *rl, const struct ynode *n, const char *path);
+
+static bool
+in_list(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_bool_field(enum rules_field_id id)
+{
+	return id == RULES_F_AUTO_REPLY || id == RULES_F_BOUNCE || id == RULES_F_SENDER_IS_AGENT;
+}
+
+/* Parse a field name into cond->field; reports at key. */
+static int
+rload_field(struct rload *rl, const struct ynode *key, struct rules_cond *c)
+{
+	const char *name = key->scalar;
+
+	for (size_t i = 0; i < sizeof(rules_field_names) / sizeof(rules_field_names[0]); i++) {
+		const char *fn = rules_field_names[i].name;
+		size_t fl = strlen(fn);
+
+		if (rules_field_names[i].has_arg ? strncmp(name, fn, fl) != 0 : strcmp(name, fn) != 0)
+			continue;
+		if (rules_field_names[i].has_arg && name[fl] == '\0') {
+			ynode_error(rl->errs, key, "field \"%s\" needs a name after the dot", name);
+			return -1;
+		}
+		if (rules_field_names[i].id == RULES_F_JSON && name[fl] != '/') {
+			ynode_error(rl->errs, key, "field \"%s\": a JSON pointer starts with \"/\"", name);
+			return -1;
+		}
+		c->field_name = xstrdup(name);
+		c->field.id = rules_field_names[i].id;
+		c->field.name = c->field_name;
+		c->field.arg = rules_field_names[i].has_arg ? c->field_name + fl : NULL;
+		return 0;
+	}
+	ynode_error(rl->errs, key, "unknown field \"%s\" in condition", name);
+	return -1;
+}
+
+/* Compile "/pattern/flags" (or a bare pattern when delimited is false). */
+static int
+rload_regex(struct rload *rl, const struct ynode *n, const char *s, bool delimited,
+            struct rules_test *t)
+{
+	uint32_t opts = 0;
+	const char *pat = s, *end = s + strlen(s), *slash;
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	if (delimited) {
+		slash = strrchr(s, '/');
+		if (slash == s) {
+			ynode_error(rl->errs, n, "regex \"%s\" has no closing \"/\" (to compare a string "
+			            "that starts with \"/\", use { equals: ... })", s);
+			return -1;
+		}
+		for (const char *f = slash + 1; *f; f++) {
+			switch (*f) {
+			case 'i': opts |= PCRE2_CASELESS; break;
+			case 'm': opts |= PCRE2_MULTILINE; break;
+			case 's': opts |= PCRE2_DOTALL; break;
+			case 'x': opts |= PCRE2_EXTENDED; break;
+			case 'u': opts |= PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF; break;
+			default:
+				ynode_error(rl->errs, n, "unknown regex flag \"%c\" in \"%s\" (flags are i, m, "
+				            "s, x, u; to compare a string that starts with \"/\", use "
+				            "{ equals: ... })", *f, s);
+				return -1;
+			}
+		}
+		pat = s + 1;
+		end = slash;
+	}
+	t->op = RULES_OP_REGEX;
+	t->str = xstrdup(s);
+	t->len = strlen(s);
+	t->re = pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)(end - pat), opts, &errcode, &erroff, NULL);
+	if (t->re == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		ynode_error(rl->errs, n, "bad regex \"%s\": %s at offset %zu", s, (const char *)msg,
+		            (size_t)erroff);
+		return -1;
+	}
+	if (!rl->opts->no_jit && pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE) != 0)
+		rl->jit_failed = true;
+	if (rl->opts->no_jit)
+		rl->jit_failed = true;
+	return 0;
+}
+
+static bool
+is_regex_literal(const char *s)
+{
+	return s[0] == '/';
+}
+
+/* A string to equal: booleans are normalised to "true"/"false", kinds checked. */
+static int
+rload_equals(struct rload *rl, const struct rules_cond *c, const struct ynode *n,
+             struct rules_test *t)
+{
+	t->op = RULES_OP_EQUALS;
+	if (n->kind != YNODE_SCALAR) {
+		ynode_error(rl->errs, n, "expected a string or /regex/, found a %s",
+		            n->kind == YNODE_MAP ? "mapping" : "list");
+		return -1;
+	}
+	if (is_bool_field(c->field.id)) {
+		bool b;
+
+		if (ynode_bool(n, &b, rl->errs) < 0)
+			return -1;
+		t->str = xstrdup(b ? "true" : "false");
+	} else {
+		if (c->field.id == RULES_F_KIND && strcmp(n->scalar, "mail") != 0 &&
+		    strcmp(n->scalar, "alert") != 0) {
+			ynode_error(rl->errs, n, "kind is \"mail\" or \"alert\", not \"%s\"", n->scalar);
+			return -1;
+		}
+		t->str = xstrdup(n->scalar);
+	}
+	t->len = strlen(t->str);
+	return 0;
+}
+
+/* A scalar compared to a value: a /regex/flags or a string to equal. */
+static int
+rload_scalar_test(struct rload *rl, const struct rules_cond *c, const struct ynode *n,
+                  struct rules_test *t)
+{
+	if (n->kind == YNODE_SCALAR && is_regex_literal(n->scalar))
+		return rload_regex(rl, n, n->scalar, true, t);
+	return rload_equals(rl, c, n, t);
+}
+
+static int
+rload_in(struct rload *rl, const struct rules_cond *c, const struct ynode *n, struct rules_test *t)
+{
+	int rc = 0;
+
+	t->op = RULES_OP_IN;
+	if (n->kind != YNODE_SEQ || n->n == 0) {
+		ynode_error(rl->errs, n, "expected a non-empty list of values");
+		return -1;
+	}
+	t->alts = xcalloc(n->n, sizeof(*t->alts));
+	t->n_alts = n->n;
+	for (size_t i = 0; i < n->n; i++)
+		if (rload_scalar_test(rl, c, n->items[i], &t->alts[i]) < 0)
+			rc = -1;
+	return rc;
+}
+
+static int
+rload_number(struct rload *rl, const struct ynode *n, double *out_r)
+{
+	char *end;
+
+	if (n->kind == YNODE_SCALAR && n->scalar[0] != '\0') {
+		errno = 0;
+		*out_r = strtod(n->scalar, &end);
+		if (*end == '\0' && errno == 0)
+			return 0;
+	}
+	ynode_error(rl->errs, n, "expected a number");
+	return -1;
+}
+
+/* An operator map: { equals: x, regex: /y/, in: [..], exists: b, gt: n, ... }. */
+static int
+rload_op(struct rload *rl, const struct rules_cond *c, const struct ynode *key,
+         const struct ynode *v, struct rules_test *t)
+{
+	static const struct { const char *name; enum rules_op op; } nums[] = {
+		{ "gt", RULES_OP_GT }, { "ge", RULES_OP_GE }, { "lt", RULES_OP_LT }, { "le", RULES_OP_LE },
+	};
+	const char *op = key->scalar;
+
+	if (strcmp(op, "equals") == 0)
+		return rload_equals(rl, c, v, t);
+	if (strcmp(op, "regex") == 0) {
+		if (v->kind != YNODE_SCALAR) {
+			ynode_error(rl->errs, v, "expected a regex");
+			return -1;
+		}
+		return rload_regex(rl, v, v->scalar, is_regex_literal(v->scalar), t);
+	}
+	if (strcmp(op, "in") == 0)
+		return rload_in(rl, c, v, t);
+	if (strcmp(op, "exists") == 0) {
+		t->op = RULES_OP_EXISTS;
+		return ynode_bool(v, &t->exists, rl->errs);
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(op, nums[i].name) == 0) {
+			t->op = nums[i].op;
+			return rload_number(rl, v, &t->num);
+		}
+	}
+	ynode_error(rl->errs, key, "unknown operator \"%s\" (equals, regex, in, exists, gt, ge, "
+	            "lt, le)", op);
+	return -1;
+}
+
+static void
+rload_tests(struct rload *rl, struct rules_cond *c, const struct ynode *v)
+{
+	if (v->kind == YNODE_MAP) {
+		if (v->n == 0) {
+			ynode_error(rl->errs, v, "empty operator mapping");
+			return;
+		}
+		c->tests = xcalloc(v->n, sizeof(*c->tests));
+		c->n_tests = v->n;
+		for (size_t i = 0; i < v->n; i++)
+			rload_op(rl, c, v->keys[i], v->items[i], &c->tests[i]);
+		return;
+	}
+	c->tests = xnew(struct rules_test);
+	c->n_tests = 1;
+	if (v->kind == YNODE_SEQ)
+		rload_in(rl, c, v, &c->tests[0]);
+	else
+		rload_scalar_test(rl, c, v, &c->tests[0]);
+}
+
+static struct rules_cond *
+cond_new(enum rules_cond_kind kind, const struct ynode *n, char *path)
+{
+	struct rules_cond *c = xnew(struct rules_cond);
+
+	c->kind = kind;
+	c->line = n->line;
+	c->col = n->col;
+	c->path = path;
+	return c;
+}
+
+static void
+cond_add(struct rules_cond *parent, struct rules_cond *kid)
+{
+	if (kid == NULL)
+		return;
+	parent->kids = xreallocarray(parent->kids, parent->n_kids + 1, sizeof(*parent->kids));
+	parent->kids[parent->n_kids++] = kid;
+}
+
+/* all: [...] or any: [...] */
+static struct rules_cond *
+rload_list(struct rload *rl, enum rules_cond_kind kind, const struct ynode *key,
+           const struct ynode *v, const char *path)
+{
+	struct rules_cond *c = cond_new(kind, key, xasprintf("%s.%s", path, key->scalar));
+
+	if (v->kind != YNODE_SEQ || v->n == 0) {
+		ynode_error(rl->errs, v, "\"%s\" expects a non-empty list of conditions", key->scalar);
+		return c;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		char *kp = xasprintf("%s[%zu]", c->path, i);
+
+		cond_add(c, rload_cond(rl, v->items[i], kp));
+		xfree(&kp);
+	}
+	return c;
+}
+
+/* One key of a condition map: a combinator or a field. */
+static struct rules_cond *
+rload_entry(struct rload *rl, const struct ynode *key, const struct ynode *v, const char *path)
+{
+	const char *k = key->scalar;
+	struct rules_cond *c;
+
+	if (strcmp(k, "all") == 0)
+		return rload_list(rl, RULES_C_ALL, key, v, path);
+	if (strcmp(k, "any") == 0)
+		return rload_list(rl, RULES_C_ANY, key, v, path);
+	if (strcmp(k, "not") == 0) {
+		c = cond_new(RULES_C_NOT, key, xasprintf("%s.not", path));
+		cond_add(c, rload_cond(rl, v, c->path));
+		return c;
+	}
+	c = cond_new(RULES_C_FIELD, key, xasprintf("%s.%s", path, k));
+	if (rload_field(rl, key, c) == 0)
+		rload_tests(rl, c, v);
+	return c;
+}
+
+/* A condition map; several keys mean all of them. */
+static struct rules_cond *
+rload_cond(struct rload *rl, const struct ynode *n, const char *path)
+{
+	struct rules_cond *c;
+
+	if (n->kind != YNODE_MAP) {
+		ynode_error(rl->errs, n, "a condition must be a mapping such as { subject: /x/ }");
+		return NULL;
+	}
+	if (n->n == 0) {
+		ynode_error(rl->errs, n, "empty condition (leave out match: to match everything)");
+		return NULL;
+	}
+	if (n->n == 1)
+		return rload_entry(rl, n->keys[0], n->items[0], path);
+	c = cond_new(RULES_C_ALL, n, xstrdup(path));
+	for (size_t i = 0; i < n->n; i++)
+		cond_add(c, rload_entry(rl, n->keys[i], n->items[i], path));
+	return c;
+}
+
+void
+rules_cond_free(struct rules_cond **cp)
+{
+	struct rules_cond *c = *cp;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n_kids; i++)
+		rules_cond_free(&c->kids[i]);
+	for (size_t i = 0; i < c->n_tests; i++) {
+		struct rules_test *t = &c->tests[i];
+
+		for (size_t j = 0; j < t->n_alts; j++) {
+			xfree(&t->alts[j].str);
+			pcre2_code_free(t->alts[j].re);
+		}
+		xfree(&t->alts);
+		xfree(&t->str);
+		pcre2_code_free(t->re);
+	}
+	xfree(&c->tests);
+	xfree(&c->kids);
+	xfree(&c->field_name);
+	xfree(&c->path);
+	xfree(cp);
+}
+
+/* A non-empty string value; NULL (reported) otherwise. */
+static const char *
+rload_string(struct rload *rl, const struct ynode *n)
+{
+	const char *s;
+
+	if (ynode_str(n, &s, rl->errs) < 0)
+		return NULL;
+	if (*s == '\0') {
+		ynode_error(rl->errs, n, "empty string");
+		return NULL;
+	}
+	return s;
+}
+
+static void
+rload_tags(struct rload *rl, const struct ynode *n, struct rules_fields *f)
+{
+	if (n->kind == YNODE_MAP) {
+		ynode_error(rl->errs, n, "tags: expected a list of strings");
+		return;
+	}
+	if (n->kind == YNODE_SCALAR) {
+		f->tags = xcalloc(1, sizeof(*f->tags));
+		f->tags[f->n_tags++] = xstrdup(n->scalar);
+		return;
+	}
+	f->tags = xcalloc(n->n ? n->n : 1, sizeof(*f->tags));
+	for (size_t i = 0; i < n->n; i++) {
+		const char *s = rload_string(rl, n->items[i]);
+
+		if (s != NULL)
+			f->tags[f->n_tags++] = xstrdup(s);
+	}
+}
+
+/* set: { queue: x, priority: y, ... } */
+static void
+rload_set(struct rload *rl, const struct ynode *n, struct rules_fields *f)
+{
+	static const char *const keys[] = { "tenant", "queue", "priority", "category", "type",
+		"impact", "tags", "sla_policy", "assignee", NULL };
+
+	if (ynode_check_keys(n, keys, "set", rl->errs) > 0 && n->kind != YNODE_MAP)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *k = n->keys[i]->scalar, *s;
+		const struct ynode *v = n->items[i];
+		char **dst = NULL;
+
+		if (strcmp(k, "tags") == 0) {
+			rload_tags(rl, v, f);
+			continue;
+		}
+		if ((s = rload_string(rl, v)) == NULL)
+			continue;
+		if (strcmp(k, "priority") == 0 && !in_list(s, rules_priorities)) {
+			ynode_error(rl->errs, v, "priority \"%s\" is not one of low, medium, high, critical", s);
+			continue;
+		}
+		if (strcmp(k, "type") == 0 && !in_list(s, rules_types)) {
+			ynode_error(rl->errs, v, "type \"%s\" is not one of incident, request", s);
+			continue;
+		}
+		if (strcmp(k, "category") == 0 && rl->opts->categories &&
+		    !in_list(s, rl->opts->categories)) {
+			ynode_error(rl->errs, v, "category \"%s\" is not one of the configured categories", s);
+			continue;
+		}
+		dst = strcmp(k, "tenant") == 0 ? &f->tenant : strcmp(k, "queue") == 0 ? &f->queue
+		    : strcmp(k, "priority") == 0 ? &f->priority : strcmp(k, "category") == 0 ? &f->category
+		    : strcmp(k, "type") == 0 ? &f->type : strcmp(k, "impact") == 0 ? &f->impact
+		    : strcmp(k, "sla_policy") == 0 ? &f->sla_policy : strcmp(k, "assignee") == 0
+		    ? &f->assignee : NULL;
+		if (dst != NULL)
+			*dst = xstrdup(s);
+	}
+}
+
+/* assign: { skill: x, min_level: n } */
+static void
+rload_assign(struct rload *rl, const struct ynode *n, struct rules_fields *f)
+{
+	static const char *const keys[] = { "skill", "min_level", NULL };
+	const struct ynode *skill = ynode_get(n, "skill"), *lvl = ynode_get(n, "min_level");
+	const char *s;
+	int64_t v;
+
+	if (ynode_check_keys(n, keys, "assign", rl->errs) > 0 && n->kind != YNODE_MAP)
+		return;
+	if (skill == NULL) {
+		ynode_error(rl->errs, n, "assign needs a skill");
+		return;
+	}
+	if ((s = rload_string(rl, skill)) != NULL)
+		f->skill = xstrdup(s);
+	f->min_level = 1;
+	if (lvl != NULL && ynode_int(lvl, 1, RULES_MAX_LEVEL, &v, rl->errs) == 0)
+		f->min_level = (int)v;
+}
+
+static const struct rule *
+rload_find(const struct rules *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rules[i].name, name) == 0)
+			return &rs->rules[i];
+	return NULL;
+}
+
+/* The name, drop/quarantine and continue of a rule, and their conflicts. */
+static void
+rload_rule_head(struct rload *rl, const struct ynode *n, struct rule *r)
+{
+	const struct ynode *v;
+	const char *s;
+	const struct rule *dup;
+
+	if ((v = ynode_get(n, "name")) == NULL)
+		ynode_error(rl->errs, n, "rule has no name");
+	else if ((s = rload_string(rl, v)) != NULL) {
+		if ((dup = rload_find(rl->rs, s)) != NULL)
+			ynode_error(rl->errs, v, "rule \"%s\" is already defined at %s:%d:%d", s,
+			            dup->file, dup->line, dup->col);
+		r->name = xstrdup(s);
+	}
+	if ((v = ynode_get(n, "drop")) != NULL && (s = rload_string(rl, v)) != NULL) {
+		r->drop = true;
+		r->reason = xstrdup(s);
+	}
+	if ((v = ynode_get(n, "quarantine")) != NULL && (s = rload_string(rl, v)) != NULL) {
+		if (r->drop)
+			ynode_error(rl->errs, v, "a rule cannot both drop and quarantine");
+		r->quarantine = true;
+		xfree(&r->reason);
+		r->reason = xstrdup(s);
+	}
+	if ((v = ynode_get(n, "continue")) != NULL && ynode_bool(v, &r->cont, rl->errs) == 0 &&
+	    r->cont && (r->drop || r->quarantine))
+		ynode_error(rl->errs, v, "a rule that drops or quarantines cannot continue");
+	if (r->drop && ((v = ynode_get(n, "set")) != NULL || (v = ynode_get(n, "assign")) != NULL))
+		ynode_error(rl->errs, v, "a rule that drops cannot set fields");
+}
+
+static void
+rload_rule(struct rload *rl, const struct ynode *n, const char *file)
+{
+	static const char *const keys[] = { "name", "match", "set", "assign", "drop", "quarantine",
+		"continue", NULL };
+	struct rules *rs = rl->rs;
+	struct rule r = { .file = file, .line = n->line, .col = n->col };
+	const struct ynode *v;
+
+	if (ynode_check_keys(n, keys, "rule", rl->errs) > 0 && n->kind != YNODE_MAP)
+		return;
+	rload_rule_head(rl, n, &r);
+	if ((v = ynode_get(n, "match")) != NULL)
+		r.match = rload_cond(rl, v, "match");
+	if ((v = ynode_get(n, "set")) != NULL)
+		rload_set(rl, v, &r.set);
+	if ((v = ynode_get(n, "assign")) != NULL)
+		rload_assign(rl, v, &r.set);
+	if (r.name == NULL)
+		r.name = xasprintf("#%zu", rs->n + 1);
+	rs->rules = xreallocarray(rs->rules, rs->n + 1, sizeof(*rs->rules));
+	rs->rules[rs->n++] = r;
+}
+
+static void
+rload_file(struct rload *rl, const char *name, const char *text, size_t len, bool from_disk)
+{
+	static const char *const keys[] = { "rules", NULL };
+	struct rules *rs = rl->rs;
+	struct ynode *root = NULL;
+	const struct ynode *list;
+	const char *file;
+
+	rs->files = xreallocarray(rs->files, rs->n_files + 1, sizeof(*rs->files));
+	file = rs->files[rs->n_files++] = xstrdup(name);
+	if ((from_disk ? ynode_load_file(name, &root, rl->errs)
+	               : ynode_load_string(name, text, len, &root, rl->errs)) < 0)
+		return;
+	if (ynode_check_keys(root, keys, "rules file", rl->errs) > 0 && root->kind != YNODE_MAP)
+		goto out;
+	if ((list = ynode_get(root, "rules")) == NULL)
+		goto out;
+	if (list->kind != YNODE_SEQ) {
+		ynode_error(rl->errs, list, "\"rules\" must be a list of rules");
+		goto out;
+	}
+	for (size_t i = 0; i < list->n; i++)
+		rload_rule(rl, list->items[i], file);
+out:
+	ynode_free(&root);
+}
+
+static void
+rules_free(struct rules *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = &rs->rules[i];
+
+		xfree(&r->name);
+		xfree(&r->reason);
+		rules_cond_free(&r->match);
+		rules_fields_fini(&r->set);
+	}
+	xfree(&rs->rules);
+	for (size_t i = 0; i < rs->n_files; i++)
+		xfree(&rs->files[i]);
+	xfree(&rs->files);
+	pcre2_match_context_free(rs->mctx);
+	xfree(&rs);
+}
+
+static void
+rload_begin(struct rload *rl, const struct rules_options *opts, struct tk_errlist *errs)
+{
+	static const struct rules_options defaults;
+
+	memset(rl, 0, sizeof(*rl));
+	rl->opts = opts ? opts : &defaults;
+	rl->errs = errs;
+	rl->rs = xnew(struct rules);
+	atomic_init(&rl->rs->refs, 1);
+	rl->rs->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(rl->rs->mctx, rl->opts->match_limit ? (uint32_t)rl->opts->match_limit
+	                                                        : RULES_MATCH_LIMIT);
+	pcre2_set_depth_limit(rl->rs->mctx, rl->opts->depth_limit ? (uint32_t)rl->opts->depth_limit
+	                                                        : RULES_DEPTH_LIMIT);
+}
+
+static int
+rload_end(struct rload *rl, size_t errs_before, struct rules **rules_r)
+{
+	if (rl->errs->n > errs_before) {
+		rules_free(rl->rs);
+		*rules_r = NULL;
+		return -1;
+	}
+	rl->rs->jit = !rl->jit_failed;
+	*rules_r = rl->rs;
+	return 0;
+}
+
+int
+rules_load_files(const char *const *paths, size_t n, const struct rules_options *opts,
+                 struct rules **rules_r, struct tk_errlist *errs)
+{
+	struct rload rl;
+	size_t before = errs->n;
+
+	rload_begin(&rl, opts, errs);
+	for (size_t i = 0; i < n; i++)
+		rload_file(&rl, paths[i], NULL, 0, true);
+	return rload_end(&rl, before, rules_r);
+}
+
+int
+rules_load_string(const char *name, const char *text, const struct rules_options *opts,
+                  struct rules **rules_r, struct tk_errlist *errs)
+{
+	struct rload rl;
+	size_t before = errs->n;
+
+	rload_begin(&rl, opts, errs);
+	rload_file(&rl, name, text, strlen(text), false);
+	return rload_end(&rl, before, rules_r);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+is_yaml_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	return s[0] != '.' && len > 5 && strcmp(s + len - 5, ".yaml") == 0;
+}
+
+int
+rules_load_dir(const char *dir, const struct rules_options *opts, struct rules **rules_r,
+               struct tk_errlist *errs)
+{
+	DIR *d;
+	struct dirent *de;
+	char **paths = NULL;
+	size_t n = 0;
+	int rc;
+
+	*rules_r = NULL;
+	if ((d = opendir(dir)) == NULL) {
+		tk_errlist_add(errs, dir, 0, 0, "cannot open rules directory: %s", strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_yaml_name(de->d_name))
+			continue;
+		paths = xreallocarray(paths, n + 1, sizeof(*paths));
+		paths[n++] = xasprintf("%s/%s", dir, de->d_name);
+	}
+	closedir(d);
+	if (n == 0) {
+		tk_errlist_add(errs, dir, 0, 0, "no rules files (*.yaml) in the rules directory");
+		return -1;
+	}
+	qsort(paths, n, sizeof(*paths), cmp_str);
+	rc = rules_load_files((const char *const *)paths, n, opts, rules_r, errs);
+	for (size_t i = 0; i < n; i++)
+		xfree(&paths[i]);
+	xfree(&paths);
+	return rc;
+}
+
+struct rules *
+rules_ref(struct rules *rules)
+{
+	atomic_fetch_add(&rules->refs, 1);
+	return rules;
+}
+
+void
+rules_unref(struct rules **rules)
+{
+	if (*rules == NULL)
+		return;
+	if (atomic_fetch_sub(&(*rules)->refs, 1) == 1)
+		rules_free(*rules);
+	*rules = NULL;
+}
+
+size_t
+rules_count(const struct rules *rules)
+{
+	return rules->n;
+}
+
+bool
+rules_jit(const struct rules *rules)
+{
+	return rules->jit;
+}
+
+void
+rules_slot_init(struct rules_slot *slot)
+{
+	pthread_mutex_init(&slot->lock, NULL);
+	slot->cur = NULL;
+}
+
+void
+rules_slot_fini(struct rules_slot *slot)
+{
+	rules_unref(&slot->cur);
+	pthread_mutex_destroy(&slot->lock);
+}
+
+struct rules *
+rules_slot_get(struct rules_slot *slot)
+{
+	struct rules *r;
+
+	pthread_mutex_lock(&slot->lock);
+	r = slot->cur ? rules_ref(slot->cur) : NULL;
+	pthread_mutex_unlock(&slot->lock);
+	return r;
+}
+
+void
+rules_slot_set(struct rules_slot *slot, struct rules *rules)
+{
+	struct rules *old;
+
+	pthread_mutex_lock(&slot->lock);
+	old = slot->cur;
+	slot->cur = rules;
+	pthread_mutex_unlock(&slot->lock);
+	rules_unref(&old);
+}

@@ -1,0 +1,62 @@
+#!/bin/sh
+# ctl_rules.sh: `ticketctl rules check` and `ticketctl rules test` end to end,
+# on the shipped rules/ and the inputs of tests/data/rules/. Needs no database.
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+ctl="$top_builddir/src/ticketctl"
+rules="$top_srcdir/rules"
+data="$top_srcdir/tests/data/rules"
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# expect FILE PATTERN: FILE must contain the fixed string PATTERN.
+expect() { grep -qF -- "$2" "$1" || { fail "$1 lacks: $2"; sed 's/^/  | /' "$1"; }; }
+
+"$ctl" rules check --rules "$rules" >"$tmp/out" 2>&1 || fail "rules check on shipped rules"
+expect "$tmp/out" "rules, OK"
+
+# An auto-reply is dropped.
+"$ctl" rules test --rules "$rules" --json "$data/autoreply.eml" >"$tmp/ar" || fail "test autoreply"
+expect "$tmp/ar" '"dropped": true'
+expect "$tmp/ar" '"drop-auto-replies"'
+
+# A plain request reaches the fallback queue; the text trace names the rules tried.
+"$ctl" rules test --rules "$rules" --source imap --mailbox support "$data/plain.eml" >"$tmp/pl" ||
+	fail "test plain"
+expect "$tmp/pl" "rule drop-auto-replies ("
+expect "$tmp/pl" "rule fallback-mail ("
+expect "$tmp/pl" "queue       general"
+
+# Alertmanager: two alerts, severity mapped to priority.
+"$ctl" rules test --rules "$rules" --json "$data/alertmanager.json" >"$tmp/am" || fail "test am"
+expect "$tmp/am" '"priority": "critical"'
+expect "$tmp/am" '"priority": "medium"'
+expect "$tmp/am" '"resolved"'
+expect "$tmp/am" '"alerts": ['
+
+# PagerDuty: severity under payload.
+"$ctl" rules test --rules "$rules" --json --source pagerduty "$data/pagerduty.json" >"$tmp/pd" ||
+	fail "test pd"
+expect "$tmp/pd" '"priority": "high"'
+expect "$tmp/pd" '"queue": "operations"'
+
+# Broken rules: every error with FILE:LINE:COL, exit status 1.
+mkdir "$tmp/bad"
+printf 'rules:\n  - name: x\n    match: { subject: /(a/, frm: y }\n    set: { priority: urgent }\n' \
+	>"$tmp/bad/10-x.yaml"
+"$ctl" rules check --rules "$tmp/bad" >"$tmp/bad.out" 2>&1 && fail "bad rules accepted"
+expect "$tmp/bad.out" "10-x.yaml:3:23: bad regex \"/(a/\": missing closing parenthesis at offset 2"
+expect "$tmp/bad.out" "10-x.yaml:3:29: unknown field \"frm\" in condition"
+expect "$tmp/bad.out" "10-x.yaml:4:22: priority \"urgent\" is not one of"
+
+# Usage errors.
+"$ctl" rules test --rules "$rules" >/dev/null 2>&1 && fail "missing FILE accepted"
+"$ctl" rules test --rules "$rules" "$tmp/missing.eml" >/dev/null 2>&1 && fail "missing file accepted"
+printf '{ not json' >"$tmp/broken.json"
+"$ctl" rules test --rules "$rules" "$tmp/broken.json" >"$tmp/bj" 2>&1 && fail "broken JSON accepted"
+expect "$tmp/bj" "broken.json:1:"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "ctl_rules: all checks passed"
