@@ -13,8 +13,8 @@ TICKETD=$top_builddir/src/ticketd
 TICKETCTL=$top_builddir/src/ticketctl
 TEST_NAME=$(basename "$0" .sh)
 
-mkdir -p "$top_builddir/tests/tmp"
-T=$(mktemp -d "$top_builddir/tests/tmp/$TEST_NAME.XXXXXX")
+# Under /tmp, not the build tree: the postgres user must be able to reach it.
+T=$(mktemp -d "${TMPDIR:-/tmp}/ticketd-$TEST_NAME.XXXXXX")
 chmod 755 "$T"
 PGDIR=$T/pg
 PGPORT=$(( 20000 + ($$ % 20000) ))
