@@ -21,6 +21,7 @@ daemon_init(struct daemon *d, struct config *cfg)
 	pthread_cond_init(&d->wake_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	d->cfg = cfg;
+	rules_slot_init(&d->rules);
 	atomic_store(&d->stopping, false);
 }
 
@@ -28,6 +29,7 @@ void
 daemon_fini(struct daemon *d)
 {
 	config_unref(&d->cfg);
+	rules_slot_fini(&d->rules);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->wake_lock);
 	pthread_cond_destroy(&d->wake_cond);
@@ -54,6 +56,18 @@ daemon_set_config(struct daemon *d, struct config *cfg)
 	d->cfg = cfg;
 	pthread_mutex_unlock(&d->lock);
 	config_unref(&old);
+}
+
+struct rules *
+daemon_rules(struct daemon *d)
+{
+	return rules_slot_get(&d->rules);
+}
+
+void
+daemon_set_rules(struct daemon *d, struct rules *rules)
+{
+	rules_slot_set(&d->rules, rules);
 }
 
 bool

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mailproc.h"
 #include "mime.h"
+#include "rules.h"
 #include "store.h"
 #include "store_message.h"
 #include "store_ticket.h"
@@ -85,17 +86,25 @@ store_participants(struct store *st, int64_t ticket_id, const char *requester,
 	return 0;
 }
 
+/* A field the rules set wins over the mailbox's default. */
+#define PICK(rf, field, dflt) ((rf) && (rf)->field ? (rf)->field : (dflt))
+
 static int
 new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-           struct pipeline_result *res, struct tk_err *err)
+           const struct rules_fields *rf, struct pipeline_result *res, struct tk_err *err)
 {
 	const struct config_mailbox *mb = config_mailbox(pc->cfg, item->source);
 	const char *why = NULL;
 	const char *requester = pick_requester(pc->cfg, msg, &why);
 	struct ticket_new tn = {
-		.tenant = mb ? mb->tenant : pc->cfg->default_tenant,
-		.queue = mb ? mb->queue : NULL,
-		.priority = mb ? mb->priority : NULL,
+		.tenant = PICK(rf, tenant, mb ? mb->tenant : pc->cfg->default_tenant),
+		.queue = PICK(rf, queue, mb ? mb->queue : NULL),
+		.priority = PICK(rf, priority, mb ? mb->priority : NULL),
+		.category = PICK(rf, category, NULL), .type = PICK(rf, type, NULL),
+		.impact = PICK(rf, impact, NULL), .sla_policy = PICK(rf, sla_policy, NULL),
+		.assignee = PICK(rf, assignee, NULL), .skill = PICK(rf, skill, NULL),
+		.skill_level = rf ? rf->min_level : 0,
+		.tags = rf ? (const char *const *)rf->tags : NULL, .n_tags = rf ? rf->n_tags : 0,
 		.subject = msg->subject ? msg->subject : "(no subject)",
 		.requester = requester, .source = item->source, .actor = MAILPROC_ACTOR,
 	};
@@ -130,11 +139,44 @@ out:
 	return rc;
 }
 
+/*
+ * Run the routing rules. Returns the result (caller frees), or NULL without
+ * rules. A drop or quarantine is recorded in res.
+ */
+static struct rules_result *
+route(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
+      struct pipeline_result *res)
+{
+	static const char *const kinds[] = { "maildir", "imap", "pipe" };
+	const struct config_mailbox *mb = config_mailbox(pc->cfg, item->source);
+	struct rules_input in;
+	struct rules_result *rr;
+	const char *rule;
+
+	if (pc->rules == NULL)
+		return NULL;
+	rules_input_mail(&in, msg, mb ? kinds[mb->kind] : "mail", item->source,
+	                 config_agent_by_email(pc->cfg, msg->from.addr) != NULL);
+	rr = rules_eval(pc->rules, &in, 0);
+	rule = rr->n_matched ? rr->matched[rr->n_matched - 1] : "?";
+	if (rr->dropped || rr->quarantined) {
+		res->dropped = rr->dropped;
+		res->quarantined = rr->quarantined;
+		snprintf(res->drop_reason, sizeof(res->drop_reason), "%s by rule %s: %s",
+		         rr->dropped ? "dropped" : "quarantined", rule,
+		         rr->dropped ? (rr->drop_reason ? rr->drop_reason : "")
+		                     : (rr->quarantine_reason ? rr->quarantine_reason : ""));
+		log_info("mail: inbound=%" PRId64 " %s", item->id, res->drop_reason);
+	}
+	return rr;
+}
+
 int
 mailproc_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                  struct pipeline_result *res, struct tk_err *err)
 {
 	struct mime_msg *msg = NULL;
+	struct rules_result *rr = NULL;
 	int64_t existing = 0;
 	int rc = -1, found;
 
@@ -154,8 +196,14 @@ mailproc_process(struct pipeline_ctx *pc, const struct inbound_item *item,
 		rc = 0;
 		goto out;
 	}
-	rc = new_ticket(pc, item, msg, res, err);
+	rr = route(pc, item, msg, res);
+	if (res->dropped || res->quarantined) {
+		rc = 0;
+		goto out;
+	}
+	rc = new_ticket(pc, item, msg, rr ? &rr->fields : NULL, res, err);
 out:
+	rules_result_free(&rr);
 	mime_msg_free(&msg);
 	return rc;
 }

@@ -230,7 +230,7 @@ int
 store_migrate(struct store *st, int *applied_r, struct tk_err *err)
 {
 	PGresult *res = NULL;
-	int applied = 0, current;
+	int applied = 0;
 
 	if (applied_r)
 		*applied_r = 0;
@@ -240,23 +240,30 @@ store_migrate(struct store *st, int *applied_r, struct tk_err *err)
 	    store_exec(st, NULL, err,
 	               "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
 	               "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", 0) < 0 ||
-	    store_exec(st, &res, err, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0) < 0)
+	    store_exec(st, &res, err, "SELECT version FROM schema_migrations", 0) < 0)
 		goto fail;
-	current = (int)store_int(res, 0, 0);
-	PQclear(res);
+	/* Apply every migration not recorded, in version order (not just those
+	 * above the highest: branches may add numbers out of order). */
 	for (const struct migration *m = migrations; m->name; m++) {
-		if (m->version <= current)
+		bool done = false;
+
+		for (int r = 0; r < PQntuples(res) && !done; r++)
+			done = store_int(res, r, 0) == m->version;
+		if (done)
 			continue;
 		if (migrate_one(st, m, err) < 0)
 			goto fail;
 		applied++;
 	}
+	PQclear(res);
+	res = NULL;
 	if (store_commit(st, err) < 0)
 		goto fail;
 	if (applied_r)
 		*applied_r = applied;
 	return 0;
 fail:
+	PQclear(res);
 	store_rollback(st);
 	return -1;
 }

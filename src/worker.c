@@ -18,6 +18,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "rules.h"
 #include "store.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -28,8 +29,9 @@ struct claimed {
 	char *source, *kind, *meta;
 	unsigned char *raw;
 	size_t raw_len;
-	bool done, dropped;
+	bool done, dropped, quarantined;
 	int64_t ticket_id;
+	char reason[200];
 };
 
 static void
@@ -156,7 +158,8 @@ batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk
 			(void)buf_printf(&tickets, "%s%" PRId64, count ? "," : "{", items[i].ticket_id);
 		else
 			(void)buf_printf(&tickets, "%sNULL", count ? "," : "{");
-		(void)buf_printf(&states, "%s%s", count ? "," : "{", items[i].dropped ? "dropped" : "done");
+		(void)buf_printf(&states, "%s%s", count ? "," : "{",
+		                 items[i].quarantined ? "quarantined" : items[i].dropped ? "dropped" : "done");
 		count++;
 	}
 	if (count == 0)
@@ -169,6 +172,15 @@ batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk
 	                "processed_at = now(), last_error = NULL, error_kind = NULL "
 	                "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, ticket, state) "
 	                "WHERE i.id = u.id", 3, ids.data, tickets.data, states.data);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		char sid[24];
+
+		if (!items[i].done || !(items[i].dropped || items[i].quarantined))
+			continue;
+		snprintf(sid, sizeof(sid), "%" PRId64, items[i].id);
+		rc = store_exec(pc->st, NULL, err, "UPDATE inbound SET last_error = $2 WHERE id = $1",
+		                2, sid, items[i].reason);
+	}
 	buf_fini(&ids);
 	buf_fini(&tickets);
 	buf_fini(&states);
@@ -193,7 +205,9 @@ process_one(struct pipeline_ctx *pc, struct claimed *c, struct tk_err *err)
 	if (pipeline_process(pc, &item, &res, &perr) == 0) {
 		c->done = true;
 		c->dropped = res.dropped;
+		c->quarantined = res.quarantined;
 		c->ticket_id = res.ticket_id;
+		snprintf(c->reason, sizeof(c->reason), "%s", res.drop_reason);
 		return store_release(pc->st, err);
 	}
 	if (perr.temporary) {
@@ -270,6 +284,7 @@ worker_main(void *arg)
 		int n = 0;
 
 		pc.cfg = daemon_config(w->daemon);
+		pc.rules = daemon_rules(w->daemon);
 		if (worker_connect(w, &pc, &backoff, &seen)) {
 			if (worker_run_batch(&pc, &n, &err) < 0) {
 				log_warn("worker %d: batch failed: %s", w->index, err.msg);
@@ -279,6 +294,7 @@ worker_main(void *arg)
 				daemon_wait(w->daemon, pc.cfg->poll_interval_ms, &seen);
 			}
 		}
+		rules_unref(&pc.rules);
 		config_unref(&pc.cfg);
 	}
 	store_close(&pc.st);

@@ -800,7 +800,9 @@ test_shipped_defaults(void **state)
 	fx.msg.is_auto_reply = false;
 	res = eval_mail(rs, &fx, false, 0);
 	assert_false(res->dropped);
-	assert_non_null(res->fields.queue);
+	/* Mail keeps its mailbox's queue: the fallback sets only the type. */
+	assert_null(res->fields.queue);
+	assert_string_equal(res->fields.type, "request");
 	rules_result_free(&res);
 	rules_input_alert(&in, a, "alertmanager");
 	res = rules_eval(rs, &in, 0);
