@@ -117,8 +117,9 @@ test_hostile(void **state)
 	assert_true(strlen(l.errs.items[0]) < 600);
 	agentcmd_list_fini(&l);
 	/* Many command lines, junk bytes, invalid UTF-8. */
+	static const char pat[] = "#a\n#\xff\xfe\n";
 	for (size_t i = 0; i < n; i++)
-		big[i] = "#a\n#\xff\xfe\n"[i % 9];
+		big[i] = pat[i % (sizeof(pat) - 1)];
 	assert_int_equal(agentcmd_parse(big, &l), -1);
 	agentcmd_list_fini(&l);
 	for (size_t i = 0; i < n; i++)

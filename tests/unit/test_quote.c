@@ -295,8 +295,9 @@ test_hostile(void **state)
 	assert_int_equal(quote_split_html(big, n, &vis, &quo), 0);
 	xfree(&vis);
 	xfree(&quo);
+	static const char pat[] = "On\n>:-\xff\xc2 wrote:\n";
 	for (size_t i = 0; i < n; i++)
-		big[i] = "On\n>:-\xff\xc2 wrote:\n"[i % 19];
+		big[i] = pat[i % (sizeof(pat) - 1)];
 	assert_int_equal(quote_split(big, &vis, &quo), 0);
 	xfree(&vis);
 	xfree(&quo);
