@@ -386,6 +386,15 @@ label_kind(struct qline *l)
 	return l->label;
 }
 
+bool
+quote_is_from_label(const char *s, size_t len)
+{
+	struct qline l = {.s = s, .len = len};
+
+	line_scan(&l);
+	return label_kind(&l) == L_FROM;
+}
+
 /*
  * An Outlook header block at line i (From:/Sent:/To:/Subject: in any order
  * and language, at least three of the four): returns its lines, or 0.

@@ -23,7 +23,8 @@
 #include "quote_int.h"
 #include "xalloc.h"
 
-#define QH_PROBE 200 /* bytes of a container's text read for a forward marker */
+#define QH_PROBE 200       /* bytes of a container's text read for a marker */
+#define QH_PROBE_NODES 256 /* nodes visited at most for that */
 
 /* One text output: its buffer and line state. */
 struct tout {
@@ -50,10 +51,11 @@ static const char *const block_tags[] = {
 	"ol", "p", "pre", "section", "table", "tr", "ul", NULL,
 };
 
-/* Classes (substrings) of quote containers. */
+/* Classes (substrings) of quote containers, and of signatures. */
 static const char *const quote_classes[] = {
 	"gmail_quote", "gmail_attr", "yahoo_quoted", "moz-cite-prefix",
-	"protonmail_quote", "zmail_extra", "OutlookMessageHeader", NULL,
+	"protonmail_quote", "zmail_extra", "OutlookMessageHeader",
+	"gmail_signature", "moz-signature", NULL,
 };
 
 static bool
@@ -139,24 +141,32 @@ t_text(struct tout *t, const char *s, bool pre)
 	}
 }
 
-/* The first bytes of a subtree's text, for the forward check. */
+/* The first bytes of a subtree's text (br and blocks as newlines), for marker checks. */
 static void
 probe_text(xmlNode *root, char *out, size_t cap)
 {
-	size_t len = 0;
+	size_t len = 0, visited = 0;
 	xmlNode *n = root->children;
 
 	out[0] = '\0';
-	while (n && len + 1 < cap) {
-		if (n->type == XML_TEXT_NODE && n->content) {
-			size_t l = strlen((const char *)n->content);
+	while (n && len + 1 < cap && visited++ < QH_PROBE_NODES) {
+		const char *add = NULL;
+
+		if (n->type == XML_TEXT_NODE && n->content)
+			add = (const char *)n->content;
+		else if (n->type == XML_ELEMENT_NODE &&
+		         (strcasecmp((const char *)n->name, "br") == 0 ||
+		          in_list((const char *)n->name, block_tags)))
+			add = "\n";
+		if (add) {
+			size_t l = strlen(add);
 
 			l = l < cap - 1 - len ? l : cap - 1 - len;
-			memcpy(out + len, n->content, l);
+			memcpy(out + len, add, l);
 			len += l;
 			out[len] = '\0';
 		}
-		if (n->children && n->type == XML_ELEMENT_NODE) {
+		if (n->children && n->type == XML_ELEMENT_NODE && !in_list((const char *)n->name, skip_tags)) {
 			n = n->children;
 			continue;
 		}
@@ -187,12 +197,23 @@ is_quote_container(xmlNode *n)
 	return !quote_is_forward_line(probe, strcspn(probe, "\n"));
 }
 
+/*
+ * A reply separator: Outlook's divRplyFwdMsg and appendonsend, Hotmail's
+ * hr#stopSpelling, or Outlook's header div (a top border) opening with From:.
+ */
 static bool
 is_separator(xmlNode *n)
 {
+	char probe[QH_PROBE + 1];
+
 	if (attr_is(n, "id", "divRplyFwdMsg", true) || attr_is(n, "id", "appendonsend", false))
 		return true;
-	return strcasecmp((const char *)n->name, "hr") == 0 && attr_is(n, "id", "stopSpelling", false);
+	if (strcasecmp((const char *)n->name, "hr") == 0)
+		return attr_is(n, "id", "stopSpelling", false);
+	if (strcasecmp((const char *)n->name, "div") != 0 || !attr_is(n, "style", "border-top", true))
+		return false;
+	probe_text(n, probe, sizeof(probe));
+	return quote_is_from_label(probe, strcspn(probe, "\n"));
 }
 
 /* Enter element n; returns whether to walk its children. */

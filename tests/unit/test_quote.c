@@ -306,6 +306,15 @@ test_hostile(void **state)
 	check("--", "--", "");
 	check(":\n>", ":", ">");
 	xfree(&big);
+	/* Deeply nested containers: bounded probing, no crash. */
+	struct buf h;
+	buf_init(&h, 0);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(buf_puts(&h, "<div class=gmail_quote style=border-top:0><span>"), 0);
+	assert_int_equal(quote_split_html(h.data, h.len, &vis, &quo), 0);
+	xfree(&vis);
+	xfree(&quo);
+	buf_fini(&h);
 	assert_int_equal(quote_split_html("", 0, &vis, &quo), 0);
 	assert_string_equal(vis, "");
 	xfree(&vis);
@@ -322,6 +331,13 @@ test_html_containers(void **state)
 	check_html("<div>Hi</div><div class=\"yahoo_quoted\">old</div>", "Hi");
 	check_html("<div>Hi</div><div id=\"divRplyFwdMsg\"><b>From:</b> x</div><div>old body</div>", "Hi");
 	check_html("<div>Hi<hr id=\"stopSpelling\">old</div><div>more old</div>", "Hi");
+	/* Outlook's header div: a top border, opening with From: (two labels are enough here). */
+	check_html("<div>Hi</div><div style=\"border:none;border-top:solid #E1E1E1 1.0pt\"><p><b>Von:</b> Bob"
+	           "<br><b>Gesendet:</b> Montag</p></div><p>old body</p>", "Hi");
+	check_html("<div>Hi</div><div style=\"border-top:1px solid\">Not a header</div>", "Hi\nNot a header");
+	/* Signatures marked up by the client. */
+	check_html("<div>Hi</div><div class=\"gmail_signature\">John<br>ACME</div>", "Hi");
+	check_html("<p>Hi</p><pre class=\"moz-signature\">-- \nJohn</pre>", "Hi");
 	/* A plain blockquote becomes "> " lines, then the text rules apply. */
 	check_html("<p>Hi<br>26.06.2014, \"A\" &lt;a@example.com&gt;:</p><blockquote>old</blockquote>", "Hi");
 	/* Gmail forward inside gmail_quote is kept. */
