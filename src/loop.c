@@ -300,7 +300,7 @@ word_in(const char *w, size_t len, const char *const *list)
 	return false;
 }
 
-/* Bytes that separate words: ASCII non-letters, emoji, symbols (U+2000-U+2BFF). */
+/* Bytes that separate words: ASCII non-letters, emoji, symbols (U+2000-U+2FFF). */
 static size_t
 separator_len(const unsigned char *p)
 {

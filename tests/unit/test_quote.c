@@ -205,6 +205,22 @@ test_dutch_nordic_polish_russian(void **state)
 }
 
 static void
+test_more_languages(void **state)
+{
+	check("Díky\n\nDne 5. 1. 2015 v 10:00 Jan <jan@example.cz> napsal(a):\n> staré\n", "Díky", NULL);
+	check("Kiitos\n\nLähettäjä: Matti\nLähetetty: maanantai\nVastaanottaja: Tuki\nAihe: Kysymys\n\nvanha\n",
+	      "Kiitos", NULL);
+	check("Teşekkürler\n\nKimden: Ali\nTarih: Pazartesi\nKime: Destek\nKonu: Soru\n\neski\n",
+	      "Teşekkürler", NULL);
+	check("谢谢\n\n发件人： 张三\n发送时间： 2015年1月5日\n收件人： 支持\n主题： 问题\n\n旧\n", "谢谢", NULL);
+	check("ありがとう\n\n差出人: 山田\n送信日時: 2015年1月5日\n宛先: サポート\n件名: 質問\n\n古い\n",
+	      "ありがとう", NULL);
+	check("Tack\n\n-----Ursprungligt meddelande-----\nFrån: Sven\n\ngammalt\n", "Tack", NULL);
+	/* A header block needs three of From/Sent/To/Subject. */
+	check("Note:\nFrom: the lab\nTo: the office\n\nmore\n", "Note:\nFrom: the lab\nTo: the office\n\nmore", "");
+}
+
+static void
 test_android_and_attribution_without_verb(void **state)
 {
 	check("ok\n\n---- John Smith wrote ----\n\n> q\n", "ok", NULL);
@@ -360,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_french),
 		cmocka_unit_test(test_spanish_italian_portuguese),
 		cmocka_unit_test(test_dutch_nordic_polish_russian),
+		cmocka_unit_test(test_more_languages),
 		cmocka_unit_test(test_android_and_attribution_without_verb),
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_inline_replies),
