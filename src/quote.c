@@ -413,7 +413,7 @@ header_block_len(const struct qdoc *d, size_t i)
 		if (k) {
 			kinds |= k;
 			cont = 0;
-		} else if (line_empty(&d->lines[j]) || ++cont > 2) {
+		} else if (line_empty(&d->lines[j]) || line_quoted(&d->lines[j]) || ++cont > 2) {
 			break;
 		}
 	}
@@ -497,19 +497,23 @@ static bool
 sig_start(const struct qdoc *d, size_t i)
 {
 	const struct qline *l = &d->lines[i];
-	const char *s = l->s;
-	size_t len = l->len;
 	bool after_blank = i == 0 || line_empty(&d->lines[i - 1]);
 
-	while (len > 0 && is_space((unsigned char)s[len - 1]))
-		len--;
-	if (len == 2 && s[0] == '-' && s[1] == '-')
+	if (l->tlen == 2 && l->t[0] == '-' && l->t[1] == '-' && l->s[0] == '-')
 		return true;
-	if (is_device_line(l))
-		return true;
-	if (after_blank && is_rule(l) && l->s[0] == '_')
+	if (after_blank && is_rule(l) && l->t[0] == '_')
 		return true;
 	return after_blank && is_dash_name(l);
+}
+
+/* Is line i the last of the author's text (only blanks, then a quote or the end)? */
+static bool
+ends_text(const struct qdoc *d, size_t i)
+{
+	size_t nx = next_nonempty(d, i + 1);
+
+	return nx == d->n || line_quoted(&d->lines[nx]) || header_len(d, nx) > 0 ||
+	       quote_is_forward_line(d->lines[nx].t, d->lines[nx].tlen);
 }
 
 static void
@@ -590,6 +594,8 @@ classify(struct qdoc *d)
 
 			mark(d, weak_attribution(d, i), end, Q_QUOTE);
 			i = end;
+		} else if (is_device_line(&d->lines[i]) && ends_text(d, i)) {
+			d->kind[i++] = Q_SIG;   /* a mobile footer: that line only */
 		} else if (sig_start(d, i)) {
 			size_t j = i + 1;
 

@@ -238,6 +238,9 @@ test_signatures(void **state)
 	check("Hi\n\nVon meinem iPhone gesendet\n", "Hi", NULL);
 	check("Hi\n\nEnvoyé de mon iPhone\n", "Hi", NULL);
 	check("Hi\n\nSent from my desk, which is nicer.\n", "Hi\n\nSent from my desk, which is nicer.", NULL);
+	/* A device-like line is a footer only at the end of the author's text. */
+	check("Sent via courier.\nPlease confirm receipt.\n", "Sent via courier.\nPlease confirm receipt.", "");
+	check("Ok\n\nSent from my iPhone\n\nOn 1/2/2015, Bob <b@x.com> wrote:\n> q\n", "Ok", NULL);
 	check("Hi\n\n-Abhishek Kona\n", "Hi", NULL);
 	/* A bullet without a space is not a signature. */
 	check("List:\n\n-fixed the bug\n-added a test\n", "List:\n\n-fixed the bug\n-added a test", NULL);
