@@ -340,6 +340,81 @@ test_hostile(void **state)
 	xfree(&quo);
 }
 
+/* Is every non-empty line of part (right-trimmed) a line of src? */
+static bool
+lines_from(const char *part, const char *src)
+{
+	const char *p = part;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n"), k = len;
+
+		while (k > 0 && strchr(" \t", p[k - 1]))
+			k--;
+		if (k > 0) {
+			const char *q = src;
+			bool found = false;
+
+			while ((q = strstr(q, "\n")) && !found) {
+				q++;
+				found = strncmp(q, p, k) == 0;
+			}
+			if (!found && strncmp(src, p, k) != 0)
+				return false;
+		}
+		p += len + (p[len] == '\n');
+	}
+	return true;
+}
+
+/* Random replies built from rule fragments: no crash, and the output is made of input lines. */
+static void
+test_random_fragments(void **state)
+{
+	static const char *const frag[] = {
+		"Hello", "", " ", "> quoted", ">", "-- ", "--", "Sent from my iPhone", "-Bob Smith",
+		"On Mon, Jan 5, 2015 at 10:00, Bob <b@x.com> wrote:", "Le 5 janv. 2015, Jean a écrit :",
+		"From: a", "Sent: b", "To: c", "Subject: d", "Von: a", "Gesendet: b", "An: c", "Betreff: d",
+		"-----Original Message-----", "---------- Forwarded message ---------", "________",
+		"26.06.2014, \"A\" <a@x.com>:", "---- Bob wrote ----", "text: 10:30:", "\xff\xfe", "*From:* x",
+	};
+	unsigned seed = 12345;
+	struct buf b;
+
+	/* The checker itself notices a foreign line. */
+	assert_true(lines_from("b\n\na", "a\nb\n"));
+	assert_false(lines_from("a\nnope", "a\nb\n"));
+
+	buf_init(&b, 0);
+	for (int round = 0; round < 3000; round++) {
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 14;
+		char *vis = NULL, *quo = NULL;
+
+		buf_reset(&b);
+		assert_int_equal(buf_puts(&b, ""), 0);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			assert_int_equal(buf_puts(&b, frag[(seed >> 16) % (sizeof(frag) / sizeof(frag[0]))]), 0);
+			assert_int_equal(buf_puts(&b, (seed >> 8) & 1 ? "\n" : "\r\n"), 0);
+		}
+		char *norm = xstrdup(b.data);
+		char *o = norm;
+		for (const char *c = b.data; *c; c++)
+			if (*c != '\r')
+				*o++ = *c;
+		*o = '\0';
+		assert_int_equal(quote_split(b.data, &vis, &quo), 0);
+		if (!lines_from(vis, norm) || !lines_from(quo, norm))
+			print_error("input:\n%s\nvisible:\n%s\nquoted:\n%s\n", norm, vis, quo);
+		assert_true(lines_from(vis, norm));
+		assert_true(lines_from(quo, norm));
+		xfree(&vis);
+		xfree(&quo);
+		xfree(&norm);
+	}
+	buf_fini(&b);
+}
+
 static void
 test_html_containers(void **state)
 {
@@ -387,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_only_quote_shows_everything),
 		cmocka_unit_test(test_crlf_and_whitespace),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_random_fragments),
 		cmocka_unit_test(test_html_containers),
 	};
 
