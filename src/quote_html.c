@@ -31,6 +31,7 @@ struct tout {
 	struct buf b;
 	bool bol;     /* at the beginning of a line */
 	bool space;   /* a collapsed space is pending */
+	bool blank;   /* the last line written was empty */
 	int qdepth;   /* open (rendered) blockquotes */
 };
 
@@ -91,6 +92,7 @@ t_newline(struct tout *t)
 {
 	if (t->bol && t->qdepth > 0)
 		quote_out(&t->b, ">", 1);
+	t->blank = t->bol;
 	quote_out(&t->b, "\n", 1);
 	t->bol = true;
 	t->space = false;
@@ -102,6 +104,15 @@ t_soft_newline(struct tout *t)
 	if (!t->bol)
 		t_newline(t);
 	t->space = false;
+}
+
+/* A paragraph boundary: end the line, then one blank line (not at the start). */
+static void
+t_paragraph(struct tout *t)
+{
+	t_soft_newline(t);
+	if (t->b.len > 0 && !t->blank)
+		t_newline(t);
 }
 
 static void
@@ -216,6 +227,22 @@ is_separator(xmlNode *n)
 	return quote_is_from_label(probe, strcspn(probe, "\n"));
 }
 
+/*
+ * A <p> with a margin. Outlook's MsoNormal paragraphs have none, and its
+ * <o:p> reaches us as a "p" inside another p.
+ */
+static bool
+is_paragraph(xmlNode *n)
+{
+	if (strcasecmp((const char *)n->name, "p") != 0 || attr_is(n, "class", "MsoNormal", true))
+		return false;
+	xmlNode *up = n->parent;
+	for (int i = 0; up && up->type == XML_ELEMENT_NODE && i < 16; i++, up = up->parent)
+		if (strcasecmp((const char *)up->name, "p") == 0)
+			return false;
+	return true;
+}
+
 /* Enter element n; returns whether to walk its children. */
 static bool
 enter(struct hwalk *w, xmlNode *n)
@@ -231,6 +258,8 @@ enter(struct hwalk *w, xmlNode *n)
 	struct tout *t = target(w);
 	if (strcasecmp(name, "br") == 0)
 		t_newline(t);
+	else if (is_paragraph(n))
+		t_paragraph(t);
 	else if (in_list(name, block_tags))
 		t_soft_newline(t);
 	else if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
@@ -252,7 +281,9 @@ leave(struct hwalk *w, xmlNode *n)
 		t->qdepth--;
 	else if (strcasecmp(name, "pre") == 0 && w->pre > 0)
 		w->pre--;
-	if (in_list(name, block_tags))
+	if (is_paragraph(n))
+		t_paragraph(t);
+	else if (in_list(name, block_tags))
 		t_soft_newline(t);
 	if (n == w->qroot) {
 		w->qroot = NULL;

@@ -438,10 +438,10 @@ test_html_containers(void **state)
 	check_html("<div>FYI</div><div class=\"gmail_quote\">---------- Forwarded message ---------<br>"
 	           "From: a</div>", "FYI\n---------- Forwarded message ---------\nFrom: a");
 	/* Entities, nbsp, script and style are handled. */
-	check_html("<style>p{}</style><script>x()</script><p>a&amp;b&nbsp;</p><p>c</p>", "a&b\nc");
+	check_html("<style>p{}</style><script>x()</script><p>a&amp;b&nbsp;</p><p>c</p>", "a&b\n\nc");
 	/* Inline replies in HTML keep their quotes. */
 	check_html("<blockquote>q1</blockquote><p>a1</p><blockquote>q2</blockquote><p>a2</p>",
-	           "> q1\na1\n> q2\na2");
+	           "> q1\n\na1\n\n> q2\n\na2");
 }
 
 int
