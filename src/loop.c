@@ -147,7 +147,7 @@ rule_own(const struct loop_input *in, struct loop_verdict *v)
 static bool
 rule_dsn(const struct loop_input *in, struct loop_verdict *v)
 {
-	const char *ct = in->content_type, *h;
+	const char *ct = in->content_type ? in->content_type : hdr(in, "Content-Type"), *h;
 
 	if (ct && ci_prefix(ct + strspn(ct, " \t"), "multipart/report")) {
 		if (ci_contains(ct, "disposition-notification"))
@@ -231,6 +231,18 @@ suppress_requested(const struct loop_input *in)
 	const char *h = hdr(in, "X-Auto-Response-Suppress");
 
 	return h && (ci_contains(h, "all") || ci_contains(h, "autoreply") || ci_contains(h, "oof"));
+}
+
+void
+loop_input_from_msg(const struct mime_msg *msg, const char *instance_id, struct loop_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->headers = msg->headers;
+	in->n_headers = msg->n_headers;
+	in->from = msg->from.addr;
+	in->return_path = msg->return_path;
+	in->content_type = NULL;
+	in->instance_id = instance_id;
 }
 
 void
