@@ -10,6 +10,7 @@
 /* System. */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,11 @@ rload_equals(struct rload *rl, const struct rules_cond *c, const struct ynode *n
 			return -1;
 		t->str = xstrdup(b ? "true" : "false");
 	} else {
+		if (n->plain && n->scalar[0] == '\0') {
+			ynode_error(rl->errs, n, "missing value (write \"\" to compare with the empty "
+			            "string)");
+			return -1;
+		}
 		if (c->field.id == RULES_F_KIND && strcmp(n->scalar, "mail") != 0 &&
 		    strcmp(n->scalar, "alert") != 0) {
 			ynode_error(rl->errs, n, "kind is \"mail\" or \"alert\", not \"%s\"", n->scalar);
@@ -444,7 +450,50 @@ rload_tags(struct rload *rl, const struct ynode *n, struct rules_fields *f)
 	}
 }
 
-/* set: { queue: x, priority: y, ... } */
+/* The string fields of set:, and where they go. */
+static const struct {
+	const char *key;
+	size_t off;
+	const char *const *allowed;  /* NULL: any non-empty string */
+	const char *what;            /* the allowed values, for the error */
+} rules_set_fields[] = {
+	{ "tenant", offsetof(struct rules_fields, tenant), NULL, NULL },
+	{ "queue", offsetof(struct rules_fields, queue), NULL, NULL },
+	{ "priority", offsetof(struct rules_fields, priority), rules_priorities,
+	  "low, medium, high, critical" },
+	{ "category", offsetof(struct rules_fields, category), NULL, NULL },
+	{ "type", offsetof(struct rules_fields, type), rules_types, "incident, request" },
+	{ "impact", offsetof(struct rules_fields, impact), NULL, NULL },
+	{ "sla_policy", offsetof(struct rules_fields, sla_policy), NULL, NULL },
+	{ "assignee", offsetof(struct rules_fields, assignee), NULL, NULL },
+};
+
+/* One string field of set:. */
+static void
+rload_set_field(struct rload *rl, const char *k, const struct ynode *v, struct rules_fields *f)
+{
+	const char *s;
+
+	for (size_t i = 0; i < sizeof(rules_set_fields) / sizeof(rules_set_fields[0]); i++) {
+		if (strcmp(k, rules_set_fields[i].key) != 0)
+			continue;
+		if ((s = rload_string(rl, v)) == NULL)
+			return;
+		if (rules_set_fields[i].allowed && !in_list(s, rules_set_fields[i].allowed)) {
+			ynode_error(rl->errs, v, "%s \"%s\" is not one of %s", k, s, rules_set_fields[i].what);
+			return;
+		}
+		if (strcmp(k, "category") == 0 && rl->opts->categories &&
+		    !in_list(s, rl->opts->categories)) {
+			ynode_error(rl->errs, v, "category \"%s\" is not one of the configured categories", s);
+			return;
+		}
+		*(char **)((char *)f + rules_set_fields[i].off) = xstrdup(s);
+		return;
+	}
+}
+
+/* set: { queue: x, priority: y, tags: [...], ... } */
 static void
 rload_set(struct rload *rl, const struct ynode *n, struct rules_fields *f)
 {
@@ -454,36 +503,10 @@ rload_set(struct rload *rl, const struct ynode *n, struct rules_fields *f)
 	if (ynode_check_keys(n, keys, "set", rl->errs) > 0 && n->kind != YNODE_MAP)
 		return;
 	for (size_t i = 0; i < n->n; i++) {
-		const char *k = n->keys[i]->scalar, *s;
-		const struct ynode *v = n->items[i];
-		char **dst = NULL;
-
-		if (strcmp(k, "tags") == 0) {
-			rload_tags(rl, v, f);
-			continue;
-		}
-		if ((s = rload_string(rl, v)) == NULL)
-			continue;
-		if (strcmp(k, "priority") == 0 && !in_list(s, rules_priorities)) {
-			ynode_error(rl->errs, v, "priority \"%s\" is not one of low, medium, high, critical", s);
-			continue;
-		}
-		if (strcmp(k, "type") == 0 && !in_list(s, rules_types)) {
-			ynode_error(rl->errs, v, "type \"%s\" is not one of incident, request", s);
-			continue;
-		}
-		if (strcmp(k, "category") == 0 && rl->opts->categories &&
-		    !in_list(s, rl->opts->categories)) {
-			ynode_error(rl->errs, v, "category \"%s\" is not one of the configured categories", s);
-			continue;
-		}
-		dst = strcmp(k, "tenant") == 0 ? &f->tenant : strcmp(k, "queue") == 0 ? &f->queue
-		    : strcmp(k, "priority") == 0 ? &f->priority : strcmp(k, "category") == 0 ? &f->category
-		    : strcmp(k, "type") == 0 ? &f->type : strcmp(k, "impact") == 0 ? &f->impact
-		    : strcmp(k, "sla_policy") == 0 ? &f->sla_policy : strcmp(k, "assignee") == 0
-		    ? &f->assignee : NULL;
-		if (dst != NULL)
-			*dst = xstrdup(s);
+		if (strcmp(n->keys[i]->scalar, "tags") == 0)
+			rload_tags(rl, n->items[i], f);
+		else
+			rload_set_field(rl, n->keys[i]->scalar, n->items[i], f);
 	}
 }
 

@@ -610,6 +610,10 @@ test_more_errors(void **state)
 	assert_true(has_err(&errs, "t.yaml:3:5: rule must be a mapping"));
 	assert_true(has_err(&errs, "t.yaml:5:15: expected true or false"));
 	tk_errlist_fini(&errs);
+	load_bad("rules:\n  - name: a\n    match:\n      subject:\n      from: \"\"\n", NULL, &errs);
+	assert_true(has_err(&errs, "t.yaml:4:15: missing value"));
+	assert_int_equal(errs.n, 1); /* a quoted "" is a value */
+	tk_errlist_fini(&errs);
 	/* YAML syntax errors come through with their position. */
 	load_bad("rules:\n  - name: [a\n", NULL, &errs);
 	assert_true(has_err(&errs, "t.yaml:3:"));
