@@ -430,7 +430,6 @@ test_trace(void **state)
 	assert_string_equal(res->fields.queue, "d");
 	rules_result_free(&res);
 	/* The failing values are shown, clipped. */
-	rules_result_free(&res);
 	fx.msg.subject = (char *)"no";
 	res = eval_mail(rs, &fx, false, RULES_EVAL_TRACE);
 	assert_int_equal(res->n_trace, 7);
@@ -439,6 +438,7 @@ test_trace(void **state)
 	assert_non_null(strstr(res->trace[5].failed, "match.kind (line 21, column 14)"));
 	assert_int_equal(res->n_matched, 1);
 	assert_string_equal(res->fields.queue, "e");
+	rules_result_free(&res);
 	/* Without the flag, no trace is kept. */
 	res = eval_mail(rs, &fx, false, 0);
 	assert_int_equal(res->n_trace, 0);
