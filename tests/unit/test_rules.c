@@ -714,6 +714,111 @@ test_hostile_values(void **state)
 	rules_unref(&rs);
 }
 
+/* Alerts of the wrong shape never crash and simply have no such values. */
+static void
+test_hostile_alerts(void **state)
+{
+	static const char *const docs[] = {
+		"{\"labels\":\"critical\",\"annotations\":[1,2],\"status\":5,\"severity\":{\"a\":1}}",
+		"{\"labels\":{\"severity\":null},\"payload\":\"x\"}",
+		"{\"labels\":{\"severity\":[\"critical\",[\"nested\"],{\"o\":1}]}}",
+		"[1,2,3]",
+		"\"just a string\"",
+		"{\"a\":{\"b\":[[[[[[[[[[1]]]]]]]]]]}}",
+		"{\"\":{\"\":\"empty keys\"},\"x\":[0,1,2,3,4,5,6,7,8,9,10,11]}",
+	};
+	struct rules *rs = load_ok(
+		"rules:\n"
+		"  - name: r\n"
+		"    match:\n"
+		"      any:\n"
+		"        - severity: critical\n"
+		"        - status: { gt: 4 }\n"
+		"        - label.severity: { exists: true }\n"
+		"        - subject: { exists: true }\n"
+		"        - json./a/b/0/0/0: { exists: true }\n"
+		"        - json./99999999999: x\n"
+		"        - json./x/-1: x\n"
+		"        - json./x/11: 11\n"
+		"        - json.//: empty keys\n"
+		"        - json./x/: x\n"
+		"        - json./~2: x\n"
+		"    set: { queue: q }\n");
+	static const int expect[] = { 1, 0, 1, 0, 0, 1, 1 };
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_error_t jerr;
+		json_t *j = json_loads(docs[i], JSON_DECODE_ANY, &jerr);
+		struct rules_input in;
+		struct rules_result *res;
+
+		assert_non_null(j);
+		rules_input_alert(&in, j, "webhook");
+		res = rules_eval(rs, &in, RULES_EVAL_TRACE);
+		if ((int)res->n_matched != expect[i])
+			fprintf(stderr, "doc %zu: matched %zu\n", i, res->n_matched);
+		assert_int_equal(res->n_matched, expect[i]);
+		rules_result_free(&res);
+		json_decref(j);
+	}
+	rules_unref(&rs);
+}
+
+/* Mangled rules files never crash the loader; every error has a position. */
+static void
+test_mangled_rules(void **state)
+{
+	static const char base[] =
+		"rules:\n"
+		"  - name: a\n"
+		"    match: { subject: '/x(y|z)+/i', any: [ { to: [a, /b/] }, { not: { cc: { exists: true } } } ] }\n"
+		"    set: { queue: q, priority: high, tags: [t1, t2] }\n"
+		"    assign: { skill: s, min_level: 2 }\n"
+		"    continue: true\n"
+		"  - name: b\n"
+		"    match: { header.x-n: { ge: 1, lt: 10 }, json./a/b: c }\n"
+		"    drop: because\n";
+	static const char junk[] = "{}[]:,-'\"/\\ \n\t#&*!|>%@`?aZ0~.";
+	char buf[sizeof(base)];
+	unsigned seed = 12345;
+	size_t ok = 0;
+
+	for (int iter = 0; iter < 3000; iter++) {
+		struct tk_errlist errs;
+		struct rules *rs = NULL;
+		size_t len = sizeof(base) - 1;
+
+		memcpy(buf, base, sizeof(base));
+		for (int k = 0; k < 1 + iter % 4; k++) {
+			seed = seed * 1103515245 + 12345;
+			size_t pos = (seed >> 8) % len;
+			seed = seed * 1103515245 + 12345;
+			buf[pos] = junk[(seed >> 8) % (sizeof(junk) - 1)];
+		}
+		if (iter % 7 == 0)
+			buf[(seed >> 4) % len] = '\0'; /* truncated file */
+		tk_errlist_init(&errs);
+		if (rules_load_string("m.yaml", buf, NULL, &rs, &errs) == 0) {
+			struct fixture fx;
+			struct rules_result *res;
+
+			assert_int_equal(errs.n, 0);
+			fixture_init(&fx);
+			res = eval_mail(rs, &fx, false, RULES_EVAL_TRACE);
+			rules_result_free(&res);
+			rules_unref(&rs);
+			ok++;
+		} else {
+			assert_null(rs);
+			assert_true(errs.n > 0);
+			for (size_t e = 0; e < errs.n; e++)
+				assert_true(strncmp(errs.items[e], "m.yaml:", 7) == 0);
+		}
+		tk_errlist_fini(&errs);
+	}
+	assert_true(ok > 0); /* some mutations stay valid (e.g. inside a name) */
+}
+
 static char *
 write_file(const char *dir, const char *name, const char *text)
 {
@@ -926,6 +1031,8 @@ main(void)
 		cmocka_unit_test(test_more_errors),
 		cmocka_unit_test(test_backtracking_guard),
 		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_hostile_alerts),
+		cmocka_unit_test(test_mangled_rules),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_shipped_defaults),
 		cmocka_unit_test(test_atomic_reload),
