@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "log.h"
 #include "mime.h"
 #include "rules.h"
@@ -926,6 +927,49 @@ test_shipped_defaults(void **state)
 	json_decref(pd);
 }
 
+/* The example of ticketd-rules(5) loads and does what the page says. */
+static void
+test_man_page_example(void **state)
+{
+	struct buf b;
+	char *start, *end, *text, *w;
+	struct rules *rs;
+	struct fixture fx;
+	struct rules_result *res;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_read_file(&b, RULESDIR "/../doc/ticketd-rules.5"), 0);
+	start = strstr(b.data, ".Bd -literal -offset indent\n");
+	assert_non_null(start);
+	start = strchr(start, '\n') + 1;
+	end = strstr(start, ".Ed\n");
+	assert_non_null(end);
+	text = xstrndup(start, (size_t)(end - start));
+	for (char *r = w = text; *r; r++) {   /* mdoc's \e is a backslash */
+		if (r[0] == '\\' && r[1] == 'e')
+			r++, *w++ = '\\';
+		else
+			*w++ = *r;
+	}
+	*w = '\0';
+	rs = load_ok(text);
+	assert_int_equal(rules_count(rs), 4);
+	fixture_init(&fx);  /* has a List-Id */
+	res = eval_mail(rs, &fx, false, 0);
+	assert_true(res->dropped);
+	assert_string_equal(res->drop_reason, "mailing list traffic");
+	rules_result_free(&res);
+	fx.msg.n_headers = 0;  /* to billing@, from a customer: billing, then the fallback */
+	res = eval_mail(rs, &fx, false, 0);
+	assert_string_equal(res->fields.queue, "billing");
+	assert_string_equal(res->fields.priority, "medium");
+	assert_int_equal(res->n_matched, 2);
+	rules_result_free(&res);
+	rules_unref(&rs);
+	xfree(&text);
+	buf_fini(&b);
+}
+
 /* Reload: readers evaluate while the main thread swaps sets in and out. */
 struct reader {
 	struct rules_slot *slot;
@@ -1035,6 +1079,7 @@ main(void)
 		cmocka_unit_test(test_mangled_rules),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_shipped_defaults),
+		cmocka_unit_test(test_man_page_example),
 		cmocka_unit_test(test_atomic_reload),
 	};
 
