@@ -5,6 +5,10 @@
  * A subcommand gets argv from its own name on (argv[0] is "parse",
  * "rules", ...) and returns the process exit code: CTL_OK, CTL_USAGE (usage
  * or input error), CTL_TEMPFAIL (database unreachable, EX_TEMPFAIL).
+ *
+ * The global option -c FILE is passed to subcommands as the environment
+ * variable TICKETD_CONFIG (the process's own context); ctl_load_config()
+ * reads it.
  */
 #ifndef TK_CTL_H
 #define TK_CTL_H
@@ -13,13 +17,35 @@
 #define CTL_USAGE 1
 #define CTL_TEMPFAIL 75
 
+struct config;
+struct store;
+
 struct ctl_command {
 	const char *name;
 	const char *usage;
 	int (*run)(int argc, char **argv);
 };
 
-int ctl_parse(int argc, char **argv);  /* ctl_parse.c: ticketctl parse [--json] FILE */
+/*
+ * Load the config named by $TICKETD_CONFIG or the default path. When no
+ * file was named and the default does not exist, *cfg_r is NULL and this
+ * still succeeds if $TICKETD_DSN is set. Errors are printed; CTL_OK or CTL_USAGE.
+ */
+int ctl_load_config(struct config **cfg_r);
+/* Connect with the config's DSN ($TICKETD_DSN wins); CTL_OK or CTL_TEMPFAIL (printed). */
+int ctl_connect(const struct config *cfg, struct store **st_r);
+/* Config and connection in one step; on failure nothing is left to free. */
+int ctl_open(struct config **cfg_r, struct store **st_r);
+/* The actor named in audit events for ticketctl changes ("ticketctl:$USER"). */
+const char *ctl_actor(char *buf, unsigned len);
+
+int ctl_parse(int argc, char **argv);    /* ctl_parse.c: parse [--json] FILE */
+int ctl_migrate(int argc, char **argv);  /* ctl_db.c: migrate */
+int ctl_ingest(int argc, char **argv);   /* ctl_db.c: ingest --mailbox NAME [FILE|-] */
+int ctl_inbound(int argc, char **argv);  /* ctl_db.c: inbound list|show|retry */
+int ctl_list(int argc, char **argv);     /* ctl_tickets.c: list */
+int ctl_show(int argc, char **argv);     /* ctl_tickets.c: show NUMBER */
+int ctl_set(int argc, char **argv);      /* ctl_tickets.c: set NUMBER FIELD VALUE */
 /* ctl_rules.c: ticketctl rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE,
  * ticketctl rules check [--rules DIR] */
 int ctl_rules(int argc, char **argv);

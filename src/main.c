@@ -1,2 +1,237 @@
-/* placeholder replaced by the daemon */
-int main(void) { return 0; }
+/*
+ * main.c: ticketd, the daemon: arguments, config check (-t), start-up in
+ * dependency order, signals, systemd notification, orderly shutdown.
+ *
+ * DESIGN. Threads and what they own:
+ *   main        signals (sigtimedwait), SIGHUP reloads, sd_notify and the
+ *               watchdog; owns the struct daemon context.
+ *   worker N    one PGconn each; claims staged inbound rows (SKIP LOCKED)
+ *               and runs them through the pipeline (parse, scan, route,
+ *               correlate, store) in one transaction per batch.
+ *   intake      one thread per Maildir or IMAP mailbox, one PGconn each;
+ *               stages raw mail, acknowledges the source after commit.
+ * Hand-offs between threads go through PostgreSQL rows, never memory
+ * queues, so a crash anywhere loses nothing. Shared memory state is only
+ * the refcounted config snapshot and the stop flag (see daemon.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "intake.h"
+#include "log.h"
+#include "startup.h"
+#include "worker.h"
+#include "xalloc.h"
+
+#define TICKETD_MAX_WORKERS 64
+
+struct ticketd {
+	struct daemon daemon;
+	struct worker workers[TICKETD_MAX_WORKERS];
+	int n_workers;
+	struct intake *intake;
+	const char *config_path;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: ticketd [-t] [-c FILE]\n"
+	            "  -c FILE  configuration (default %s/ticketd/ticketd.yaml)\n"
+	            "  -t       check the configuration and rules, then exit\n"
+	            "  -V       print the version\n", SYSCONFDIR);
+}
+
+/* Load the config (and rules) and print every error; NULL on failure. */
+static struct config *
+load_config(const char *path, FILE *errfp)
+{
+	struct tk_errlist errs;
+	struct config *cfg = NULL;
+
+	tk_errlist_init(&errs);
+	if (startup_load(path, &cfg, &errs) < 0) {
+		tk_errlist_print(&errs, errfp);
+		cfg = NULL;
+	}
+	tk_errlist_fini(&errs);
+	return cfg;
+}
+
+static void
+reload(struct ticketd *td)
+{
+	struct tk_errlist errs;
+	struct config *cfg = NULL;
+	char usec[64];
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(usec, sizeof(usec), "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+	         (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u);
+	sd_notify(0, usec);
+	log_info("ticketd: SIGHUP: reloading %s", td->config_path);
+	tk_errlist_init(&errs);
+	if (startup_load(td->config_path, &cfg, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("ticketd: reload refused, keeping the old configuration: %s", errs.items[i]);
+	} else {
+		log_set_level(cfg->log_level);
+		startup_apply(&td->daemon, cfg);
+		log_info("ticketd: configuration reloaded");
+	}
+	tk_errlist_fini(&errs);
+	sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+static int
+start_threads(struct ticketd *td)
+{
+	struct config *cfg = daemon_config(&td->daemon);
+	struct tk_err err = { 0 };
+	int rc = -1;
+
+	td->n_workers = cfg->workers > TICKETD_MAX_WORKERS ? TICKETD_MAX_WORKERS : cfg->workers;
+	for (int i = 0; i < td->n_workers; i++) {
+		if (worker_start(&td->workers[i], &td->daemon, i, &err) < 0) {
+			log_err("ticketd: %s", err.msg);
+			goto out;
+		}
+	}
+	if (intake_start(&td->daemon, cfg, &td->intake, &err) < 0) {
+		log_err("ticketd: %s", err.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	config_unref(&cfg);
+	return rc;
+}
+
+/* Join every thread, waiting at most the configured shutdown timeout. */
+static int
+stop_threads(struct ticketd *td)
+{
+	struct config *cfg = daemon_config(&td->daemon);
+	struct timespec deadline;
+	int late = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += cfg->shutdown_timeout_ms / 1000;
+	config_unref(&cfg);
+	daemon_stop(&td->daemon);
+	log_info("ticketd: stopping: waiting for %d workers and the intake threads", td->n_workers);
+	if (intake_stop(&td->intake, &deadline) < 0)
+		late++;
+	for (int i = 0; i < td->n_workers; i++) {
+		if (td->workers[i].started && pthread_timedjoin_np(td->workers[i].thread, NULL,
+		                                                   &deadline) != 0) {
+			log_warn("ticketd: worker %d did not stop in time; its batch rolls back", i);
+			late++;
+		} else {
+			td->workers[i].started = 0;
+		}
+	}
+	return late;
+}
+
+/* Ping the watchdog at half its interval. */
+static void
+watchdog_tick(uint64_t wd_usec, struct timespec *last)
+{
+	struct timespec now;
+
+	if (wd_usec == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((uint64_t)(now.tv_sec - last->tv_sec) * 1000000u >= wd_usec / 2) {
+		sd_notify(0, "WATCHDOG=1");
+		*last = now;
+	}
+}
+
+static int
+run(struct ticketd *td, sigset_t *sigs)
+{
+	uint64_t wd_usec = 0;
+	struct timespec last = { 0 }, tick = { 0, 500000000L };
+
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
+	sd_notify(0, "READY=1\nSTATUS=running");
+	log_info("ticketd: ready");
+	for (;;) {
+		int sig = sigtimedwait(sigs, NULL, &tick);
+
+		watchdog_tick(wd_usec, &last);
+		if (sig == SIGHUP)
+			reload(td);
+		else if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	return stop_threads(td) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ticketd td = { .config_path = SYSCONFDIR "/ticketd/ticketd.yaml" };
+	struct config *cfg;
+	sigset_t sigs;
+	int opt, check_only = 0, rc;
+
+	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+		switch (opt) {
+		case 'c': td.config_path = optarg; break;
+		case 't': check_only = 1; break;
+		case 'V': printf("ticketd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	if ((cfg = load_config(td.config_path, stderr)) == NULL)
+		return 1;
+	if (check_only) {
+		printf("%s: configuration OK\n", td.config_path);
+		config_unref(&cfg);
+		return 0;
+	}
+	log_set_level(cfg->log_level);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	daemon_init(&td.daemon, NULL);
+	startup_apply(&td.daemon, cfg);
+	if (startup_database(&td.daemon, &sigs) < 0) {
+		daemon_fini(&td.daemon);
+		return daemon_stopping(&td.daemon) ? 0 : 1;
+	}
+	if (start_threads(&td) < 0) {
+		stop_threads(&td);
+		daemon_fini(&td.daemon);
+		return 1;
+	}
+	rc = run(&td, &sigs);
+	log_info("ticketd: stopped");
+	daemon_fini(&td.daemon);
+	return rc;
+}

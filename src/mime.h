@@ -18,6 +18,11 @@
 
 #include "err.h"
 
+/* Largest message mime_parse() accepts (64 MiB). */
+#define MIME_MAX_SIZE ((size_t)64 << 20)
+/* Nesting of multiparts libetpan is allowed to see; deeper ones are leaves. */
+#define MIME_MAX_CONTAINERS 64
+
 struct mime_addr {
 	char *addr;     /* lower-case addr-spec, e.g. "alice@example.com" */
 	char *name;     /* decoded display name, or NULL */
@@ -64,7 +69,10 @@ struct mime_msg {
 	size_t n_attachments;
 };
 
-/* Parse raw bytes. Returns 0, or -1 with err set (only if nothing usable could be read). */
+/*
+ * Parse raw bytes. Returns 0, or -1 with err set (only if nothing usable
+ * could be read: empty input, or more than MIME_MAX_SIZE bytes).
+ */
 int mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err);
 void mime_msg_free(struct mime_msg **msg);
 

@@ -22,11 +22,14 @@ CREATE FUNCTION ticketd_next_number(tenant bigint) RETURNS bigint LANGUAGE sql A
     SELECT nextval(format('ticketd_ticket_number_%s', tenant)::regclass)
 $$;
 
+-- Queues are named on tickets (tickets.queue); this table holds what an
+-- admin wants to say about a queue (its description), when anything.
 CREATE TABLE queues (
-    id         bigserial PRIMARY KEY,
-    tenant_id  bigint NOT NULL REFERENCES tenants(id),
-    name       text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
+    id          bigserial PRIMARY KEY,
+    tenant_id   bigint NOT NULL REFERENCES tenants(id),
+    name        text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    created_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (tenant_id, name)
 );
 
@@ -93,7 +96,7 @@ CREATE TABLE tickets (
     category          text,
     type              text NOT NULL DEFAULT 'request' CHECK (type IN ('incident', 'request')),
     impact            text,
-    queue_id          bigint REFERENCES queues(id),
+    queue             text NOT NULL DEFAULT 'support',
     assignee_id       bigint REFERENCES agents(id),
     required_skill    text,
     required_level    int,
@@ -122,7 +125,7 @@ CREATE TABLE tickets (
     UNIQUE (tenant_id, number)
 );
 CREATE INDEX tickets_status ON tickets (status);
-CREATE INDEX tickets_queue ON tickets (queue_id);
+CREATE INDEX tickets_queue ON tickets (queue);
 CREATE INDEX tickets_assignee ON tickets (assignee_id);
 -- One open incident per alert identity, enforced by the database.
 CREATE UNIQUE INDEX tickets_open_alert ON tickets (alert_key)

@@ -1,0 +1,93 @@
+/*
+ * config.h: ticketd.conf (YAML) loaded into an immutable, refcounted
+ * struct config. A reload builds a new one, validates it, and the daemon
+ * swaps it in only when it has no errors (the old one stays otherwise).
+ *
+ * Every key is documented in doc/ticketd.conf.5; tests/integration check
+ * that the page names each key of config_keys().
+ */
+#ifndef TK_CONFIG_H
+#define TK_CONFIG_H
+
+#include <stdbool.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "log.h"
+
+enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE };
+enum imap_tls { IMAP_TLS, IMAP_STARTTLS, IMAP_PLAIN };
+enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_SEEN };
+
+struct config_mailbox {
+	char *name;
+	enum mailbox_kind kind;
+	char *tenant, *queue, *priority;  /* defaults for new tickets */
+	/* maildir */
+	char *path;                       /* Maildir root (new/, cur/) */
+	char *processed;                  /* Maildir that processed mail moves to */
+	/* imap */
+	char *host;
+	int port;
+	enum imap_tls tls;
+	bool tls_verify;
+	char *user;
+	char *password_file, *password_env, *xoauth2_token_file;
+	char *folder;
+	enum imap_after after;
+	char *move_to;
+	bool idle;
+	int64_t poll_interval_ms;
+	int64_t message_timeout_ms;
+};
+
+struct config_agent {
+	char *name, *email, *display_name;
+	char **skills;                    /* parallel to levels */
+	int *levels;
+	size_t n_skills;
+};
+
+struct config {
+	char *path;
+	char *instance;                   /* this daemon's name in leases and logs */
+	char *dsn;                        /* TICKETD_DSN overrides */
+	enum log_level log_level;
+	int workers;
+	int batch;
+	int64_t poll_interval_ms;
+	int max_attempts;
+	int64_t shutdown_timeout_ms;
+	int64_t lease_ttl_ms;
+	char **categories;
+	size_t n_categories;
+	char *default_tenant;
+	struct config_mailbox *mailboxes;
+	size_t n_mailboxes;
+	struct config_agent *agents;
+	size_t n_agents;
+	char *rules_dir;                  /* NULL: no routing rules */
+	atomic_int refs;                  /* refcount */
+};
+
+/*
+ * Load and validate path. On success *cfg_r holds a config with one
+ * reference. On failure every error is in errs as FILE:LINE:COL: message.
+ */
+int config_load(const char *path, struct config **cfg_r, struct tk_errlist *errs);
+struct config *config_ref(struct config *cfg);
+void config_unref(struct config **cfg);
+
+const struct config_mailbox *config_mailbox(const struct config *cfg, const char *name);
+const struct config_agent *config_agent_by_email(const struct config *cfg, const char *email);
+const struct config_agent *config_agent_by_name(const struct config *cfg, const char *name);
+bool config_category_ok(const struct config *cfg, const char *category);
+
+/* The DSN to use: $TICKETD_DSN if set, else cfg->dsn (cfg may be NULL). Borrowed. */
+const char *config_dsn(const struct config *cfg);
+
+/* NULL-terminated list of every documented key path (for the docs test). */
+const char *const *config_keys(void);
+
+#endif

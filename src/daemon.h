@@ -1,0 +1,47 @@
+/*
+ * daemon.h: the daemon's context, the one place for state shared between
+ * threads. Everything in it is either immutable after start, atomic, or
+ * guarded by its mutex:
+ *
+ *   cfg        current config snapshot (refcounted; swapped on SIGHUP under
+ *              lock; a thread takes a reference per unit of work)
+ *   stopping   set once by the main thread on SIGTERM/SIGINT
+ *   wake       condition intake threads signal when they staged work
+ */
+#ifndef TK_DAEMON_H
+#define TK_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config;
+
+struct daemon {
+	pthread_mutex_t lock;
+	struct config *cfg;            /* guarded by lock */
+	atomic_bool stopping;
+	pthread_mutex_t wake_lock;
+	pthread_cond_t wake_cond;
+	uint64_t wake_seq;             /* guarded by wake_lock */
+	atomic_uint_fast64_t processed, failed; /* counters for logs and metrics */
+};
+
+void daemon_init(struct daemon *d, struct config *cfg);
+void daemon_fini(struct daemon *d);
+/* A new reference to the current config; the caller config_unref()s it. */
+struct config *daemon_config(struct daemon *d);
+/* Swap in a new config (the daemon takes over the caller's reference). */
+void daemon_set_config(struct daemon *d, struct config *cfg);
+bool daemon_stopping(struct daemon *d);
+void daemon_stop(struct daemon *d);
+/* Wake threads waiting in daemon_wait(). */
+void daemon_wake(struct daemon *d);
+/*
+ * Sleep up to ms or until woken or stopping. seen is the caller's last
+ * seen wake sequence (updated). Returns false when the daemon is stopping.
+ */
+bool daemon_wait(struct daemon *d, int64_t ms, uint64_t *seen);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * intake.c: start and stop the per-mailbox intake threads.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "intake.h"
+#include "log.h"
+#include "maildir.h"
+#include "xalloc.h"
+
+struct intake_thread {
+	struct daemon *daemon;
+	char *mailbox;
+	enum mailbox_kind kind;
+	pthread_t thread;
+	int started;
+};
+
+struct intake {
+	struct intake_thread *threads;
+	size_t n;
+};
+
+static void *
+intake_main(void *arg)
+{
+	struct intake_thread *t = arg;
+
+	if (t->kind == MAILBOX_MAILDIR)
+		maildir_run(t->daemon, t->mailbox);
+	return NULL;
+}
+
+int
+intake_start(struct daemon *d, const struct config *cfg, struct intake **in_r, struct tk_err *err)
+{
+	struct intake *in = xnew(struct intake);
+
+	*in_r = in;
+	in->threads = xcalloc(cfg->n_mailboxes + 1, sizeof(*in->threads));
+	for (size_t i = 0; i < cfg->n_mailboxes; i++) {
+		const struct config_mailbox *mb = &cfg->mailboxes[i];
+		struct intake_thread *t = &in->threads[in->n];
+		int rc;
+
+		if (mb->kind == MAILBOX_PIPE)
+			continue; /* fed by `ticketctl ingest` */
+		if (mb->kind == MAILBOX_IMAP) {
+			log_warn("intake: mailbox=%s: IMAP intake is not built into this daemon yet", mb->name);
+			continue;
+		}
+		t->daemon = d;
+		t->mailbox = xstrdup(mb->name);
+		t->kind = mb->kind;
+		if ((rc = pthread_create(&t->thread, NULL, intake_main, t)) != 0) {
+			xfree(&t->mailbox);
+			return tk_err_set(err, "intake: mailbox=%s: cannot start thread: %s", mb->name,
+			                  strerror(rc));
+		}
+		t->started = 1;
+		in->n++;
+	}
+	return 0;
+}
+
+int
+intake_stop(struct intake **inp, const struct timespec *deadline)
+{
+	struct intake *in = *inp;
+	int rc = 0;
+
+	if (in == NULL)
+		return 0;
+	for (size_t i = 0; i < in->n; i++) {
+		struct intake_thread *t = &in->threads[i];
+
+		if (t->started && pthread_timedjoin_np(t->thread, NULL, deadline) != 0) {
+			log_warn("intake: mailbox=%s did not stop in time", t->mailbox);
+			rc = -1;
+			continue; /* leave its memory: the thread may still use it */
+		}
+		xfree(&t->mailbox);
+	}
+	if (rc == 0) {
+		free(in->threads);
+		xfree(inp);
+	}
+	return rc;
+}

@@ -1,0 +1,682 @@
+/*
+ * mime.c: one raw message -> struct mime_msg. libetpan's mailmime_parse
+ * finds the MIME structure; this file walks it, picks the body the way a
+ * mail client would (first text/plain that is not an attachment,
+ * depth-first, only the start part of multipart/related, attached messages
+ * not entered; else the first text/html turned into text) and lists the
+ * attachments (leaf parts with disposition attachment or a filename;
+ * message parts are leaves) with their decoded bytes and SHA-256.
+ *
+ * Limits against hostile input: messages over MIME_MAX_SIZE are refused.
+ * mailmime_parse recurses once per nesting level and rescans each nested
+ * body, so before parsing, the Content-Type values of message parts
+ * (which we never enter) and of multipart parts after the first
+ * MIME_MAX_CONTAINERS are neutered in a private copy ("multipart" ->
+ * "xultipart"): libetpan then sees leaves there, recursion depth and work
+ * stay bounded, and every byte we report is still read from the original.
+ */
+/* System. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+/* Libraries. */
+#include <libetpan/libetpan.h>
+#include <openssl/evp.h>
+/* ticketd. */
+#include "html.h"
+#include "mime.h"
+#include "mime_int.h"
+#include "xalloc.h"
+
+#define MIME_MAX_DEPTH 80
+
+/* One MIME entity, read from the original bytes. */
+struct part {
+	char *type;              /* "text/plain", Python's get_content_type() */
+	struct mime_ctype ct;    /* Content-Type value and parameters */
+	struct mime_ctype cd;    /* Content-Disposition (cd.value NULL when absent) */
+	char *cte;               /* lower-case Content-Transfer-Encoding or NULL */
+	char *content_id;        /* raw, trimmed, or NULL */
+	const char *body;
+	size_t body_len;
+	struct part *kids;       /* multipart children */
+	size_t n_kids;
+	bool multi;
+};
+
+struct walk {
+	struct mime_msg *msg;
+	const char *raw, *base;  /* original bytes; bytes given to libetpan */
+};
+
+static const char *
+orig(const struct walk *w, const char *p)
+{
+	return w->raw + (p - w->base);
+}
+
+/* ---- guard ---- */
+
+static bool
+prefix_ci(const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - p) >= n && strncasecmp(p, word, n) == 0;
+}
+
+/* Position of the first value token of a Content-Type line at p, or NULL. */
+static const char *
+ctype_value_at(const char *p, const char *end)
+{
+	const char *lim;
+	int depth = 0;
+
+	if (!prefix_ci(p, end, "content-type"))
+		return NULL;
+	p += 12;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= end || *p != ':')
+		return NULL;
+	lim = p + 256 < end ? p + 256 : end;
+	for (p++; p < lim; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return p;
+	}
+	return p < end ? p : NULL;   /* a long comment: look at where it stops */
+}
+
+/* Returns raw or a neutered private copy (*copy_r set, caller frees). */
+static const char *
+guard(const char *raw, size_t len, char **copy_r)
+{
+	const char *end = raw + len;
+	size_t containers = 0;
+
+	*copy_r = NULL;
+	for (const char *p = raw; p && p < end;) {
+		const char *v = ctype_value_at(p, end);
+		bool neuter = false;
+
+		if (v && prefix_ci(v, end, "message"))
+			neuter = true;
+		else if (v && prefix_ci(v, end, "multipart"))
+			neuter = ++containers > MIME_MAX_CONTAINERS;
+		if (neuter) {
+			if (*copy_r == NULL)
+				*copy_r = xmemdup(raw, len);
+			(*copy_r)[v - raw] = 'x';
+		}
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (p)
+			p++;
+	}
+	return *copy_r ? *copy_r : raw;
+}
+
+/* ---- parts ---- */
+
+static char *
+trimmed(const char *v, size_t n)
+{
+	char *u = mime_unfold(v, n);
+	size_t k = strlen(u);
+
+	while (k && (u[k - 1] == ' ' || u[k - 1] == '\t'))
+		u[--k] = '\0';
+	return u;
+}
+
+/* Header fields of one part; default_type for a part without Content-Type. */
+static void
+part_headers(struct part *pt, const char *h, const char *hend, const char *default_type)
+{
+	struct mime_field f;
+	bool have_ct = false;
+
+	memset(&pt->ct, 0, sizeof(pt->ct));
+	memset(&pt->cd, 0, sizeof(pt->cd));
+	while (mime_field_next(&h, hend, &f)) {
+		if (f.name_len == 12 && strncasecmp(f.name, "content-type", 12) == 0 && !have_ct) {
+			mime_ctype_parse(f.value, f.value_len, &pt->ct);
+			have_ct = true;
+		} else if (f.name_len == 19 && strncasecmp(f.name, "content-disposition", 19) == 0 &&
+		           pt->cd.value == NULL) {
+			mime_ctype_parse(f.value, f.value_len, &pt->cd);
+		} else if (f.name_len == 25 && strncasecmp(f.name, "content-transfer-encoding", 25) == 0 &&
+		           pt->cte == NULL) {
+			pt->cte = trimmed(f.value, f.value_len);
+			for (char *s = pt->cte; *s; s++)
+				if (*s >= 'A' && *s <= 'Z')
+					*s = (char)(*s + 32);
+		} else if (f.name_len == 10 && strncasecmp(f.name, "content-id", 10) == 0 &&
+		           pt->content_id == NULL) {
+			pt->content_id = trimmed(f.value, f.value_len);
+		}
+	}
+	if (!have_ct) {
+		pt->type = xstrdup(default_type);
+	} else {
+		const char *slash = strchr(pt->ct.value, '/');
+
+		pt->type = xstrdup(slash && !strchr(slash + 1, '/') ? pt->ct.value : "text/plain");
+	}
+	if (pt->cd.value && pt->cd.value[0] == '\0')
+		xfree(&pt->cd.value);
+}
+
+static const char *
+body_start(const struct mailmime *mm)
+{
+	if (mm->mm_body && mm->mm_body->dt_type == MAILMIME_DATA_TEXT)
+		return mm->mm_body->dt_data.dt_text.dt_data;
+	return mm->mm_mime_start + mm->mm_length;
+}
+
+static void part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
+                       const char *default_type, int depth);
+
+static void
+part_build_kids(const struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
+{
+	clist *list = mm->mm_data.mm_multipart.mm_mp_list;
+	const char *def = strcmp(pt->type, "multipart/digest") == 0 ? "message/rfc822" : "text/plain";
+	size_t i = 0;
+
+	pt->multi = true;
+	pt->n_kids = (size_t)clist_count(list);
+	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
+	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it))
+		part_build(w, clist_content(it), &pt->kids[i++], def, depth + 1);
+}
+
+static void
+part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
+           const char *default_type, int depth)
+{
+	const char *bs = body_start(mm);
+
+	memset(pt, 0, sizeof(*pt));
+	part_headers(pt, orig(w, mm->mm_mime_start), orig(w, bs), default_type);
+	pt->body = orig(w, bs);
+	pt->body_len = mm->mm_body ? mm->mm_body->dt_data.dt_text.dt_length : 0;
+	if (mm->mm_type == MAILMIME_MULTIPLE && depth < MIME_MAX_DEPTH)
+		part_build_kids(w, mm, pt, depth);
+}
+
+static void
+part_fini(struct part *pt)
+{
+	for (size_t i = 0; i < pt->n_kids; i++)
+		part_fini(&pt->kids[i]);
+	free(pt->kids);
+	xfree(&pt->type);
+	xfree(&pt->cte);
+	xfree(&pt->content_id);
+	mime_ctype_fini(&pt->ct);
+	mime_ctype_fini(&pt->cd);
+}
+
+static bool
+is_type(const struct part *pt, const char *main)
+{
+	size_t n = strlen(main);
+
+	return strncmp(pt->type, main, n) == 0 && pt->type[n] == '/';
+}
+
+/* Decoded payload (transfer encoding undone) into out. */
+static void
+part_payload(const struct part *pt, struct buf *out)
+{
+	if (is_type(pt, "message") || pt->cte == NULL)
+		mime_buf_add(out, pt->body, pt->body_len);
+	else if (strcmp(pt->cte, "base64") == 0)
+		mime_base64_decode(pt->body, pt->body_len, out);
+	else if (strcmp(pt->cte, "quoted-printable") == 0)
+		mime_qp_decode(pt->body, pt->body_len, false, out);
+	else
+		mime_buf_add(out, pt->body, pt->body_len);
+	mime_buf_add(out, "", 0);
+}
+
+static char *
+part_text(const struct part *pt)
+{
+	struct buf raw, text;
+	char *cs = mime_param(&pt->ct, "charset");
+
+	buf_init(&raw, 0);
+	buf_init(&text, 0);
+	part_payload(pt, &raw);
+	mime_to_utf8(cs, raw.data, raw.len, &text);
+	mime_buf_add(&text, "", 0);
+	buf_fini(&raw);
+	xfree(&cs);
+	return buf_steal(&text, NULL);
+}
+
+/* ---- body choice (email.message.MIMEPart.get_body) ---- */
+
+static const struct part *
+find_body(const struct part *pt, const char *subtype, int depth)
+{
+	const struct part *cand = NULL;
+	char *start;
+
+	if (depth > MIME_MAX_DEPTH || (pt->cd.value && strcmp(pt->cd.value, "attachment") == 0))
+		return NULL;
+	if (is_type(pt, "text"))
+		return strcmp(pt->type + 5, subtype) == 0 ? pt : NULL;
+	if (!is_type(pt, "multipart") || !pt->multi)
+		return NULL;
+	if (strcmp(pt->type, "multipart/related") != 0) {
+		for (size_t i = 0; i < pt->n_kids; i++)
+			if ((cand = find_body(&pt->kids[i], subtype, depth + 1)) != NULL)
+				return cand;
+		return NULL;
+	}
+	start = mime_param(&pt->ct, "start");
+	for (size_t i = 0; start && *start && i < pt->n_kids; i++)
+		if (pt->kids[i].content_id && strcmp(pt->kids[i].content_id, start) == 0) {
+			cand = &pt->kids[i];
+			break;
+		}
+	xfree(&start);
+	if (cand == NULL && pt->n_kids)
+		cand = &pt->kids[0];
+	return cand ? find_body(cand, subtype, depth + 1) : NULL;
+}
+
+/* ---- attachments ---- */
+
+static void
+sha256_hex(const unsigned char *data, size_t n, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+static char *
+part_filename(const struct part *pt)
+{
+	char *fn = pt->cd.value ? mime_param(&pt->cd, "filename") : NULL;
+	size_t a = 0, n;
+
+	if (fn == NULL)
+		fn = mime_param(&pt->ct, "name");
+	if (fn == NULL)
+		return NULL;
+	n = strlen(fn);
+	while (a < n && (fn[a] == ' ' || fn[a] == '\t' || fn[a] == '\r' || fn[a] == '\n'))
+		a++;
+	while (n > a && (fn[n - 1] == ' ' || fn[n - 1] == '\t' || fn[n - 1] == '\r' || fn[n - 1] == '\n'))
+		n--;
+	memmove(fn, fn + a, n - a);
+	fn[n - a] = '\0';
+	if (*fn == '\0')
+		xfree(&fn);
+	return fn;
+}
+
+static void
+add_attachment(struct walk *w, const struct part *pt, char *filename, bool in_related)
+{
+	struct mime_msg *m = w->msg;
+	struct mime_attachment *a;
+	struct buf data;
+	const char *cid = pt->content_id;
+
+	m->attachments = xreallocarray(m->attachments, m->n_attachments + 1, sizeof(*a));
+	a = &m->attachments[m->n_attachments++];
+	memset(a, 0, sizeof(*a));
+	a->filename = filename;
+	a->content_type = xstrdup(pt->type);
+	a->disposition = pt->cd.value ? xstrdup(pt->cd.value) : NULL;
+	if (cid) {
+		size_t n = strlen(cid);
+
+		a->content_id = (n >= 2 && cid[0] == '<' && cid[n - 1] == '>') ?
+		                xstrndup(cid + 1, n - 2) : xstrdup(cid);
+	}
+	a->is_message = is_type(pt, "message");
+	a->is_inline = in_related && (a->content_id || (a->disposition && strcmp(a->disposition, "inline") == 0));
+	buf_init(&data, 0);
+	part_payload(pt, &data);
+	a->size = data.len;
+	a->data = (unsigned char *)buf_steal(&data, NULL);
+	sha256_hex(a->data, a->size, a->sha256);
+}
+
+static void
+collect(struct walk *w, const struct part *pt, bool in_related, int depth)
+{
+	char *fn;
+
+	if (pt->multi && !is_type(pt, "message") && depth < MIME_MAX_DEPTH) {
+		bool rel = strcmp(pt->type, "multipart/related") == 0;
+
+		for (size_t i = 0; i < pt->n_kids; i++)
+			collect(w, &pt->kids[i], rel, depth + 1);
+		return;
+	}
+	fn = part_filename(pt);
+	if (fn || (pt->cd.value && strcmp(pt->cd.value, "attachment") == 0))
+		add_attachment(w, pt, fn, in_related);
+}
+
+static bool
+has_type(const struct part *pt, const char *type, int depth)
+{
+	if (strcmp(pt->type, type) == 0)
+		return true;
+	for (size_t i = 0; depth < MIME_MAX_DEPTH && i < pt->n_kids; i++)
+		if (has_type(&pt->kids[i], type, depth + 1))
+			return true;
+	return false;
+}
+
+/* ---- top level ---- */
+
+static void
+choose_body(struct mime_msg *m, const struct part *root)
+{
+	const struct part *plain = find_body(root, "plain", 0);
+	const struct part *html = find_body(root, "html", 0);
+
+	if (html)
+		m->html = part_text(html);
+	if (plain) {
+		m->text = part_text(plain);
+	} else if (html) {
+		m->text = html_to_text(m->html, strlen(m->html));
+		m->text_from_html = true;
+	} else {
+		m->text = xstrdup("");
+	}
+	/* A Content-ID the HTML refers to (cid:...) is an inline part. */
+	for (size_t i = 0; m->html && i < m->n_attachments; i++) {
+		struct mime_attachment *a = &m->attachments[i];
+		char *ref;
+
+		if (a->is_inline || a->content_id == NULL)
+			continue;
+		ref = xasprintf("cid:%s", a->content_id);
+		a->is_inline = strstr(m->html, ref) != NULL;
+		xfree(&ref);
+	}
+}
+
+static void
+structure(struct walk *w, const char *data, size_t len, const char *hdr_end_guess)
+{
+	struct mailmime *mm = NULL;
+	const struct mailmime *body = NULL;
+	struct part root;
+	size_t idx = 0;
+	const char *bdata = w->base + (data - w->raw);
+
+	if (mailmime_parse(bdata, len, &idx, &mm) == MAILIMF_NO_ERROR && mm &&
+	    mm->mm_type == MAILMIME_MESSAGE)
+		body = mm->mm_data.mm_message.mm_msg_mime;
+	if (body) {
+		part_build(w, body, &root, "text/plain", 0);
+		if (!root.multi) {
+			/* Our header split (Python's rules) decides where the body starts. */
+			root.body = hdr_end_guess;
+			root.body_len = len - (size_t)(hdr_end_guess - data);
+		}
+	} else {
+		/* libetpan gave up: one text part after the headers. */
+		memset(&root, 0, sizeof(root));
+		part_headers(&root, data, hdr_end_guess, "text/plain");
+		root.body = hdr_end_guess;
+		root.body_len = len - (size_t)(hdr_end_guess - data);
+	}
+	w->msg->is_auto_reply |= strcmp(root.type, "multipart/report") == 0;
+	if (strcmp(root.type, "multipart/report") == 0) {
+		char *rt = mime_param(&root.ct, "report-type");
+
+		w->msg->is_bounce |= rt && strcasecmp(rt, "delivery-status") == 0;
+		xfree(&rt);
+	}
+	w->msg->is_bounce |= has_type(&root, "message/delivery-status", 0) ||
+	                     has_type(&root, "message/global-delivery-status", 0);
+	collect(w, &root, false, 0);
+	choose_body(w->msg, &root);
+	part_fini(&root);
+	if (mm)
+		mailmime_free(mm);
+}
+
+/* First token of v before ';' or '(' , trimmed and lower-cased. */
+static char *
+first_token(const char *v)
+{
+	size_t n = strcspn(v, ";(");
+	char *t = xstrndup(v, n);
+	size_t a = 0, k;
+
+	for (char *s = t; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+	while (t[a] == ' ' || t[a] == '\t')
+		a++;
+	k = strlen(t);
+	while (k > a && (t[k - 1] == ' ' || t[k - 1] == '\t'))
+		k--;
+	memmove(t, t + a, k - a);
+	t[k - a] = '\0';
+	return t;
+}
+
+static bool
+hdr_is(const struct mime_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
+}
+
+/* Typed top-level fields: the first header of each name counts. */
+static void
+top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
+{
+	static const char *const names[] = {
+		"subject", "from", "to", "cc", "reply-to", "message-id", "in-reply-to",
+		"references", "date", "auto-submitted", "precedence", "x-autoreply",
+		"x-autorespond", "return-path",
+	};
+	unsigned i;
+	char *tok;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (hdr_is(f, names[i]))
+			break;
+	if (i == sizeof(names) / sizeof(names[0]) || (*seen & (1u << i)))
+		return;
+	*seen |= 1u << i;
+	switch (i) {
+	case 0: {
+		char *u = mime_unfold(f->value, f->value_len);
+
+		m->subject = mime_hdr_decode(u, strlen(u));
+		xfree(&u);
+		break;
+	}
+	case 1: {
+		struct mime_addr *l = NULL;
+		size_t n = 0;
+
+		mime_hdr_addrs(f->value, f->value_len, &l, &n);
+		for (size_t k = 0; k < n && !m->from.addr; k++)
+			if (l[k].addr[0]) {
+				m->from = l[k];
+				l[k].addr = l[k].name = NULL;
+			}
+		mime_addrs_free(l, n);
+		break;
+	}
+	case 2: mime_hdr_addrs(f->value, f->value_len, &m->to, &m->n_to); break;
+	case 3: mime_hdr_addrs(f->value, f->value_len, &m->cc, &m->n_cc); break;
+	case 4: mime_hdr_addrs(f->value, f->value_len, &m->reply_to, &m->n_reply_to); break;
+	case 5: m->message_id = mime_hdr_msgid(f->value, f->value_len, true); break;
+	case 6: m->in_reply_to = mime_hdr_msgid(f->value, f->value_len, false); break;
+	case 7: mime_hdr_msgids(f->value, f->value_len, &m->references, &m->n_references); break;
+	case 8: m->has_date = mime_hdr_date(f->value, f->value_len, &m->date); break;
+	case 9: case 10: {
+		char *u = mime_unfold(f->value, f->value_len);
+
+		tok = first_token(u);
+		if (i == 9)
+			m->is_auto_reply |= strcmp(tok, "no") != 0;
+		else
+			m->is_auto_reply |= !strcmp(tok, "bulk") || !strcmp(tok, "junk") || !strcmp(tok, "list");
+		xfree(&tok);
+		xfree(&u);
+		break;
+	}
+	case 11: case 12: m->is_auto_reply = true; break;
+	case 13: {
+		char *u = trimmed(f->value, f->value_len);
+		char *id = mime_hdr_msgid(u, strlen(u), true);
+
+		if (id)
+			m->return_path = id;
+		else if (strstr(u, "<>"))
+			m->return_path = xstrdup("");
+		for (char *s = m->return_path; s && *s; s++)
+			if (*s >= 'A' && *s <= 'Z')
+				*s = (char)(*s + 32);
+		xfree(&u);
+		break;
+	}
+	}
+}
+
+/* Parse the top header block; returns where the body starts. */
+static const char *
+top_headers(struct mime_msg *m, const char *p, const char *end)
+{
+	struct mime_field f;
+	unsigned seen = 0;
+	size_t cap = 0;
+
+	while (mime_field_next(&p, end, &f)) {
+		char *u;
+
+		if (m->n_headers == cap) {
+			cap = cap ? cap * 2 : 32;
+			m->headers = xreallocarray(m->headers, cap, sizeof(*m->headers));
+		}
+		u = mime_unfold(f.value, f.value_len);
+		m->headers[m->n_headers].name = xstrndup(f.name, f.name_len);
+		m->headers[m->n_headers].value = mime_hdr_decode(u, strlen(u));
+		m->n_headers++;
+		xfree(&u);
+		top_field(m, &f, &seen);
+	}
+	return p;
+}
+
+static void
+sender_checks(struct mime_msg *m)
+{
+	const char *a = m->from.addr;
+
+	if (a && (strncmp(a, "mailer-daemon@", 14) == 0 || strncmp(a, "postmaster@", 11) == 0 ||
+	          strcmp(a, "mailer-daemon") == 0))
+		m->is_bounce = true;
+	if (m->return_path && m->return_path[0] == '\0')
+		m->is_bounce = true;
+}
+
+int
+mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err)
+{
+	struct walk w;
+	const char *data = raw, *end = raw + len, *body;
+	char *copy = NULL;
+
+	*msg_r = NULL;
+	if (raw == NULL || len == 0)
+		return tk_err_set(err, "mime: empty message");
+	if (len > MIME_MAX_SIZE)
+		return tk_err_set(err, "mime: message of %zu bytes is over the %zu byte limit",
+		                  len, MIME_MAX_SIZE);
+	/* An mbox "From " envelope line is not a header. */
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+
+		data = nl ? nl + 1 : end;
+	}
+	memset(&w, 0, sizeof(w));
+	w.msg = xnew(struct mime_msg);
+	w.raw = raw;
+	w.base = guard(raw, len, &copy);
+	body = top_headers(w.msg, data, end);
+	structure(&w, data, (size_t)(end - data), body);
+	sender_checks(w.msg);
+	free(copy);
+	*msg_r = w.msg;
+	return 0;
+}
+
+void
+mime_msg_free(struct mime_msg **msgp)
+{
+	struct mime_msg *m = *msgp;
+
+	if (m == NULL)
+		return;
+	xfree(&m->subject);
+	xfree(&m->from.addr);
+	xfree(&m->from.name);
+	mime_addrs_free(m->to, m->n_to);
+	mime_addrs_free(m->cc, m->n_cc);
+	mime_addrs_free(m->reply_to, m->n_reply_to);
+	xfree(&m->return_path);
+	xfree(&m->message_id);
+	xfree(&m->in_reply_to);
+	for (size_t i = 0; i < m->n_references; i++)
+		xfree(&m->references[i]);
+	free(m->references);
+	xfree(&m->text);
+	xfree(&m->html);
+	for (size_t i = 0; i < m->n_headers; i++) {
+		xfree(&m->headers[i].name);
+		xfree(&m->headers[i].value);
+	}
+	free(m->headers);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		struct mime_attachment *a = &m->attachments[i];
+
+		xfree(&a->filename);
+		xfree(&a->content_type);
+		xfree(&a->disposition);
+		xfree(&a->content_id);
+		xfree(&a->data);
+	}
+	free(m->attachments);
+	xfree(msgp);
+}
+
+const char *
+mime_header(const struct mime_msg *msg, const char *name)
+{
+	for (size_t i = 0; i < msg->n_headers; i++)
+		if (strcasecmp(msg->headers[i].name, name) == 0)
+			return msg->headers[i].value;
+	return NULL;
+}

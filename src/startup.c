@@ -1,0 +1,100 @@
+/*
+ * startup.c: config loading, installation and database preparation.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "startup.h"
+#include "store.h"
+#include "store_ticket.h"
+
+int
+startup_load(const char *path, struct config **cfg_r, struct tk_errlist *errs)
+{
+	return config_load(path, cfg_r, errs);
+}
+
+void
+startup_apply(struct daemon *d, struct config *cfg)
+{
+	daemon_set_config(d, cfg);
+}
+
+static int
+sync_sources(struct store *st, const struct config *cfg, struct tk_err *err)
+{
+	static const char *const kinds[] = { "maildir", "imap", "pipe" };
+
+	for (size_t i = 0; i < cfg->n_mailboxes; i++) {
+		const struct config_mailbox *m = &cfg->mailboxes[i];
+
+		if (store_exec(st, NULL, err,
+		               "INSERT INTO sources (name, kind) VALUES ($1, $2) "
+		               "ON CONFLICT (name) DO UPDATE SET kind = $2",
+		               2, m->name, kinds[m->kind]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+prepare(struct store *st, const struct config *cfg, struct tk_err *err)
+{
+	int applied = 0;
+
+	if (store_migrate(st, &applied, err) < 0)
+		return -1;
+	if (applied)
+		log_info("startup: database schema migrated (%d migrations)", applied);
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (store_sync_agents(st, cfg, err) < 0 || sync_sources(st, cfg, err) < 0 ||
+	    store_commit(st, err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+startup_database(struct daemon *d, const sigset_t *sigs)
+{
+	struct config *cfg = daemon_config(d);
+	struct store *st = NULL;
+	int64_t backoff = 250;
+	int rc = -1;
+
+	for (;;) {
+		struct tk_err err = { 0 };
+		struct timespec wait;
+		int sig;
+
+		if ((st != NULL || store_open(config_dsn(cfg), &st, &err) == 0) &&
+		    prepare(st, cfg, &err) == 0) {
+			rc = 0;
+			break;
+		}
+		if (!err.temporary) {
+			log_err("startup: %s", err.msg);
+			break;
+		}
+		log_warn("startup: %s; retrying in %" PRId64 " ms", err.msg, backoff);
+		store_close(&st);
+		wait.tv_sec = backoff / 1000;
+		wait.tv_nsec = (backoff % 1000) * 1000000L;
+		sig = sigtimedwait(sigs, NULL, &wait);
+		if (sig == SIGTERM || sig == SIGINT) {
+			daemon_stop(d);
+			break;
+		}
+		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+	}
+	store_close(&st);
+	config_unref(&cfg);
+	return rc;
+}

@@ -1,0 +1,278 @@
+/*
+ * store.c: one libpq connection per thread, parameterised statements,
+ * transactions, savepoints, error classification and the migrations.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define STORE_MAX_PARAMS 64
+#define STORE_MIGRATE_LOCK "7253001"
+
+struct store {
+	PGconn *conn;
+	char *dsn;
+	char sqlstate[6];
+};
+
+static void
+store_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg; /* NOTICEs (e.g. IF NOT EXISTS) are not worth a log line */
+}
+
+static int
+store_connect(struct store *st, struct tk_err *err)
+{
+	char clipped[256];
+
+	if (st->conn)
+		PQfinish(st->conn);
+	st->conn = PQconnectdb(st->dsn);
+	if (st->conn == NULL)
+		return tk_err_temp(err, "database: out of memory connecting");
+	if (PQstatus(st->conn) != CONNECTION_OK) {
+		log_clip(clipped, sizeof(clipped), PQerrorMessage(st->conn));
+		PQfinish(st->conn);
+		st->conn = NULL;
+		return tk_err_temp(err, "database: cannot connect: %s", clipped);
+	}
+	PQsetNoticeProcessor(st->conn, store_notice, NULL);
+	return 0;
+}
+
+int
+store_open(const char *dsn, struct store **st_r, struct tk_err *err)
+{
+	struct store *st = xnew(struct store);
+
+	*st_r = NULL;
+	if (dsn == NULL) {
+		free(st);
+		return tk_err_set(err, "database: no DSN configured");
+	}
+	st->dsn = xstrdup(dsn);
+	if (store_connect(st, err) < 0) {
+		store_close(&st);
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+void
+store_close(struct store **stp)
+{
+	struct store *st = *stp;
+
+	if (st == NULL)
+		return;
+	if (st->conn)
+		PQfinish(st->conn);
+	xfree(&st->dsn);
+	xfree(stp);
+}
+
+int
+store_check(struct store *st, struct tk_err *err)
+{
+	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
+		return 0;
+	return store_connect(st, err);
+}
+
+PGconn *
+store_conn(struct store *st)
+{
+	return st->conn;
+}
+
+const char *
+store_sqlstate(const struct store *st)
+{
+	return st->sqlstate;
+}
+
+static bool
+sqlstate_temporary(const char *s)
+{
+	return strncmp(s, "08", 2) == 0 || strncmp(s, "53", 2) == 0 || strncmp(s, "57P", 3) == 0 ||
+	       strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0;
+}
+
+/* Turn a result into 0 or -1 with err; consumes res unless handed to res_r. */
+static int
+store_result(struct store *st, PGresult *res, PGresult **res_r, struct tk_err *err)
+{
+	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	const char *state;
+	char msg[300];
+
+	if (res_r)
+		*res_r = NULL;
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		st->sqlstate[0] = '\0';
+		if (res_r)
+			*res_r = res;
+		else
+			PQclear(res);
+		return 0;
+	}
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(st->sqlstate, sizeof(st->sqlstate), "%s", state ? state : "08000");
+	log_clip(msg, sizeof(msg), res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn));
+	PQclear(res);
+	if (PQstatus(st->conn) != CONNECTION_OK || sqlstate_temporary(st->sqlstate))
+		return tk_err_temp(err, "database: %s (SQLSTATE %s)", msg, st->sqlstate);
+	return tk_err_set(err, "database: %s (SQLSTATE %s)", msg, st->sqlstate);
+}
+
+int
+store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
+            const char *const *values, const int *lengths, const int *formats)
+{
+	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
+		snprintf(st->sqlstate, sizeof(st->sqlstate), "08003");
+		if (res_r)
+			*res_r = NULL;
+		return tk_err_temp(err, "database: not connected");
+	}
+	return store_result(st, PQexecParams(st->conn, sql, n, NULL, values, lengths, formats, 0),
+	                    res_r, err);
+}
+
+int
+store_exec(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n, ...)
+{
+	const char *values[STORE_MAX_PARAMS];
+	va_list ap;
+
+	if (n > STORE_MAX_PARAMS)
+		return tk_err_set(err, "database: too many parameters (%d)", n);
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		values[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return store_execv(st, res_r, err, sql, n, values, NULL, NULL);
+}
+
+int
+store_script(struct store *st, const char *sql, struct tk_err *err)
+{
+	if (st->conn == NULL)
+		return tk_err_temp(err, "database: not connected");
+	return store_result(st, PQexec(st->conn, sql), NULL, err);
+}
+
+int
+store_begin(struct store *st, struct tk_err *err)
+{
+	return store_exec(st, NULL, err, "BEGIN", 0);
+}
+
+int
+store_commit(struct store *st, struct tk_err *err)
+{
+	return store_exec(st, NULL, err, "COMMIT", 0);
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->conn && PQstatus(st->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(st->conn, "ROLLBACK"));
+}
+
+int
+store_savepoint(struct store *st, struct tk_err *err)
+{
+	return store_exec(st, NULL, err, "SAVEPOINT tk_item", 0);
+}
+
+int
+store_release(struct store *st, struct tk_err *err)
+{
+	return store_exec(st, NULL, err, "RELEASE SAVEPOINT tk_item", 0);
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
+		PQclear(PQexec(st->conn, "ROLLBACK TO SAVEPOINT tk_item"));
+}
+
+static int
+migrate_one(struct store *st, const struct migration *m, struct tk_err *err)
+{
+	char ver[16];
+
+	snprintf(ver, sizeof(ver), "%d", m->version);
+	if (store_script(st, m->sql, err) < 0) {
+		tk_err_prefix(err, "migration %s", m->name);
+		return -1;
+	}
+	if (store_exec(st, NULL, err, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+	               2, ver, m->name) < 0)
+		return -1;
+	log_info("store: applied migration %s", m->name);
+	return 0;
+}
+
+int
+store_migrate(struct store *st, int *applied_r, struct tk_err *err)
+{
+	PGresult *res = NULL;
+	int applied = 0, current;
+
+	if (applied_r)
+		*applied_r = 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (store_exec(st, NULL, err, "SELECT pg_advisory_xact_lock(" STORE_MIGRATE_LOCK ")", 0) < 0 ||
+	    store_exec(st, NULL, err,
+	               "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
+	               "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", 0) < 0 ||
+	    store_exec(st, &res, err, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0) < 0)
+		goto fail;
+	current = (int)store_int(res, 0, 0);
+	PQclear(res);
+	for (const struct migration *m = migrations; m->name; m++) {
+		if (m->version <= current)
+			continue;
+		if (migrate_one(st, m, err) < 0)
+			goto fail;
+		applied++;
+	}
+	if (store_commit(st, err) < 0)
+		goto fail;
+	if (applied_r)
+		*applied_r = applied;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+const char *
+store_val(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+int64_t
+store_int(const PGresult *res, int row, int col)
+{
+	const char *v = store_val(res, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * store_inbound.c: staging raw intake items and replaying failed ones.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "store_inbound.h"
+
+void
+store_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+int
+store_inbound_stage(struct store *st, const struct inbound_stage *in, int64_t *id_r, bool *dup_r,
+                    struct tk_err *err)
+{
+	char sha[65];
+	const char *values[7];
+	int lengths[7] = { 0 }, formats[7] = { 0 };
+	PGresult *res = NULL;
+	int rc = -1;
+
+	*dup_r = false;
+	store_sha256_hex(in->raw, in->raw_len, sha);
+	values[0] = in->source;
+	values[1] = in->kind;
+	values[2] = in->raw;
+	lengths[2] = (int)in->raw_len;
+	formats[2] = 1;
+	values[3] = sha;
+	values[4] = in->dedup_key;
+	values[5] = in->message_id;
+	values[6] = in->meta ? in->meta : "{}";
+	if (store_execv(st, &res, err,
+	                "WITH ins AS (INSERT INTO inbound (source, kind, raw, raw_sha256, dedup_key, "
+	                "message_id, meta) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) "
+	                "ON CONFLICT (source, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING "
+	                "RETURNING id) "
+	                "SELECT id, false FROM ins UNION ALL "
+	                "SELECT id, true FROM inbound WHERE source = $1 AND dedup_key = $5 "
+	                "AND NOT EXISTS (SELECT 1 FROM ins)",
+	                7, values, lengths, formats) < 0)
+		return -1;
+	if (PQntuples(res) < 1) {
+		tk_err_temp(err, "inbound: staging raced with a concurrent delete; retry");
+		goto out;
+	}
+	*id_r = store_int(res, 0, 0);
+	*dup_r = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+int
+store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
+{
+	char sid[24];
+	PGresult *res = NULL;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	if (store_exec(st, &res, err,
+	               "UPDATE inbound SET state = 'pending', attempts = 0, next_attempt_at = now(), "
+	               "error_kind = NULL WHERE state = 'failed' AND ($1::bigint = 0 OR id = $1::bigint)",
+	               1, sid) < 0)
+		return -1;
+	*n_r = (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return 0;
+}

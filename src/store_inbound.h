@@ -1,0 +1,41 @@
+/*
+ * store_inbound.h: the durable inbound stage. Intake (IMAP, Maildir, MTA
+ * pipe, HTTP) commits raw bytes here before it acknowledges its source;
+ * workers claim rows with FOR UPDATE SKIP LOCKED.
+ */
+#ifndef TK_STORE_INBOUND_H
+#define TK_STORE_INBOUND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+struct inbound_stage {
+	const char *source;        /* mailbox/source name */
+	const char *kind;          /* "mail" or "alert" */
+	const void *raw;
+	size_t raw_len;
+	const char *dedup_key;     /* e.g. "uidvalidity:uid"; NULL for none */
+	const char *message_id;    /* NULL for none */
+	const char *meta;          /* JSON object text or NULL */
+};
+
+/*
+ * Insert one item (in the caller's transaction, or autocommit when none is
+ * open). *dup_r is true when (source, dedup_key) was staged before, in which
+ * case nothing is inserted and *id_r is the earlier row's id.
+ */
+int store_inbound_stage(struct store *st, const struct inbound_stage *in, int64_t *id_r,
+                        bool *dup_r, struct tk_err *err) __attribute__((warn_unused_result));
+
+/* Put failed items back to pending (all failed ones when id is 0). *n_r: how many. */
+int store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
+/* Hex sha256 of data into out[65]. */
+void store_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * store_ticket.c: ticket rows, their lifecycle changes and audit events.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "lifecycle.h"
+#include "store_message.h"
+#include "store_ticket.h"
+#include "xalloc.h"
+
+int
+store_tenant_id(struct store *st, const char *name, int64_t *id_r, struct tk_err *err)
+{
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (store_exec(st, &res, err,
+	               "WITH ins AS (INSERT INTO tenants (name) VALUES ($1) "
+	               "ON CONFLICT (name) DO NOTHING RETURNING id) "
+	               "SELECT id FROM ins UNION ALL SELECT id FROM tenants WHERE name = $1",
+	               1, name) < 0)
+		return -1;
+	if (PQntuples(res) < 1) {
+		tk_err_set(err, "tenant \"%s\" could not be created", name);
+		goto out;
+	}
+	*id_r = store_int(res, 0, 0);
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+int
+store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *id_r,
+                    int64_t *number_r, struct tk_err *err)
+{
+	char tenant_id[24], level[16];
+	char *tags = store_text_array(tn->tags, tn->n_tags);
+	PGresult *res = NULL;
+	int64_t tid;
+	int rc = -1;
+
+	if (store_tenant_id(st, tn->tenant ? tn->tenant : "default", &tid, err) < 0)
+		goto out;
+	snprintf(tenant_id, sizeof(tenant_id), "%" PRId64, tid);
+	snprintf(level, sizeof(level), "%d", tn->skill_level);
+	if (store_exec(st, &res, err,
+	               "INSERT INTO tickets (tenant_id, number, subject, priority, category, type, "
+	               "impact, queue, assignee_id, required_skill, required_level, requester, "
+	               "source_id, sla_policy, tags, alert_key, alert_count, alert_last_seen) "
+	               "VALUES ($1::bigint, ticketd_next_number($1::bigint), coalesce($2::text, ''), "
+	               "coalesce($3::text, 'medium'), $4::text, coalesce($5::text, 'request'), $6::text, "
+	               "coalesce($7::text, 'support'), (SELECT id FROM agents WHERE name = $8::text), "
+	               "$9::text, CASE WHEN $9::text IS NULL THEN NULL ELSE $10::int END, $11::text, "
+	               "(SELECT id FROM sources WHERE name = $12::text), $13::text, $14::text[], "
+	               "$15::text, CASE WHEN $15::text IS NULL THEN 0 ELSE 1 END, "
+	               "CASE WHEN $15::text IS NULL THEN NULL ELSE now() END) "
+	               "RETURNING id, number",
+	               15, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
+	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,
+	               tn->sla_policy, tags, tn->alert_key) < 0)
+		goto out;
+	*id_r = store_int(res, 0, 0);
+	if (number_r)
+		*number_r = store_int(res, 0, 1);
+	if (store_ticket_event(st, *id_r, tn->actor ? tn->actor : "system", "created", NULL, "new",
+	                       NULL, err) < 0)
+		goto out;
+	if (tn->assignee && store_ticket_event(st, *id_r, tn->actor ? tn->actor : "system",
+	                                       "assignee", NULL, tn->assignee, NULL, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	free(tags);
+	return rc;
+}
+
+int
+store_ticket_find(struct store *st, const char *tenant, const char *ref, int64_t *id_r,
+                  struct tk_err *err)
+{
+	const char *num = strrchr(ref, '-');
+	PGresult *res = NULL;
+	char *end;
+	int rc;
+
+	num = num ? num + 1 : ref;
+	if (*num == '#')
+		num++;
+	if (*num == '\0' || (strtoll(num, &end, 10), *end != '\0'))
+		return tk_err_set(err, "\"%s\" is not a ticket number (NUMBER or PREFIX-NUMBER)", ref);
+	if (store_exec(st, &res, err,
+	               "SELECT t.id FROM tickets t JOIN tenants n ON n.id = t.tenant_id "
+	               "WHERE n.name = $1 AND t.number = $2::bigint",
+	               2, tenant, num) < 0)
+		return -1;
+	rc = PQntuples(res) > 0;
+	if (rc)
+		*id_r = store_int(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
+int
+store_ticket_event(struct store *st, int64_t id, const char *actor, const char *action,
+                   const char *old_value, const char *new_value, const char *detail,
+                   struct tk_err *err)
+{
+	char sid[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	return store_exec(st, NULL, err,
+	                  "INSERT INTO ticket_events (ticket_id, actor, action, old_value, new_value, "
+	                  "detail) VALUES ($1, $2, $3, $4, $5, $6)",
+	                  6, sid, actor, action, old_value, new_value, detail);
+}
+
+/* Lock the ticket row and read one column. */
+static int
+ticket_lock_get(struct store *st, int64_t id, const char *select, char **value_r,
+                struct tk_err *err)
+{
+	char sid[24], sql[256];
+	PGresult *res = NULL;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM tickets t WHERE t.id = $1 FOR UPDATE", select);
+	if (store_exec(st, &res, err, sql, 1, sid) < 0)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return tk_err_set(err, "ticket %" PRId64 " does not exist", id);
+	}
+	*value_r = store_val(res, 0, 0) ? xstrdup(store_val(res, 0, 0)) : NULL;
+	PQclear(res);
+	return 0;
+}
+
+int
+store_ticket_set_status(struct store *st, int64_t id, const char *status, const char *actor,
+                        const char *detail, int *changed_r, struct tk_err *err)
+{
+	enum lc_status from, to;
+	char *old = NULL, sid[24], sql[256], allowed[128];
+	int rc = -1;
+
+	if (changed_r)
+		*changed_r = 0;
+	if (lc_status_parse(status, &to) < 0)
+		return tk_err_set(err, "\"%s\" is not a status (new, open, in_progress, pending, "
+		                  "resolved, closed, reopened)", status);
+	if (ticket_lock_get(st, id, "status", &old, err) < 0)
+		return -1;
+	if (lc_status_parse(old, &from) < 0) {
+		tk_err_set(err, "ticket %" PRId64 " has unknown status \"%s\"", id, old);
+		goto out;
+	}
+	if (from == to) {
+		rc = 0;
+		goto out;
+	}
+	if (!lc_allowed(from, to)) {
+		lc_allowed_list(from, allowed, sizeof(allowed));
+		tk_err_set(err, "a %s ticket cannot become %s (allowed: %s)", old, status,
+		           allowed[0] ? allowed : "none");
+		goto out;
+	}
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	snprintf(sql, sizeof(sql),
+	         "UPDATE tickets SET status = $2, %s = now(), updated_at = now() WHERE id = $1",
+	         lc_stamp_column(to));
+	if (store_exec(st, NULL, err, sql, 2, sid, status) < 0 ||
+	    store_ticket_event(st, id, actor, "status", old, status, detail, err) < 0)
+		goto out;
+	if (changed_r)
+		*changed_r = 1;
+	rc = 0;
+out:
+	xfree(&old);
+	return rc;
+}
+
+int
+store_ticket_set_priority(struct store *st, int64_t id, const char *priority, const char *actor,
+                          struct tk_err *err)
+{
+	char *old = NULL, sid[24];
+	int rc = -1;
+
+	if (!lc_priority_ok(priority))
+		return tk_err_set(err, "\"%s\" is not a priority (low, medium, high, critical)", priority);
+	if (ticket_lock_get(st, id, "priority", &old, err) < 0)
+		return -1;
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	if (old && strcmp(old, priority) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (store_exec(st, NULL, err,
+	               "UPDATE tickets SET priority = $2, updated_at = now() WHERE id = $1",
+	               2, sid, priority) < 0 ||
+	    store_ticket_event(st, id, actor, "priority", old, priority, NULL, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	xfree(&old);
+	return rc;
+}
+
+int
+store_ticket_set_assignee(struct store *st, int64_t id, const char *agent, const char *actor,
+                          struct tk_err *err)
+{
+	char *old = NULL, sid[24];
+	PGresult *res = NULL;
+	bool unassign = agent == NULL || agent[0] == '\0' || strcmp(agent, "none") == 0;
+	int rc = -1;
+
+	if (!unassign) {
+		if (store_exec(st, &res, err, "SELECT id FROM agents WHERE name = $1", 1, agent) < 0)
+			return -1;
+		rc = PQntuples(res);
+		PQclear(res);
+		if (rc == 0)
+			return tk_err_set(err, "no agent named \"%s\"", agent);
+		rc = -1;
+	}
+	if (ticket_lock_get(st, id, "(SELECT name FROM agents a WHERE a.id = t.assignee_id)", &old,
+	                    err) < 0)
+		return -1;
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	if (store_exec(st, NULL, err,
+	               "UPDATE tickets SET assignee_id = (SELECT id FROM agents WHERE name = $2), "
+	               "updated_at = now() WHERE id = $1",
+	               2, sid, unassign ? NULL : agent) < 0 ||
+	    store_ticket_event(st, id, actor, "assignee", old, unassign ? NULL : agent, NULL, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	xfree(&old);
+	return rc;
+}
+
+int
+store_sync_agents(struct store *st, const struct config *cfg, struct tk_err *err)
+{
+	for (size_t i = 0; i < cfg->n_agents; i++) {
+		const struct config_agent *a = &cfg->agents[i];
+
+		if (store_exec(st, NULL, err,
+		               "INSERT INTO agents (name, email, display_name) VALUES ($1, $2, "
+		               "coalesce($3, '')) ON CONFLICT (name) DO UPDATE SET email = $2, "
+		               "display_name = coalesce($3, '')",
+		               3, a->name, a->email, a->display_name) < 0 ||
+		    store_exec(st, NULL, err,
+		               "DELETE FROM agent_skills WHERE agent_id = "
+		               "(SELECT id FROM agents WHERE name = $1)", 1, a->name) < 0)
+			return -1;
+		for (size_t k = 0; k < a->n_skills; k++) {
+			char lvl[16];
+
+			snprintf(lvl, sizeof(lvl), "%d", a->levels[k]);
+			if (store_exec(st, NULL, err,
+			               "INSERT INTO agent_skills (agent_id, skill, level) "
+			               "SELECT id, $2, $3::int FROM agents WHERE name = $1",
+			               3, a->name, a->skills[k], lvl) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}

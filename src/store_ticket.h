@@ -1,0 +1,77 @@
+/*
+ * store_ticket.h: tickets in PostgreSQL: create, change status (through the
+ * lifecycle table), change priority or assignee, audit events.
+ *
+ * None of these opens or commits a transaction: the caller does, so a
+ * ticket change, its audit event and the notifications it causes commit
+ * together. Strings in struct ticket_new are borrowed for the call.
+ */
+#ifndef TK_STORE_TICKET_H
+#define TK_STORE_TICKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+struct ticket_new {
+	const char *tenant;          /* name; created when missing */
+	const char *subject;
+	const char *priority;        /* NULL: medium */
+	const char *category;
+	const char *type;            /* incident or request (NULL: request) */
+	const char *impact;
+	const char *queue;           /* NULL: support */
+	const char *assignee;        /* agent name or NULL */
+	const char *skill;           /* required skill or NULL */
+	int skill_level;
+	const char *requester;       /* address */
+	const char *source;          /* source name or NULL */
+	const char *sla_policy;
+	const char *const *tags;
+	size_t n_tags;
+	const char *alert_key;       /* incidents: source + fingerprint */
+	const char *actor;           /* who creates it, for the audit event */
+};
+
+/* The tenant's id, creating the tenant when missing. */
+int store_tenant_id(struct store *st, const char *name, int64_t *id_r, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
+/* Insert a ticket in status new with its "created" event. */
+int store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *id_r,
+                        int64_t *number_r, struct tk_err *err) __attribute__((warn_unused_result));
+
+/*
+ * Find a ticket by "NUMBER" or "PREFIX-NUMBER" in the tenant. Returns 1 and
+ * *id_r when found, 0 when not, -1 on error.
+ */
+int store_ticket_find(struct store *st, const char *tenant, const char *ref, int64_t *id_r,
+                      struct tk_err *err) __attribute__((warn_unused_result));
+
+/*
+ * Move a ticket to status (locking its row): refused with a clear error when
+ * the lifecycle table does not allow it; stamps the status's time column and
+ * writes a status event. *changed_r (may be NULL) is 0 when already there.
+ */
+int store_ticket_set_status(struct store *st, int64_t id, const char *status, const char *actor,
+                            const char *detail, int *changed_r, struct tk_err *err)
+	__attribute__((warn_unused_result));
+int store_ticket_set_priority(struct store *st, int64_t id, const char *priority,
+                              const char *actor, struct tk_err *err)
+	__attribute__((warn_unused_result));
+/* value: an agent name, or "" / "none" to unassign. */
+int store_ticket_set_assignee(struct store *st, int64_t id, const char *agent, const char *actor,
+                              struct tk_err *err) __attribute__((warn_unused_result));
+
+int store_ticket_event(struct store *st, int64_t id, const char *actor, const char *action,
+                       const char *old_value, const char *new_value, const char *detail,
+                       struct tk_err *err) __attribute__((warn_unused_result));
+
+/* Upsert the configured agents (name, email, skills) into the agents table. */
+struct config;
+int store_sync_agents(struct store *st, const struct config *cfg, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * worker.c: claim staged inbound items and run them through the pipeline.
+ *
+ * Two transactions per batch. (1) Claim: one UPDATE ... RETURNING takes up
+ * to `batch` pending rows (SKIP LOCKED), counts an attempt and pushes
+ * next_attempt_at one lease into the future, and commits. (2) Process:
+ * lock the claimed rows again, run each through pipeline_process() inside
+ * a savepoint, record done/failed for all of them, commit. A crash in (2)
+ * leaves the rows pending with one more attempt; they come back after the
+ * lease, and an item that used up its attempts is marked failed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "store.h"
+#include "worker.h"
+#include "xalloc.h"
+
+struct claimed {
+	int64_t id;
+	int attempts;
+	char *source, *kind, *meta;
+	unsigned char *raw;
+	size_t raw_len;
+	bool done, dropped;
+	int64_t ticket_id;
+};
+
+static void
+claimed_free(struct claimed *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		xfree(&c[i].source);
+		xfree(&c[i].kind);
+		xfree(&c[i].meta);
+		PQfreemem(c[i].raw);
+	}
+	free(c);
+}
+
+static int
+batch_claim(struct pipeline_ctx *pc, struct claimed **items_r, int *n_r, struct tk_err *err)
+{
+	char limit[16], lease[24];
+	PGresult *res = NULL;
+	struct claimed *items;
+	int n;
+
+	snprintf(limit, sizeof(limit), "%d", pc->cfg->batch);
+	snprintf(lease, sizeof(lease), "%" PRId64, pc->cfg->lease_ttl_ms);
+	if (store_exec(pc->st, &res, err,
+	               "UPDATE inbound SET attempts = attempts + 1, "
+	               "next_attempt_at = now() + $2::bigint * interval '1 millisecond' "
+	               "WHERE id IN (SELECT id FROM inbound WHERE state = 'pending' "
+	               "AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1::int "
+	               "FOR UPDATE SKIP LOCKED) "
+	               "RETURNING id, attempts, source, kind, raw, meta::text",
+	               2, limit, lease) < 0)
+		return -1;
+	n = PQntuples(res);
+	items = xcalloc((size_t)n + 1, sizeof(*items));
+	for (int i = 0; i < n; i++) {
+		items[i].id = store_int(res, i, 0);
+		items[i].attempts = (int)store_int(res, i, 1);
+		items[i].source = xstrdup(PQgetvalue(res, i, 2));
+		items[i].kind = xstrdup(PQgetvalue(res, i, 3));
+		items[i].raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 4),
+		                               &items[i].raw_len);
+		items[i].meta = xstrdup(PQgetvalue(res, i, 5));
+	}
+	PQclear(res);
+	*items_r = items;
+	*n_r = n;
+	return 0;
+}
+
+/* Seconds to wait before the next attempt: 2^attempts, capped at an hour. */
+static int
+retry_delay_s(int attempts)
+{
+	return attempts >= 12 ? 3600 : (1 << attempts) < 3600 ? (1 << attempts) : 3600;
+}
+
+static int
+item_failed(struct pipeline_ctx *pc, const struct claimed *c, const char *kind, const char *msg,
+            struct tk_err *err)
+{
+	char sid[24], max[16], delay[16];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, c->id);
+	snprintf(max, sizeof(max), "%d", pc->cfg->max_attempts);
+	snprintf(delay, sizeof(delay), "%d", retry_delay_s(c->attempts));
+	if (c->attempts >= pc->cfg->max_attempts)
+		log_warn("worker: inbound %" PRId64 " failed for good after %d attempts: %s "
+		         "(ticketctl inbound show %" PRId64 ")", c->id, c->attempts, msg, c->id);
+	else
+		log_warn("worker: inbound %" PRId64 " failed (attempt %d of %d), will retry: %s",
+		         c->id, c->attempts, pc->cfg->max_attempts, msg);
+	return store_exec(pc->st, NULL, err,
+	                  "UPDATE inbound SET state = CASE WHEN attempts >= $2::int THEN 'failed' "
+	                  "ELSE 'pending' END, error_kind = $3, last_error = $4, "
+	                  "next_attempt_at = now() + $5::int * interval '1 second' WHERE id = $1",
+	                  5, sid, max, kind, msg, delay);
+}
+
+/* Lock the claimed rows; an item whose attempts changed was re-claimed elsewhere. */
+static int
+batch_lock(struct pipeline_ctx *pc, struct claimed *items, int n, bool *mine, struct tk_err *err)
+{
+	struct buf ids;
+	PGresult *res = NULL;
+
+	buf_init(&ids, 0);
+	(void)buf_putc(&ids, '{');
+	for (int i = 0; i < n; i++)
+		(void)buf_printf(&ids, "%s%" PRId64, i ? "," : "", items[i].id);
+	(void)buf_putc(&ids, '}');
+	if (store_exec(pc->st, &res, err,
+	               "SELECT id, attempts FROM inbound WHERE id = ANY($1::bigint[]) "
+	               "AND state = 'pending' ORDER BY id FOR UPDATE", 1, ids.data) < 0) {
+		buf_fini(&ids);
+		return -1;
+	}
+	buf_fini(&ids);
+	for (int i = 0; i < n; i++) {
+		mine[i] = false;
+		for (int r = 0; r < PQntuples(res); r++)
+			if (store_int(res, r, 0) == items[i].id && store_int(res, r, 1) == items[i].attempts)
+				mine[i] = true;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Mark every processed item done (or dropped) in one statement. */
+static int
+batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk_err *err)
+{
+	struct buf ids, tickets, states;
+	int count = 0, rc;
+
+	buf_init(&ids, 0);
+	buf_init(&tickets, 0);
+	buf_init(&states, 0);
+	for (int i = 0; i < n; i++) {
+		if (!items[i].done)
+			continue;
+		(void)buf_printf(&ids, "%s%" PRId64, count ? "," : "{", items[i].id);
+		if (items[i].ticket_id)
+			(void)buf_printf(&tickets, "%s%" PRId64, count ? "," : "{", items[i].ticket_id);
+		else
+			(void)buf_printf(&tickets, "%sNULL", count ? "," : "{");
+		(void)buf_printf(&states, "%s%s", count ? "," : "{", items[i].dropped ? "dropped" : "done");
+		count++;
+	}
+	if (count == 0)
+		return 0;
+	(void)buf_putc(&ids, '}');
+	(void)buf_putc(&tickets, '}');
+	(void)buf_putc(&states, '}');
+	rc = store_exec(pc->st, NULL, err,
+	                "UPDATE inbound i SET state = u.state, ticket_id = u.ticket, "
+	                "processed_at = now(), last_error = NULL, error_kind = NULL "
+	                "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, ticket, state) "
+	                "WHERE i.id = u.id", 3, ids.data, tickets.data, states.data);
+	buf_fini(&ids);
+	buf_fini(&tickets);
+	buf_fini(&states);
+	return rc;
+}
+
+static int
+process_one(struct pipeline_ctx *pc, struct claimed *c, struct tk_err *err)
+{
+	struct inbound_item item = {
+		.id = c->id, .source = c->source, .kind = c->kind, .raw = (const char *)c->raw,
+		.raw_len = c->raw_len, .attempts = c->attempts, .meta = c->meta,
+	};
+	struct pipeline_result res = { 0 };
+	struct tk_err perr = { 0 };
+
+	if (c->attempts > pc->cfg->max_attempts)
+		return item_failed(pc, c, "internal",
+		                   "processing never finished (the daemon may have crashed on it)", err);
+	if (store_savepoint(pc->st, err) < 0)
+		return -1;
+	if (pipeline_process(pc, &item, &res, &perr) == 0) {
+		c->done = true;
+		c->dropped = res.dropped;
+		c->ticket_id = res.ticket_id;
+		return store_release(pc->st, err);
+	}
+	if (perr.temporary) {
+		*err = perr;
+		return -1;
+	}
+	store_rollback_to(pc->st);
+	return item_failed(pc, c, res.error_kind ? res.error_kind : "internal", perr.msg, err);
+}
+
+int
+worker_run_batch(struct pipeline_ctx *pc, int *n_r, struct tk_err *err)
+{
+	struct claimed *items = NULL;
+	bool *mine = NULL;
+	int n = 0, rc = -1;
+
+	*n_r = 0;
+	if (batch_claim(pc, &items, &n, err) < 0)
+		return -1;
+	*n_r = n;
+	if (n == 0) {
+		claimed_free(items, n);
+		return 0;
+	}
+	mine = xcalloc((size_t)n, sizeof(*mine));
+	if (store_begin(pc->st, err) < 0 || batch_lock(pc, items, n, mine, err) < 0)
+		goto out;
+	for (int i = 0; i < n; i++)
+		if (mine[i] && process_one(pc, &items[i], err) < 0)
+			goto out;
+	if (batch_mark_done(pc, items, n, err) < 0 || store_commit(pc->st, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		store_rollback(pc->st);
+	free(mine);
+	claimed_free(items, n);
+	return rc;
+}
+
+/* Open or re-check the connection, backing off while the database is down. */
+static bool
+worker_connect(struct worker *w, struct pipeline_ctx *pc, int64_t *backoff_ms, uint64_t *seen)
+{
+	struct tk_err err = { 0 };
+	int rc = pc->st ? store_check(pc->st, &err) : store_open(config_dsn(pc->cfg), &pc->st, &err);
+
+	if (rc == 0) {
+		if (*backoff_ms > 100)
+			log_info("worker %d: database connection restored", w->index);
+		*backoff_ms = 100;
+		return true;
+	}
+	if (*backoff_ms <= 100 || *backoff_ms >= 5000)
+		log_warn("worker %d: %s; retrying in %" PRId64 " ms", w->index, err.msg, *backoff_ms);
+	daemon_wait(w->daemon, *backoff_ms, seen);
+	*backoff_ms = *backoff_ms * 2 > 5000 ? 5000 : *backoff_ms * 2;
+	return false;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pipeline_ctx pc = { .daemon = w->daemon };
+	int64_t backoff = 100;
+	uint64_t seen = 0;
+
+	log_info("worker %d: started", w->index);
+	while (!daemon_stopping(w->daemon)) {
+		struct tk_err err = { 0 };
+		int n = 0;
+
+		pc.cfg = daemon_config(w->daemon);
+		if (worker_connect(w, &pc, &backoff, &seen)) {
+			if (worker_run_batch(&pc, &n, &err) < 0) {
+				log_warn("worker %d: batch failed: %s", w->index, err.msg);
+				daemon_wait(w->daemon, backoff, &seen);
+				backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+			} else if (n == 0) {
+				daemon_wait(w->daemon, pc.cfg->poll_interval_ms, &seen);
+			}
+		}
+		config_unref(&pc.cfg);
+	}
+	store_close(&pc.st);
+	log_info("worker %d: stopped", w->index);
+	return NULL;
+}
+
+int
+worker_start(struct worker *w, struct daemon *d, int index, struct tk_err *err)
+{
+	int rc;
+
+	w->daemon = d;
+	w->index = index;
+	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	if (rc != 0)
+		return tk_err_set(err, "worker %d: cannot start thread: %s", index, strerror(rc));
+	w->started = 1;
+	return 0;
+}
+
+void
+worker_join(struct worker *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = 0;
+}

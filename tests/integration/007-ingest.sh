@@ -1,0 +1,51 @@
+#!/bin/sh
+# The MTA pipe: ticketctl ingest stages from a file or stdin and exits 0
+# only after the commit, 75 when the database is unavailable, 1 on bad
+# input; identical bytes (an MTA retry) are staged once; the same
+# Message-ID through two mailboxes makes one ticket.
+. "$(dirname "$0")/common.sh"
+pg_start
+write_config <<YAML
+mailboxes:
+  - name: pipe
+    type: pipe
+    queue: mta
+  - name: other
+    type: pipe
+YAML
+export TICKETD_CONFIG=$T/ticketd.yaml
+"$TICKETCTL" migrate >/dev/null
+
+cat >"$T/a.eml" <<'MAIL'
+From: "Zoë Example" <zoe@customer.example>
+To: support@example.com
+Subject: =?UTF-8?B?R3LDvMOfZQ==?= from the pipe
+Message-ID: <pipe-a@customer.example>
+
+Piped body.
+MAIL
+expect_rc 0 "$TICKETCTL" ingest --mailbox pipe "$T/a.eml"
+assert_eq "$(psql_q "SELECT count(*) FROM inbound WHERE source = 'pipe'")" "1" "staged after exit 0"
+expect_rc 0 "$TICKETCTL" ingest --mailbox pipe "$T/a.eml"
+assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "1" "an MTA retry is staged once"
+expect_rc 0 sh -c "sed 's/^Piped body./Same Message-ID, other mailbox./' '$T/a.eml' | '$TICKETCTL' ingest --mailbox other -"
+assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "2" "stdin staged"
+
+expect_rc 1 "$TICKETCTL" ingest --mailbox nosuch "$T/a.eml"
+assert_contains "$OUT" 'no mailbox named "nosuch"'
+expect_rc 1 "$TICKETCTL" ingest --mailbox pipe "$T/does-not-exist.eml"
+expect_rc 1 "$TICKETCTL" ingest "$T/a.eml"
+
+# The database down: EX_TEMPFAIL, nothing staged, the MTA keeps the mail.
+pg_down
+expect_rc 75 "$TICKETCTL" ingest --mailbox pipe "$T/a.eml"
+pg_up
+
+daemon_start
+wait_sql 10 "SELECT count(*) FROM inbound WHERE state = 'done'" 2
+assert_eq "$(psql_q "SELECT count(*) FROM tickets")" "1" "one ticket for one Message-ID"
+assert_eq "$(psql_q "SELECT subject || '|' || queue || '|' || requester FROM tickets")" \
+	"Grüße from the pipe|mta|zoe@customer.example"
+assert_eq "$(psql_q "SELECT count(*) FROM messages")" "1"
+daemon_stop
+echo "ok"
