@@ -436,3 +436,15 @@ rules_slot_set(struct rules_slot *slot, struct rules *rules)
 	pthread_mutex_unlock(&slot->lock);
 	rules_unref(&old);
 }
+
+int
+rules_slot_reload(struct rules_slot *slot, const char *dir, const struct rules_options *opts,
+                  struct tk_errlist *errs)
+{
+	struct rules *rs;
+
+	if (rules_load_dir(dir, opts, &rs, errs) < 0)
+		return -1;
+	rules_slot_set(slot, rs);
+	return 0;
+}

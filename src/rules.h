@@ -184,5 +184,11 @@ void rules_slot_fini(struct rules_slot *slot);
 struct rules *rules_slot_get(struct rules_slot *slot);
 /* Install rules, taking over the caller's reference; the old set is unreferenced. Thread-safe. */
 void rules_slot_set(struct rules_slot *slot, struct rules *rules);
+/*
+ * Load dir and, only when it loads without errors, install it (the SIGHUP
+ * path). Returns 0, or -1 with every error in errs and the current set kept.
+ */
+int rules_slot_reload(struct rules_slot *slot, const char *dir, const struct rules_options *opts,
+                      struct tk_errlist *errs) __attribute__((warn_unused_result));
 
 #endif

@@ -970,6 +970,39 @@ test_man_page_example(void **state)
 	buf_fini(&b);
 }
 
+/* A reload with errors is refused and the current set kept. */
+static void
+test_slot_reload(void **state)
+{
+	char dir[] = "/tmp/test_rules_reload.XXXXXX";
+	struct rules_slot slot;
+	struct tk_errlist errs;
+	struct rules *rs;
+	char *p;
+
+	assert_non_null(mkdtemp(dir));
+	rules_slot_init(&slot);
+	tk_errlist_init(&errs);
+	p = write_file(dir, "10-a.yaml", "rules:\n  - name: one\n  - name: two\n");
+	assert_int_equal(rules_slot_reload(&slot, dir, NULL, &errs), 0);
+	rs = rules_slot_get(&slot);
+	assert_int_equal(rules_count(rs), 2);
+	rules_unref(&rs);
+	unlink(p);
+	xfree(&p);
+	p = write_file(dir, "10-a.yaml", "rules:\n  - name: one\n    match: { subject: /(/ }\n");
+	assert_int_equal(rules_slot_reload(&slot, dir, NULL, &errs), -1);
+	assert_true(has_err(&errs, "10-a.yaml:3:23: bad regex"));
+	rs = rules_slot_get(&slot);
+	assert_int_equal(rules_count(rs), 2); /* the old set is still in place */
+	rules_unref(&rs);
+	unlink(p);
+	xfree(&p);
+	rmdir(dir);
+	tk_errlist_fini(&errs);
+	rules_slot_fini(&slot);
+}
+
 /* Reload: readers evaluate while the main thread swaps sets in and out. */
 struct reader {
 	struct rules_slot *slot;
@@ -1080,6 +1113,7 @@ main(void)
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_shipped_defaults),
 		cmocka_unit_test(test_man_page_example),
+		cmocka_unit_test(test_slot_reload),
 		cmocka_unit_test(test_atomic_reload),
 	};
 
