@@ -6,6 +6,7 @@
  */
 /* System. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,6 @@ static const struct {
 	{ "annotation.", RULES_F_ANNOTATION, true },
 	{ "json.", RULES_F_JSON, true },
 };
-
 
 static bool
 is_bool_field(enum rules_field_id id)
@@ -127,9 +127,8 @@ rload_regex(struct rload *rl, const struct ynode *n, const char *s, bool delimit
 		            (size_t)erroff);
 		return -1;
 	}
-	if (!rl->opts->no_jit && pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE) != 0)
-		rl->jit_failed = true;
-	if (rl->opts->no_jit)
+	/* JIT fails under MemoryDenyWriteExecute: the interpreter then runs it. */
+	if (rl->opts->no_jit || pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE) != 0)
 		rl->jit_failed = true;
 	return 0;
 }
@@ -210,7 +209,7 @@ rload_number(struct rload *rl, const struct ynode *n, double *out_r)
 	if (n->kind == YNODE_SCALAR && n->scalar[0] != '\0') {
 		errno = 0;
 		*out_r = strtod(n->scalar, &end);
-		if (*end == '\0' && errno == 0)
+		if (*end == '\0' && errno == 0 && isfinite(*out_r))
 			return 0;
 	}
 	ynode_error(rl->errs, n, "expected a number");

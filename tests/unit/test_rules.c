@@ -611,6 +611,10 @@ test_more_errors(void **state)
 	assert_true(has_err(&errs, "t.yaml:3:5: rule must be a mapping"));
 	assert_true(has_err(&errs, "t.yaml:5:15: expected true or false"));
 	tk_errlist_fini(&errs);
+	load_bad("rules:\n  - name: a\n    match: { subject: { gt: nan, lt: 1e999 } }\n", NULL, &errs);
+	assert_true(has_err(&errs, "t.yaml:3:29: expected a number"));
+	assert_true(has_err(&errs, "t.yaml:3:38: expected a number"));
+	tk_errlist_fini(&errs);
 	load_bad("rules:\n  - name: a\n    match:\n      subject:\n      from: \"\"\n", NULL, &errs);
 	assert_true(has_err(&errs, "t.yaml:4:15: missing value"));
 	assert_int_equal(errs.n, 1); /* a quoted "" is a value */
