@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
@@ -220,6 +221,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(cfg->log_level);
+	xmlInitParser(); /* once, before the threads that parse HTML */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

@@ -18,8 +18,8 @@ static const struct ctl_command commands[] = {
 	{ "inbound", "inbound list [--state S] [--json] | show ID [--raw] | retry ID|--all",
 	  ctl_inbound },
 	{ "parse", "parse [--json] FILE|-", ctl_parse },
-	{ "rules", "rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE | "
-	  "rules check [--rules DIR]", ctl_rules },
+	{ "rules", "rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] [--agent] "
+	  "FILE|- | rules check [--rules DIR]", ctl_rules },
 };
 
 static void
