@@ -19,6 +19,7 @@
 /* ticketd. */
 #include "buf.h"
 #include "html.h"
+#include "mime.h"
 #include "xalloc.h"
 
 enum html_kind { HK_INLINE, HK_SKIP, HK_BREAK, HK_BLOCK, HK_PARA, HK_CELL };
@@ -175,12 +176,15 @@ html_to_text(const char *html, size_t len)
 {
 	struct html_out o;
 	htmlDocPtr doc = NULL;
+	char *clean = NULL;
 
 	memset(&o, 0, sizeof(o));
 	buf_init(&o.b, 0);
 	if (len > 0 && len <= (size_t)INT32_MAX) {
+		/* libxml2 passes invalid bytes through: repair them first. */
+		clean = mime_utf8_clean(html, len);
 		xmlInitParser();
-		doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+		doc = htmlReadMemory(clean, (int)strlen(clean), NULL, "UTF-8",
 		                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 		                     HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
 	}
@@ -188,5 +192,6 @@ html_to_text(const char *html, size_t len)
 		walk(&o, doc->children);
 	if (doc)
 		xmlFreeDoc(doc);
+	xfree(&clean);
 	return buf_steal(&o.b, NULL);
 }

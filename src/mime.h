@@ -76,6 +76,9 @@ struct mime_msg {
 int mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err);
 void mime_msg_free(struct mime_msg **msg);
 
+/* Copy of n bytes as valid UTF-8: invalid sequences and NUL become U+FFFD. Caller frees. */
+char *mime_utf8_clean(const char *s, size_t n);
+
 /* First header with this name (case-insensitive), or NULL. Borrowed from msg. */
 const char *mime_header(const struct mime_msg *msg, const char *name);
 

@@ -243,6 +243,16 @@ utf8_repair(const char *in, size_t n, struct buf *out)
 	mime_buf_add(out, in + start, n - start);
 }
 
+char *
+mime_utf8_clean(const char *s, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	utf8_repair(s, n, &b);
+	return buf_steal(&b, NULL);
+}
+
 /* windows-1252 0x80-0x9f; the five holes map to C1 controls (WHATWG). */
 static const uint16_t cp1252_c1[32] = {
 	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
