@@ -11,9 +11,10 @@
  * mailmime_parse recurses once per nesting level and rescans each nested
  * body, so before parsing, the Content-Type values of message parts
  * (which we never enter) and of multipart parts after the first
- * MIME_MAX_CONTAINERS are neutered in a private copy ("multipart" ->
- * "xultipart"): libetpan then sees leaves there, recursion depth and work
- * stay bounded, and every byte we report is still read from the original.
+ * MIME_MAX_CONTAINERS (fewer for messages over 16 MiB) are neutered in a
+ * private copy ("multipart" -> "xultipart"): libetpan then sees leaves
+ * there, recursion depth and work stay bounded (about 1 s for a hostile
+ * 63 MB message), and every byte we report is read from the original.
  */
 /* System. */
 #include <stdint.h>
@@ -73,7 +74,7 @@ ctype_value_at(const char *p, const char *end)
 	const char *lim;
 	int depth = 0;
 
-	if (!prefix_ci(p, end, "content-type"))
+	if ((*p != 'c' && *p != 'C') || !prefix_ci(p, end, "content-type"))
 		return NULL;
 	p += 12;
 	while (p < end && (*p == ' ' || *p == '\t'))
@@ -98,6 +99,13 @@ guard(const char *raw, size_t len, char **copy_r)
 {
 	const char *end = raw + len;
 	size_t containers = 0;
+	/* Each level may rescan the whole message: bound levels x size (~1 GiB). */
+	size_t limit = ((size_t)1 << 30) / len;
+
+	if (limit > MIME_MAX_CONTAINERS)
+		limit = MIME_MAX_CONTAINERS;
+	if (limit < 8)
+		limit = 8;
 
 	*copy_r = NULL;
 	for (const char *p = raw; p && p < end;) {
@@ -107,7 +115,7 @@ guard(const char *raw, size_t len, char **copy_r)
 		if (v && prefix_ci(v, end, "message"))
 			neuter = true;
 		else if (v && prefix_ci(v, end, "multipart"))
-			neuter = ++containers > MIME_MAX_CONTAINERS;
+			neuter = ++containers > limit;
 		if (neuter) {
 			if (*copy_r == NULL)
 				*copy_r = xmemdup(raw, len);
@@ -302,9 +310,14 @@ sha256_hex(const unsigned char *data, size_t n, char hex[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
+	static const char digits[] = "0123456789abcdef";
+
+	memset(hex, '0', 64);
 	EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	for (unsigned i = 0; i < mdlen && i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
 	hex[64] = '\0';
 }
 

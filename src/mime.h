@@ -20,7 +20,7 @@
 
 /* Largest message mime_parse() accepts (64 MiB). */
 #define MIME_MAX_SIZE ((size_t)64 << 20)
-/* Nesting of multiparts libetpan is allowed to see; deeper ones are leaves. */
+/* Multiparts libetpan is allowed to see (fewer over 16 MiB); later ones are leaves. */
 #define MIME_MAX_CONTAINERS 64
 
 struct mime_addr {

@@ -27,6 +27,18 @@
 
 static const char fffd[] = "\xef\xbf\xbd";
 
+/* Make room for n more bytes (plus the NUL) without changing len. */
+static void
+mime_buf_grow(struct buf *b, size_t n)
+{
+	size_t len = b->len;
+
+	mime_buf_add(b, NULL, 0);
+	b->data = xrealloc(b->data, b->len + n + 1);
+	b->alloc = b->len + n + 1;
+	b->len = len;
+}
+
 void
 mime_buf_add(struct buf *b, const void *p, size_t n)
 {
@@ -35,64 +47,66 @@ mime_buf_add(struct buf *b, const void *p, size_t n)
 		abort();
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Base64 alphabet value of each byte, -1 outside the alphabet. */
+static const signed char b64_values[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 void
 mime_base64_decode(const char *in, size_t n, struct buf *out)
 {
-	unsigned char chunk[3 * 256];
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned char *o;
 	size_t k = 0;
 	unsigned acc = 0;
 	int quad = 0, pads = 0;
 
+	/* Reserve the worst case, write in place, then fix the length. */
+	if (buf_append(out, NULL, 0) < 0 || n / 4 * 3 + 3 > out->alloc - out->len - 1)
+		mime_buf_grow(out, n / 4 * 3 + 3);
+	o = (unsigned char *)out->data + out->len;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int v;
+		int v = b64_values[s[i]];
 
-		if (c == '=') {
-			if (quad >= 2 && quad + ++pads >= 4)
+		if (v < 0) {
+			if (s[i] == '=' && quad >= 2 && quad + ++pads >= 4)
 				break;
 			continue;
 		}
-		v = b64_value(c);
-		if (v < 0)
-			continue;
 		acc = (acc << 6) | (unsigned)v;
 		if (++quad == 4) {
-			chunk[k++] = (unsigned char)(acc >> 16);
-			chunk[k++] = (unsigned char)(acc >> 8);
-			chunk[k++] = (unsigned char)acc;
+			o[k++] = (unsigned char)(acc >> 16);
+			o[k++] = (unsigned char)(acc >> 8);
+			o[k++] = (unsigned char)acc;
 			acc = 0;
 			quad = 0;
 			pads = 0;
-			if (k == sizeof(chunk)) {
-				mime_buf_add(out, chunk, k);
-				k = 0;
-			}
 		}
 	}
 	/* A dangling partial group still yields its whole bytes. */
 	if (quad == 2) {
-		chunk[k++] = (unsigned char)(acc >> 4);
+		o[k++] = (unsigned char)(acc >> 4);
 	} else if (quad == 3) {
-		chunk[k++] = (unsigned char)(acc >> 10);
-		chunk[k++] = (unsigned char)(acc >> 2);
+		o[k++] = (unsigned char)(acc >> 10);
+		o[k++] = (unsigned char)(acc >> 2);
 	}
-	mime_buf_add(out, chunk, k);
+	out->len += k;
+	out->data[out->len] = '\0';
 }
 
 static int
@@ -193,6 +207,25 @@ utf8_seq(const unsigned char *s, size_t n, size_t *bad_r)
 	return need + 1;
 }
 
+/* Length of the leading run of ASCII bytes other than NUL (8 at a time). */
+static size_t
+ascii_run(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & highs) || ((w - ones) & ~w & highs))
+			break;
+	}
+	while (i < n && s[i] >= 0x01 && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 bool
 mime_utf8_valid(const char *in, size_t n)
 {
@@ -202,6 +235,9 @@ mime_utf8_valid(const char *in, size_t n)
 	while (i < n) {
 		size_t k;
 
+		i += ascii_run(s + i, n - i);
+		if (i >= n)
+			break;
 		if (s[i] < 0x80) {
 			i++;
 			continue;
@@ -224,10 +260,9 @@ utf8_repair(const char *in, size_t n, struct buf *out)
 	while (i < n) {
 		size_t k;
 
-		if (s[i] >= 0x01 && s[i] < 0x80) {
-			i++;
-			continue;
-		}
+		i += ascii_run(s + i, n - i);
+		if (i >= n)
+			break;
 		k = s[i] ? utf8_seq(s + i, n - i, &bad) : 0;
 		if (s[i] == 0)
 			bad = 1;
