@@ -49,6 +49,8 @@ struct part {
 struct walk {
 	struct mime_msg *msg;
 	const char *raw, *base;  /* original bytes; bytes given to libetpan */
+	struct mailmime **extra; /* trees of re-parsed unterminated parts */
+	size_t n_extra;
 };
 
 static const char *
@@ -187,25 +189,69 @@ body_start(const struct mailmime *mm)
 	return mm->mm_mime_start + mm->mm_length;
 }
 
-static void part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
+static void part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
                        const char *default_type, int depth);
 
+/*
+ * libetpan cuts the last part of a multipart without a close delimiter at
+ * its last line starting with '-' (it keeps the position of a failed
+ * delimiter match). When the close delimiter is missing and the last part
+ * stops short of the body's end, parse that part again over its full
+ * extent. Returns the re-parsed entity or NULL.
+ */
+static const struct mailmime *
+unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *pt,
+                  const struct mailmime *last)
+{
+	const char *body = mm->mm_body->dt_data.dt_text.dt_data;
+	const char *end = body + mm->mm_body->dt_data.dt_text.dt_length;
+	const char *start = last->mm_mime_start, *lend = start + last->mm_length;
+	char *b = mime_param(&pt->ct, "boundary"), *close;
+	struct mailmime *sub = NULL;
+	size_t idx = 0;
+	bool closed;
+
+	if (b == NULL)
+		return NULL;
+	close = xasprintf("--%s--", b);
+	closed = memmem(body, (size_t)(end - body), close, strlen(close)) != NULL;
+	xfree(&close);
+	xfree(&b);
+	if (end > body && end[-1] == '\n')
+		end--;
+	if (end > body && end[-1] == '\r')
+		end--;
+	if (closed || lend >= end || start >= end)
+		return NULL;
+	if (mailmime_parse(start, (size_t)(end - start), &idx, &sub) != MAILIMF_NO_ERROR || sub == NULL)
+		return NULL;
+	w->extra = xreallocarray(w->extra, w->n_extra + 1, sizeof(*w->extra));
+	w->extra[w->n_extra++] = sub;
+	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
+}
+
 static void
-part_build_kids(const struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
+part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
 {
 	clist *list = mm->mm_data.mm_multipart.mm_mp_list;
 	const char *def = strcmp(pt->type, "multipart/digest") == 0 ? "message/rfc822" : "text/plain";
+	const struct mailmime *last = NULL, *tail;
 	size_t i = 0;
 
 	pt->multi = true;
 	pt->n_kids = (size_t)clist_count(list);
 	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
-	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it))
-		part_build(w, clist_content(it), &pt->kids[i++], def, depth + 1);
+	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it)) {
+		last = clist_content(it);
+		if (clist_next(it) == NULL && mm->mm_body &&
+		    (tail = unterminated_tail(w, mm, pt, last)) != NULL)
+			last = tail;
+		part_build(w, last, &pt->kids[i++], def, depth + 1);
+	}
 }
 
 static void
-part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
+part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
            const char *default_type, int depth)
 {
 	const char *bs = body_start(mm);
@@ -471,6 +517,9 @@ structure(struct walk *w, const char *data, size_t len, const char *hdr_end_gues
 	part_fini(&root);
 	if (mm)
 		mailmime_free(mm);
+	for (size_t i = 0; i < w->n_extra; i++)
+		mailmime_free(w->extra[i]);
+	free(w->extra);
 }
 
 /* First token of v before ';' or '(' , trimmed and lower-cased. */

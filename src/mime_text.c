@@ -7,7 +7,9 @@
  * Text without a usable charset (none declared, us-ascii with 8-bit bytes,
  * or a charset iconv does not know) is read as UTF-8 when it is valid
  * UTF-8 and as windows-1252 otherwise: modern mail is UTF-8, old mail is
- * mostly Latin-1/windows-1252, and windows-1252 maps every byte.
+ * mostly Latin-1/windows-1252, and windows-1252 maps every byte. Text
+ * that is invalid in its declared multi-byte charset but valid UTF-8 is
+ * taken as (mislabelled) UTF-8.
  *
  * The base64 and quoted-printable decoders follow CPython's binascii
  * (what the reference corpus was made with): base64 skips characters
@@ -391,10 +393,11 @@ charset_open(const char *label)
 	return cd;
 }
 
-/* Convert through iconv; invalid input becomes U+FFFD. */
-static void
+/* Convert through iconv; invalid input becomes U+FFFD. Returns the number of errors. */
+static size_t
 iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 {
+	size_t errors = 0;
 	char chunk[4096];
 	char *ip = (char *)in;
 	size_t ileft = n;
@@ -411,6 +414,7 @@ iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 		if (e == E2BIG)
 			continue;
 		mime_buf_add(tmp, fffd, 3);
+		errors++;
 		if (e != EILSEQ)
 			break;   /* EINVAL: truncated sequence at the end */
 		ip++;
@@ -423,6 +427,7 @@ iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 		iconv(cd, NULL, NULL, &op, &oleft);
 		mime_buf_add(tmp, chunk, sizeof(chunk) - oleft);
 	}
+	return errors;
 }
 
 void
@@ -459,8 +464,12 @@ mime_to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
 		return;
 	}
 	buf_init(&tmp, 0);
-	iconv_convert(cd, in, n, &tmp);
+	/* Mislabelled UTF-8 (it fails the declared charset but is valid UTF-8). */
+	if (iconv_convert(cd, in, n, &tmp) > 0 && ascii_run((const unsigned char *)in, n) < n &&
+	    mime_utf8_valid(in, n))
+		utf8_repair(in, n, out);
+	else
+		utf8_repair(tmp.data ? tmp.data : "", tmp.len, out);
 	iconv_close(cd);
-	utf8_repair(tmp.data ? tmp.data : "", tmp.len, out);
 	buf_fini(&tmp);
 }

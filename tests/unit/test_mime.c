@@ -125,6 +125,10 @@ test_charsets(void **state)
 	          "Content-Transfer-Encoding: quoted-printable\n\n=D0=D2=C9=D7=C5=D4=\n!\n");
 	assert_string_equal(m->text, "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82!\n");
 	mime_msg_free(&m);
+	/* Mislabelled UTF-8: invalid as GB2312, valid as UTF-8. */
+	m = parse("Content-Type: text/plain; charset=gb2312\n\n\xe2\x82\xac\n");
+	assert_string_equal(m->text, "\xe2\x82\xac\n");
+	mime_msg_free(&m);
 	/* UTF-16 with a BOM. */
 	m = parse("Content-Type: text/plain; charset=utf-16\nContent-Transfer-Encoding: base64\n\n//5oAGkA\n");
 	assert_string_equal(m->text, "hi");
@@ -175,6 +179,12 @@ test_broken_boundaries(void **state)
 	assert_string_equal(m->text, "first");
 	assert_int_equal(m->n_attachments, 1);
 	assert_string_equal(m->attachments[0].filename, "t.txt");
+	mime_msg_free(&m);
+	/* Unterminated nested multiparts with '-' lines (libetpan alone cuts these). */
+	m = parse("Content-Type: multipart/report; boundary=\"o\"\n\n--o\n"
+	          "Content-Type: multipart/alternative; boundary=\"i\"\n\n--i\n"
+	          "Content-Type: text/plain\n\n- item\n-- sig\ntext\n\n");
+	assert_string_equal(m->text, "- item\n-- sig\ntext");
 	mime_msg_free(&m);
 	/* Empty parts and a boundary on the last line without newline. */
 	m = parse("Content-Type: multipart/alternative; boundary=\"q\"\n\n--q\n--q\n\n--q--");
