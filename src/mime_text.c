@@ -430,6 +430,48 @@ iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 	return errors;
 }
 
+/*
+ * ISO-2022-JP as mail clients read it (CP50221): rewrite it as EUC-JP
+ * bytes and decode those as EUC-JP-MS, which has the NEC and IBM
+ * extensions (circled digits, No.) that strict ISO-2022-JP lacks. Returns
+ * false (nothing appended) on escapes other than ASCII, JIS-Roman, JIS
+ * X 0208 and half-width katakana.
+ */
+static bool
+iso2022jp_to_eucjp(const char *in, size_t n, struct buf *euc)
+{
+	enum { ASCII, KANJI, KANA } mode = ASCII;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c == 0x1b) {
+			if (i + 2 >= n)
+				return false;
+			if (in[i + 1] == '$' && (in[i + 2] == 'B' || in[i + 2] == '@'))
+				mode = KANJI;
+			else if (in[i + 1] == '(' && (in[i + 2] == 'B' || in[i + 2] == 'J'))
+				mode = ASCII;
+			else if (in[i + 1] == '(' && in[i + 2] == 'I')
+				mode = KANA;
+			else
+				return false;
+			i += 2;
+		} else if (c == '\r' || c == '\n' || c >= 0x80 || mode == ASCII) {
+			mime_buf_add(euc, &c, 1);
+		} else if (mode == KANA) {
+			unsigned char k[2] = { 0x8e, (unsigned char)(c | 0x80) };
+
+			mime_buf_add(euc, k, 2);
+		} else if (i + 1 < n) {
+			unsigned char k[2] = { (unsigned char)(c | 0x80), (unsigned char)(in[++i] | 0x80) };
+
+			mime_buf_add(euc, k, 2);
+		}
+	}
+	return true;
+}
+
 void
 mime_to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
 {
@@ -457,6 +499,24 @@ mime_to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
 	if (strcmp(label, "windows-1252") == 0 || strcmp(label, "cp1252") == 0) {
 		single_byte(in, n, true, out);
 		return;
+	}
+	if (strcmp(label, "iso-2022-jp") == 0) {
+		struct buf euc;
+		bool ok;
+
+		buf_init(&euc, 0);
+		ok = iso2022jp_to_eucjp(in, n, &euc) &&
+		     (cd = iconv_open("UTF-8", "EUC-JP-MS")) != (iconv_t)-1;
+		if (ok) {
+			buf_init(&tmp, 0);
+			iconv_convert(cd, euc.data ? euc.data : "", euc.len, &tmp);
+			iconv_close(cd);
+			utf8_repair(tmp.data ? tmp.data : "", tmp.len, out);
+			buf_fini(&tmp);
+		}
+		buf_fini(&euc);
+		if (ok)
+			return;
 	}
 	cd = charset_open(label);
 	if (cd == (iconv_t)-1) {

@@ -66,6 +66,8 @@ test_encoded_words(void **state)
 	check_decode("=?utf-8?b?!!!*?=", "");
 	/* A stateful charset through iconv. */
 	check_decode("=?iso-2022-jp?B?GyRCJEskWyQzGyhC?=", "\xe3\x81\xab\xe3\x81\xbb\xe3\x81\x93");
+	/* ... with an NEC row-13 character (No.), as mail clients read it. */
+	check_decode("=?iso-2022-jp?B?GyRCLWIbKEIx?=", "\xe2\x84\x96" "1");
 	/* Raw 8-bit: UTF-8 when valid, else windows-1252. */
 	check_decode("caf\xc3\xa9", "caf\xc3\xa9");
 	check_decode("caf\xe9 \x80", "caf\xc3\xa9 \xe2\x82\xac");
