@@ -230,6 +230,41 @@ unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *
 	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
 }
 
+enum delim { DELIM_NONE, DELIM_CLOSE_FIRST, DELIM_OK };
+
+/*
+ * The first delimiter line "--boundary" of a multipart body. libetpan
+ * makes a part of what follows even when there is none (DELIM_NONE: we
+ * take the multipart as a leaf) or when it is the close delimiter
+ * (DELIM_CLOSE_FIRST: no parts), as Python does.
+ */
+static enum delim
+first_delimiter(const struct mailmime *mm, const struct part *pt)
+{
+	const char *body, *end, *p;
+	char *b = mime_param(&pt->ct, "boundary");
+	size_t bl;
+	enum delim res = DELIM_NONE;
+
+	if (b == NULL || mm->mm_body == NULL) {
+		xfree(&b);
+		return DELIM_NONE;
+	}
+	bl = strlen(b);
+	body = mm->mm_body->dt_data.dt_text.dt_data;
+	end = body + mm->mm_body->dt_data.dt_text.dt_length;
+	for (p = body; p && p < end; p = memchr(p, '\n', (size_t)(end - p)), p = p ? p + 1 : NULL) {
+		if ((size_t)(end - p) >= bl + 2 && p[0] == '-' && p[1] == '-' &&
+		    memcmp(p + 2, b, bl) == 0) {
+			res = (size_t)(end - p) >= bl + 4 && p[bl + 2] == '-' && p[bl + 3] == '-' ?
+			      DELIM_CLOSE_FIRST : DELIM_OK;
+			break;
+		}
+	}
+	xfree(&b);
+	return res;
+}
+
 static void
 part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
 {
@@ -239,7 +274,7 @@ part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int 
 	size_t i = 0;
 
 	pt->multi = true;
-	pt->n_kids = (size_t)clist_count(list);
+	pt->n_kids = first_delimiter(mm, pt) == DELIM_CLOSE_FIRST ? 0 : (size_t)clist_count(list);
 	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
 	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it)) {
 		last = clist_content(it);
@@ -248,6 +283,28 @@ part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int 
 			last = tail;
 		part_build(w, last, &pt->kids[i++], def, depth + 1);
 	}
+}
+
+static bool
+is_type(const struct part *pt, const char *main)
+{
+	size_t n = strlen(main);
+
+	return strncmp(pt->type, main, n) == 0 && pt->type[n] == '/';
+}
+
+/* Did libetpan split this part with the boundary we read from its headers? */
+static bool
+same_boundary(const struct mailmime *mm, const struct part *pt)
+{
+	char *ours = mime_param(&pt->ct, "boundary");
+	char *theirs = mm->mm_content_type ? mailmime_extract_boundary(mm->mm_content_type) : NULL;
+	bool same = ours && theirs && strcmp(ours, theirs) == 0 && is_type(pt, "multipart") &&
+	            first_delimiter(mm, pt) != DELIM_NONE;
+
+	xfree(&ours);
+	free(theirs);
+	return same;
 }
 
 static void
@@ -260,7 +317,7 @@ part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
 	part_headers(pt, orig(w, mm->mm_mime_start), orig(w, bs), default_type);
 	pt->body = orig(w, bs);
 	pt->body_len = mm->mm_body ? mm->mm_body->dt_data.dt_text.dt_length : 0;
-	if (mm->mm_type == MAILMIME_MULTIPLE && depth < MIME_MAX_DEPTH)
+	if (mm->mm_type == MAILMIME_MULTIPLE && depth < MIME_MAX_DEPTH && same_boundary(mm, pt))
 		part_build_kids(w, mm, pt, depth);
 }
 
@@ -275,14 +332,6 @@ part_fini(struct part *pt)
 	xfree(&pt->content_id);
 	mime_ctype_fini(&pt->ct);
 	mime_ctype_fini(&pt->cd);
-}
-
-static bool
-is_type(const struct part *pt, const char *main)
-{
-	size_t n = strlen(main);
-
-	return strncmp(pt->type, main, n) == 0 && pt->type[n] == '/';
 }
 
 /* Decoded payload (transfer encoding undone) into out. */
@@ -490,14 +539,20 @@ structure(struct walk *w, const char *data, size_t len, const char *hdr_end_gues
 	    mm->mm_type == MAILMIME_MESSAGE)
 		body = mm->mm_data.mm_message.mm_msg_mime;
 	if (body) {
+		struct part mine;
+
 		part_build(w, body, &root, "text/plain", 0);
-		if (!root.multi) {
-			/* Our header split (Python's rules) decides where the body starts. */
-			root.body = hdr_end_guess;
-			root.body_len = len - (size_t)(hdr_end_guess - data);
-		}
-	} else {
-		/* libetpan gave up: one text part after the headers. */
+		memset(&mine, 0, sizeof(mine));
+		part_headers(&mine, data, hdr_end_guess, "text/plain");
+		if (root.multi && strcmp(mine.type, root.type) != 0)
+			root.multi = false;   /* libetpan read other headers than Python would */
+		part_fini(&mine);
+	}
+	if (body == NULL || !root.multi) {
+		/* A single part (or libetpan gave up): our header split, which
+		 * follows Python's rules, decides the headers and the body. */
+		if (body)
+			part_fini(&root);
 		memset(&root, 0, sizeof(root));
 		part_headers(&root, data, hdr_end_guess, "text/plain");
 		root.body = hdr_end_guess;

@@ -188,6 +188,15 @@ test_broken_boundaries(void **state)
 	          "Content-Type: text/plain\n\n- item\n-- sig\ntext\n\n");
 	assert_string_equal(m->text, "- item\n-- sig\ntext");
 	mime_msg_free(&m);
+	/* Other "--" lines but never our boundary: no parts, no body (libetpan alone invents one). */
+	m = parse("Content-Type: multipart/related; boundary=bar\n\n--foo\nContent-Type: text/plain\n\nx\n--foo--\n");
+	assert_string_equal(m->text, "");
+	assert_int_equal(m->n_attachments, 0);
+	mime_msg_free(&m);
+	/* The close delimiter comes first: no parts. */
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b--\nContent-Type: text/plain\n\nlate\n");
+	assert_string_equal(m->text, "");
+	mime_msg_free(&m);
 	/* Empty parts and a boundary on the last line without newline. */
 	m = parse("Content-Type: multipart/alternative; boundary=\"q\"\n\n--q\n--q\n\n--q--");
 	mime_msg_free(&m);
