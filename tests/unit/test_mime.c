@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+
 #include <cmocka.h>
 
 #include "buf.h"
@@ -432,6 +434,57 @@ test_header_lookup(void **state)
 	mime_msg_free(&m);
 }
 
+static void
+assert_utf8(const char *s)
+{
+	if (s)
+		assert_true(mime_utf8_valid(s, strlen(s)));
+}
+
+/* Every string of every corpus message is valid UTF-8 (JSON and PostgreSQL need it). */
+static void
+test_corpus_utf8(void **state)
+{
+	DIR *d = opendir(TESTDATADIR "/corpus");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		struct buf b;
+		struct mime_msg *m = NULL;
+		struct tk_err err;
+
+		if (strstr(e->d_name, ".eml") == NULL)
+			continue;
+		path = xasprintf("%s/corpus/%s", TESTDATADIR, e->d_name);
+		buf_init(&b, 0);
+		assert_int_equal(buf_read_file(&b, path), 0);
+		assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+		assert_utf8(m->subject);
+		assert_utf8(m->from.addr);
+		assert_utf8(m->from.name);
+		assert_utf8(m->text);
+		assert_utf8(m->html);
+		assert_utf8(m->message_id);
+		for (size_t i = 0; i < m->n_to; i++)
+			assert_utf8(m->to[i].addr);
+		for (size_t i = 0; i < m->n_headers; i++)
+			assert_utf8(m->headers[i].value);
+		for (size_t i = 0; i < m->n_attachments; i++) {
+			assert_utf8(m->attachments[i].filename);
+			assert_int_equal(strlen(m->attachments[i].sha256), 64);
+		}
+		mime_msg_free(&m);
+		buf_fini(&b);
+		xfree(&path);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 100);
+}
+
 int
 main(void)
 {
@@ -449,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_related_inline_and_forward),
 		cmocka_unit_test(test_header_lookup),
+		cmocka_unit_test(test_corpus_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
