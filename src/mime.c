@@ -526,38 +526,48 @@ choose_body(struct mime_msg *m, const struct part *root)
 	}
 }
 
-static void
-structure(struct walk *w, const char *data, size_t len, const char *hdr_end_guess)
+/*
+ * The message's top entity. libetpan gives the structure; a single part
+ * (or a message libetpan gave up on) takes its headers and body from our
+ * header split, which follows Python's rules. Returns libetpan's tree.
+ */
+static struct mailmime *
+root_part(struct walk *w, const char *data, size_t len, const char *hdr_end, struct part *root)
 {
 	struct mailmime *mm = NULL;
 	const struct mailmime *body = NULL;
-	struct part root;
 	size_t idx = 0;
-	const char *bdata = w->base + (data - w->raw);
 
-	if (mailmime_parse(bdata, len, &idx, &mm) == MAILIMF_NO_ERROR && mm &&
-	    mm->mm_type == MAILMIME_MESSAGE)
+	if (mailmime_parse(w->base + (data - w->raw), len, &idx, &mm) == MAILIMF_NO_ERROR &&
+	    mm && mm->mm_type == MAILMIME_MESSAGE)
 		body = mm->mm_data.mm_message.mm_msg_mime;
 	if (body) {
 		struct part mine;
 
-		part_build(w, body, &root, "text/plain", 0);
+		part_build(w, body, root, "text/plain", 0);
 		memset(&mine, 0, sizeof(mine));
-		part_headers(&mine, data, hdr_end_guess, "text/plain");
-		if (root.multi && strcmp(mine.type, root.type) != 0)
-			root.multi = false;   /* libetpan read other headers than Python would */
+		part_headers(&mine, data, hdr_end, "text/plain");
+		if (root->multi && strcmp(mine.type, root->type) != 0)
+			root->multi = false;   /* libetpan read other headers than Python would */
 		part_fini(&mine);
 	}
-	if (body == NULL || !root.multi) {
-		/* A single part (or libetpan gave up): our header split, which
-		 * follows Python's rules, decides the headers and the body. */
+	if (body == NULL || !root->multi) {
 		if (body)
-			part_fini(&root);
-		memset(&root, 0, sizeof(root));
-		part_headers(&root, data, hdr_end_guess, "text/plain");
-		root.body = hdr_end_guess;
-		root.body_len = len - (size_t)(hdr_end_guess - data);
+			part_fini(root);
+		memset(root, 0, sizeof(*root));
+		part_headers(root, data, hdr_end, "text/plain");
+		root->body = hdr_end;
+		root->body_len = len - (size_t)(hdr_end - data);
 	}
+	return mm;
+}
+
+static void
+structure(struct walk *w, const char *data, size_t len, const char *hdr_end)
+{
+	struct part root;
+	struct mailmime *mm = root_part(w, data, len, hdr_end, &root);
+
 	w->msg->is_auto_reply |= strcmp(root.type, "multipart/report") == 0;
 	if (strcmp(root.type, "multipart/report") == 0) {
 		char *rt = mime_param(&root.ct, "report-type");
@@ -606,14 +616,23 @@ hdr_is(const struct mime_field *f, const char *name)
 	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
 }
 
+enum top_hdr {
+	H_SUBJECT, H_FROM, H_TO, H_CC, H_REPLY_TO, H_MESSAGE_ID, H_IN_REPLY_TO,
+	H_REFERENCES, H_DATE, H_AUTO_SUBMITTED, H_PRECEDENCE, H_X_AUTOREPLY,
+	H_X_AUTORESPOND, H_RETURN_PATH,
+};
+
 /* Typed top-level fields: the first header of each name counts. */
 static void
 top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 {
 	static const char *const names[] = {
-		"subject", "from", "to", "cc", "reply-to", "message-id", "in-reply-to",
-		"references", "date", "auto-submitted", "precedence", "x-autoreply",
-		"x-autorespond", "return-path",
+		[H_SUBJECT] = "subject", [H_FROM] = "from", [H_TO] = "to", [H_CC] = "cc",
+		[H_REPLY_TO] = "reply-to", [H_MESSAGE_ID] = "message-id",
+		[H_IN_REPLY_TO] = "in-reply-to", [H_REFERENCES] = "references",
+		[H_DATE] = "date", [H_AUTO_SUBMITTED] = "auto-submitted",
+		[H_PRECEDENCE] = "precedence", [H_X_AUTOREPLY] = "x-autoreply",
+		[H_X_AUTORESPOND] = "x-autorespond", [H_RETURN_PATH] = "return-path",
 	};
 	unsigned i;
 	char *tok;
@@ -625,14 +644,14 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		return;
 	*seen |= 1u << i;
 	switch (i) {
-	case 0: {
+	case H_SUBJECT: {
 		char *u = mime_unfold(f->value, f->value_len);
 
 		m->subject = mime_hdr_decode(u, strlen(u));
 		xfree(&u);
 		break;
 	}
-	case 1: {
+	case H_FROM: {
 		struct mime_addr *l = NULL;
 		size_t n = 0;
 
@@ -645,18 +664,18 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		mime_addrs_free(l, n);
 		break;
 	}
-	case 2: mime_hdr_addrs(f->value, f->value_len, &m->to, &m->n_to); break;
-	case 3: mime_hdr_addrs(f->value, f->value_len, &m->cc, &m->n_cc); break;
-	case 4: mime_hdr_addrs(f->value, f->value_len, &m->reply_to, &m->n_reply_to); break;
-	case 5: m->message_id = mime_hdr_msgid(f->value, f->value_len, true); break;
-	case 6: m->in_reply_to = mime_hdr_msgid(f->value, f->value_len, false); break;
-	case 7: mime_hdr_msgids(f->value, f->value_len, &m->references, &m->n_references); break;
-	case 8: m->has_date = mime_hdr_date(f->value, f->value_len, &m->date); break;
-	case 9: case 10: {
+	case H_TO: mime_hdr_addrs(f->value, f->value_len, &m->to, &m->n_to); break;
+	case H_CC: mime_hdr_addrs(f->value, f->value_len, &m->cc, &m->n_cc); break;
+	case H_REPLY_TO: mime_hdr_addrs(f->value, f->value_len, &m->reply_to, &m->n_reply_to); break;
+	case H_MESSAGE_ID: m->message_id = mime_hdr_msgid(f->value, f->value_len, true); break;
+	case H_IN_REPLY_TO: m->in_reply_to = mime_hdr_msgid(f->value, f->value_len, false); break;
+	case H_REFERENCES: mime_hdr_msgids(f->value, f->value_len, &m->references, &m->n_references); break;
+	case H_DATE: m->has_date = mime_hdr_date(f->value, f->value_len, &m->date); break;
+	case H_AUTO_SUBMITTED: case H_PRECEDENCE: {
 		char *u = mime_unfold(f->value, f->value_len);
 
 		tok = first_token(u);
-		if (i == 9)
+		if (i == H_AUTO_SUBMITTED)
 			m->is_auto_reply |= strcmp(tok, "no") != 0;
 		else
 			m->is_auto_reply |= !strcmp(tok, "bulk") || !strcmp(tok, "junk") || !strcmp(tok, "list");
@@ -664,8 +683,8 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		xfree(&u);
 		break;
 	}
-	case 11: case 12: m->is_auto_reply = true; break;
-	case 13: {
+	case H_X_AUTOREPLY: case H_X_AUTORESPOND: m->is_auto_reply = true; break;
+	case H_RETURN_PATH: {
 		char *u = trimmed(f->value, f->value_len);
 		char *id = mime_hdr_msgid(u, strlen(u), true);
 
