@@ -619,7 +619,7 @@ hdr_is(const struct mime_field *f, const char *name)
 enum top_hdr {
 	H_SUBJECT, H_FROM, H_TO, H_CC, H_REPLY_TO, H_MESSAGE_ID, H_IN_REPLY_TO,
 	H_REFERENCES, H_DATE, H_AUTO_SUBMITTED, H_PRECEDENCE, H_X_AUTOREPLY,
-	H_X_AUTORESPOND, H_RETURN_PATH,
+	H_X_AUTORESPOND, H_RETURN_PATH, H_LIST_ID,
 };
 
 /* Typed top-level fields: the first header of each name counts. */
@@ -633,6 +633,7 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		[H_DATE] = "date", [H_AUTO_SUBMITTED] = "auto-submitted",
 		[H_PRECEDENCE] = "precedence", [H_X_AUTOREPLY] = "x-autoreply",
 		[H_X_AUTORESPOND] = "x-autorespond", [H_RETURN_PATH] = "return-path",
+		[H_LIST_ID] = "list-id",
 	};
 	unsigned i;
 	char *tok;
@@ -684,6 +685,15 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		break;
 	}
 	case H_X_AUTOREPLY: case H_X_AUTORESPOND: m->is_auto_reply = true; break;
+	case H_LIST_ID: {
+		char *u = trimmed(f->value, f->value_len);
+
+		m->list_id = mime_hdr_msgid(u, strlen(u), false);
+		if (m->list_id == NULL && *u)
+			m->list_id = mime_hdr_decode(u, strlen(u));
+		xfree(&u);
+		break;
+	}
 	case H_RETURN_PATH: {
 		char *u = trimmed(f->value, f->value_len);
 		char *id = mime_hdr_msgid(u, strlen(u), true);
@@ -783,6 +793,7 @@ mime_msg_free(struct mime_msg **msgp)
 	mime_addrs_free(m->cc, m->n_cc);
 	mime_addrs_free(m->reply_to, m->n_reply_to);
 	xfree(&m->return_path);
+	xfree(&m->list_id);
 	xfree(&m->message_id);
 	xfree(&m->in_reply_to);
 	for (size_t i = 0; i < m->n_references; i++)

@@ -51,6 +51,7 @@ struct mime_msg {
 	struct mime_addr *to, *cc, *reply_to;
 	size_t n_to, n_cc, n_reply_to;
 	char *return_path;              /* addr-spec, "" for a null return path <>, NULL when absent */
+	char *list_id;                  /* List-Id's <id> without <> (or the bare value), or NULL */
 	char *message_id;               /* without <> */
 	char *in_reply_to;              /* first id, without <> */
 	char **references;              /* ids without <>, in order */

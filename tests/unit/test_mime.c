@@ -428,6 +428,7 @@ test_header_lookup(void **state)
 	struct mime_msg *m = parse("List-Id: =?utf-8?q?L=C3=BCst?= <l.x>\nX-A: 1\nx-a: 2\n\nb\n");
 
 	assert_string_equal(mime_header(m, "list-id"), "L\xc3\xbcst <l.x>");
+	assert_string_equal(m->list_id, "l.x");
 	assert_string_equal(mime_header(m, "X-A"), "1");
 	assert_null(mime_header(m, "Subject"));
 	assert_int_equal(m->n_headers, 3);
