@@ -3,8 +3,9 @@
  * markup, no network, no error output); a non-recursive walk over the tree
  * writes the text: block elements give line breaks (paragraph-like ones a
  * blank line), <br> a line break, table cells a space; script, style,
- * head and title are skipped. Whitespace collapses to one space, lines are
- * trimmed, and at most one blank line separates paragraphs.
+ * head and title are skipped. Whitespace collapses to one space (except
+ * inside <pre>), lines are trimmed, and at most one blank line separates
+ * paragraphs.
  */
 /* System. */
 #include <stdbool.h>
@@ -50,6 +51,7 @@ struct html_out {
 	struct buf b;
 	int newlines;      /* line breaks owed before the next text */
 	bool space;        /* a blank owed before the next text */
+	int pre;           /* inside <pre>: whitespace is kept */
 };
 
 static enum html_kind
@@ -77,9 +79,28 @@ out_break(struct html_out *o, int n)
 		o->newlines = n;
 }
 
+/* Text inside <pre>: owed breaks first, then the text as it is. */
+static void
+out_pre(struct html_out *o, const char *s)
+{
+	if (o->newlines > 0 && o->b.len > 0)
+		out_add(o, "\n\n", (size_t)(o->newlines > 2 ? 2 : o->newlines));
+	else if (o->space && o->b.len > 0)
+		out_add(o, " ", 1);
+	o->newlines = 0;
+	o->space = false;
+	for (; *s; s++)
+		if (*s != '\r')
+			out_add(o, s, 1);
+}
+
 static void
 out_text(struct html_out *o, const char *s)
 {
+	if (o->pre > 0) {
+		out_pre(o, s);
+		return;
+	}
 	for (; *s; s++) {
 		const char *run = s;
 
@@ -143,9 +164,12 @@ walk(struct html_out *o, xmlNode *root)
 
 			if (k != HK_SKIP) {
 				element_edge(o, k, true);
+				o->pre += strcasecmp((const char *)n->name, "pre") == 0;
 				descend = n->children != NULL;
-				if (!descend)
+				if (!descend) {
+					o->pre -= o->pre > 0 && strcasecmp((const char *)n->name, "pre") == 0;
 					element_edge(o, k, false);
+				}
 			}
 		}
 		if (descend) {
@@ -157,8 +181,10 @@ walk(struct html_out *o, xmlNode *root)
 			if (n == NULL || n == root->parent || n->type == XML_DOCUMENT_NODE ||
 			    n->type == XML_HTML_DOCUMENT_NODE)
 				return;
-			if (n->type == XML_ELEMENT_NODE)
+			if (n->type == XML_ELEMENT_NODE) {
+				o->pre -= o->pre > 0 && strcasecmp((const char *)n->name, "pre") == 0;
 				element_edge(o, html_kind(n), false);
+			}
 		}
 		if (n)
 			n = n->next;

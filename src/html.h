@@ -1,7 +1,8 @@
 /*
  * html.h: HTML to readable plain text (libxml2's forgiving HTML parser).
  * Block elements and <br> become line breaks, script/style/head/title are
- * dropped, entities are decoded, runs of blanks collapse to one space and
+ * dropped, entities are decoded, runs of blanks collapse to one space
+ * (kept inside <pre>) and
  * links keep their text.
  */
 #ifndef TK_HTML_H

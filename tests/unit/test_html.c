@@ -49,6 +49,7 @@ test_entities_whitespace_links(void **state)
 	check("  lots   of\n\n\t spaces  ", "lots of spaces");
 	check("see <a href=\"http://x.example/\">the  site</a> now", "see the site now");
 	check("&nbsp;", "\xc2\xa0");
+	check("<p>log:</p><pre>a  b\r\n  c</pre>after", "log:\n\na  b\n  c\n\nafter");
 }
 
 static void
