@@ -2,8 +2,7 @@
  * html.h: HTML to readable plain text (libxml2's forgiving HTML parser).
  * Block elements and <br> become line breaks, script/style/head/title are
  * dropped, entities are decoded, runs of blanks collapse to one space
- * (kept inside <pre>) and
- * links keep their text.
+ * (kept inside <pre>) and links keep their text.
  */
 #ifndef TK_HTML_H
 #define TK_HTML_H
