@@ -74,18 +74,6 @@ store_attachments(struct store *st, int64_t message_id, const struct mime_msg *m
 	return 0;
 }
 
-static int
-store_participants(struct store *st, int64_t ticket_id, const char *requester,
-                   const struct mime_msg *msg, struct tk_err *err)
-{
-	if (requester && store_participant_add(st, ticket_id, requester, "requester", err) < 0)
-		return -1;
-	for (size_t i = 0; i < msg->n_cc; i++)
-		if (store_participant_add(st, ticket_id, msg->cc[i].addr, "cc", err) < 0)
-			return -1;
-	return 0;
-}
-
 /* A field the rules set wins over the mailbox's default. */
 #define PICK(rf, field, dflt) ((rf) && (rf)->field ? (rf)->field : (dflt))
 
@@ -116,18 +104,28 @@ new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struc
 		.subject = msg->subject, .headers_json = hdrs, .body_text = msg->text,
 		.inbound_id = item->id,
 	};
+	const char *addrs[64], *roles[64];
+	size_t n_addrs = 0;
 	int64_t number = 0, message_id = 0;
 	int rc = -1;
 
-	if (store_ticket_create(pc->st, &tn, &res->ticket_id, &number, err) < 0)
+	if (requester) {
+		addrs[n_addrs] = requester;
+		roles[n_addrs++] = "requester";
+	}
+	for (size_t i = 0; i < msg->n_cc && n_addrs < 64; i++) {
+		if (msg->cc[i].addr == NULL)
+			continue;
+		addrs[n_addrs] = msg->cc[i].addr;
+		roles[n_addrs++] = "cc";
+	}
+	if (store_ticket_open(pc->st, &tn, &mn, addrs, roles, n_addrs, &res->ticket_id, &number,
+	                      &message_id, err) < 0)
 		goto out;
-	mn.ticket_id = res->ticket_id;
 	if (why && store_ticket_event(pc->st, res->ticket_id, MAILPROC_ACTOR, "requester", NULL,
 	                              NULL, why, err) < 0)
 		goto out;
-	if (store_message_insert(pc->st, &mn, &message_id, err) < 0 ||
-	    store_attachments(pc->st, message_id, msg, err) < 0 ||
-	    store_participants(pc->st, res->ticket_id, requester, msg, err) < 0)
+	if (store_attachments(pc->st, message_id, msg, err) < 0)
 		goto out;
 	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, item->id,
 	          res->ticket_id, number);

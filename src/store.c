@@ -14,10 +14,14 @@
 #define STORE_MAX_PARAMS 64
 #define STORE_MIGRATE_LOCK "7253001"
 
+#define STORE_CACHE_SLOTS 16
+
 struct store {
 	PGconn *conn;
 	char *dsn;
 	char sqlstate[6];
+	/* Small per-connection cache of immutable name -> id pairs (tenants). */
+	struct { char *name; int64_t id; } cache[STORE_CACHE_SLOTS];
 };
 
 static void
@@ -75,6 +79,8 @@ store_close(struct store **stp)
 		return;
 	if (st->conn)
 		PQfinish(st->conn);
+	for (int i = 0; i < STORE_CACHE_SLOTS; i++)
+		xfree(&st->cache[i].name);
 	xfree(&st->dsn);
 	xfree(stp);
 }
@@ -266,6 +272,30 @@ fail:
 	PQclear(res);
 	store_rollback(st);
 	return -1;
+}
+
+int
+store_cache_get(struct store *st, const char *name, int64_t *id_r)
+{
+	for (int i = 0; i < STORE_CACHE_SLOTS && st->cache[i].name; i++) {
+		if (strcmp(st->cache[i].name, name) == 0) {
+			*id_r = st->cache[i].id;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+store_cache_put(struct store *st, const char *name, int64_t id)
+{
+	int i;
+
+	for (i = 0; i < STORE_CACHE_SLOTS - 1 && st->cache[i].name; i++)
+		;
+	xfree(&st->cache[i].name); /* full: the last slot is recycled */
+	st->cache[i].name = xstrdup(name);
+	st->cache[i].id = id;
 }
 
 const char *

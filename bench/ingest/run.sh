@@ -75,12 +75,14 @@ for kind in ("new","reply"):
     d=os.path.join(w,"corpus",kind)
     for f in sorted(os.listdir(d)):
         if f.endswith(".eml"): os.rename(os.path.join(d,f), os.path.join(w,"maildir","new",kind+"-"+f))' "$W"
+	pg0=$(pg_cpu)
 	t0=$(now_ms)
-	"$TOP/src/ticketd" -c "$W/ticketd.yaml" 2>"$W/ticketd.log" &
+	${PERF:-} "$TOP/src/ticketd" -c "$W/ticketd.yaml" 2>"$W/ticketd.log" &
 	PID=$!
 	rss_sampler "$PID" "$W/rss.maildir" &
 	while [ "$(done_count)" -lt "$COUNT" ]; do sleep 0.05; done
 	t1=$(now_ms)
+	echo "maildir: CPU seconds: ticketd $(cpu_of "$PID"), postgres $(( $(pg_cpu) - pg0 ))"
 	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 	report maildir "$t0" "$t1" "$W/rss.maildir"
 }
@@ -107,6 +109,15 @@ run_pipe() {
 	echo "pipe: staging by 4 ticketctl feeders took $(( t_staged - t0 )) ms"
 	report pipe "$t0" "$t1" "$W/rss.pipe"
 }
+
+# CPU seconds (user+sys) used so far by a process (and its reaped children).
+cpu_of() {
+	awk '{printf "%.2f", ($14 + $15 + $16 + $17) / 100}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_cpu() { # the whole cluster: every process of the postgres user, in seconds
+	ps -u postgres -o times= | awk '{s += $1} END {print s + 0}'
+}
+# ps "times" is cumulative CPU seconds of each process.
 
 report() { # MODE T0 T1 RSSFILE
 	ms=$(( $3 - $2 ))
