@@ -293,7 +293,8 @@ tnef_attachment(Attachment *a, int depth, struct tnef_files *out, struct tk_err 
 static void
 tnef_set_body(struct tnef_files *out, const void *data, size_t len, const char *type)
 {
-	out->body = xmemdup(data, len + 1);
+	out->body = xmalloc(len + 1);
+	memcpy(out->body, data, len);
 	out->body[len] = '\0';
 	out->body_size = len;
 	out->body_type = type;
