@@ -7,7 +7,8 @@
  * (a few instructions under the lock), scans without the lock, and drops the
  * reference; the last holder frees the engine. At most every
  * reload_check_interval a scan checks the signature directory
- * (cl_statchkdir, a few stat calls, under the lock). When it changed, that
+ * (cl_statchkdir plus a fingerprint of the entries: a few stat calls, under
+ * the lock). When it changed, that
  * scan starts a detached helper thread that loads and compiles a new engine
  * beside the old one and swaps it in; scans go on with the old engine
  * meanwhile, and those in flight at the swap finish on it. One reload runs at
@@ -23,6 +24,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 /* Libraries. */
 #include <clamav.h>
@@ -47,6 +49,7 @@ struct scan {
 	struct scan_engine *engine;     /* libclamav only; under lock */
 	struct cl_stat dbstat;          /* under lock */
 	bool have_dbstat;
+	uint64_t dir_fp;                /* scan_dir_fingerprint() at the last load; under lock */
 	bool reloading;                 /* a reload is running; under lock */
 	int64_t last_check_ms;          /* monotonic; under lock */
 	unsigned generation;            /* of the newest engine; under lock */
@@ -266,6 +269,48 @@ scan_dir_check(const char *dir, struct tk_err *err)
 	return 0;
 }
 
+static uint64_t
+scan_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * A digest of the directory's entries (name, inode, size, mtime in ns),
+ * independent of their order. It completes cl_statchkdir(), which compares
+ * mtimes in whole seconds and does not notice a removed file.
+ */
+static uint64_t
+scan_dir_fingerprint(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+	uint64_t sum = 0, n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t h = 0xcbf29ce484222325ull;
+
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		for (const char *p = de->d_name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		h = scan_mix(h ^ scan_mix((uint64_t)st.st_ino));
+		h = scan_mix(h ^ (uint64_t)st.st_size);
+		h = scan_mix(h ^ ((uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+		                  (uint64_t)st.st_mtim.tv_nsec));
+		sum += h;
+		n++;
+	}
+	closedir(d);
+	return scan_mix(sum ^ n);
+}
+
 static void
 scan_engine_unref(struct scan *s, struct scan_engine *e)
 {
@@ -358,11 +403,13 @@ scan_reload_run(struct scan *s, struct tk_err *err)
 	struct scan_engine *e = NULL, *old = NULL;
 	struct cl_stat st;
 	bool have_st;
+	uint64_t fp;
 	unsigned gen;
 	int rc;
 
 	memset(&st, 0, sizeof(st));
 	have_st = cl_statinidir(s->cfg.signatures, &st) == CL_SUCCESS;
+	fp = scan_dir_fingerprint(s->cfg.signatures);
 	pthread_mutex_lock(&s->lock);
 	gen = s->generation + 1;
 	pthread_mutex_unlock(&s->lock);
@@ -377,6 +424,7 @@ scan_reload_run(struct scan *s, struct tk_err *err)
 		cl_statfree(&s->dbstat);
 	s->dbstat = st;
 	s->have_dbstat = have_st;
+	s->dir_fp = fp;
 	pthread_mutex_unlock(&s->lock);
 	scan_engine_unref(s, old);
 	/* Last touch of s: scan_free() may run as soon as this is seen. */
@@ -402,7 +450,8 @@ scan_reload_thread(void *arg)
 static bool
 scan_dir_changed_locked(struct scan *s)
 {
-	return !s->have_dbstat || cl_statchkdir(&s->dbstat) != 0;
+	return !s->have_dbstat || cl_statchkdir(&s->dbstat) != 0 ||
+	       scan_dir_fingerprint(s->cfg.signatures) != s->dir_fp;
 }
 
 /* Called before each libclamav scan: maybe start a background reload. */
@@ -550,6 +599,7 @@ scan_new(const struct scan_config *cfg, struct scan **scan_r, struct tk_err *err
 	if (scan_dir_check(cfg->signatures, err) < 0)
 		goto fail;
 	s->have_dbstat = cl_statinidir(cfg->signatures, &s->dbstat) == CL_SUCCESS;
+	s->dir_fp = scan_dir_fingerprint(cfg->signatures);
 	if (scan_engine_load(&s->cfg, 1, &s->engine, err) < 0)
 		goto fail;
 	s->generation = 1;

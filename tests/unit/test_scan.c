@@ -729,6 +729,32 @@ test_reload_sync_and_broken_db(void **state)
 	xfree(&hdb);
 }
 
+/* Changes cl_statchkdir() alone misses: same-second rewrites, removed files. */
+static void
+test_reload_sees_removal_and_same_second(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/test.hdb", f->db), *extra = xasprintf("%s/extra.hdb", f->db);
+	char *hdb = hdb_with_sample2();
+	struct tk_err err;
+
+	f->cfg.reload_check_interval_ms = 3600 * 1000;
+	start(f);
+	write_file(extra, hdb + strlen(EICAR_HDB), strlen(hdb) - strlen(EICAR_HDB));
+	assert_int_equal(scan_reload(f->s, &err), 1);
+	assert_int_equal(check(f, SAMPLE2, strlen(SAMPLE2)).verdict, SCAN_INFECTED);
+	assert_int_equal(unlink(extra), 0);
+	assert_int_equal(scan_reload(f->s, &err), 1);
+	assert_int_equal(check(f, SAMPLE2, strlen(SAMPLE2)).verdict, SCAN_CLEAN);
+	/* Rewritten in place within the same second, same size: a new inode/mtime. */
+	replace_file(path, "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Renamed00\n", 0);
+	assert_int_equal(scan_reload(f->s, &err), 1);
+	assert_non_null(strstr(check(f, EICAR, 68).detail, "Eicar-Test-Renamed00"));
+	xfree(&path);
+	xfree(&extra);
+	xfree(&hdb);
+}
+
 /* ------------------------------------------------------------------ clamd */
 
 enum fake_mode { FAKE_NORMAL, FAKE_SILENT, FAKE_LIMIT, FAKE_GARBAGE };
@@ -959,6 +985,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_swap_under_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_sync_and_broken_db, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_sees_removal_and_same_second, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_clamd_instream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clamd_unreachable, setup, teardown),
 	};
