@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "buf.h"
@@ -49,6 +50,17 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) of the whole process. */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 static void *
 run(void *arg)
 {
@@ -77,7 +89,7 @@ main(int argc, char **argv)
 	pthread_t *tids;
 	int rounds, threads, nfiles = argc - 5;
 	long rss0, rss1, infected = 0, errors = 0, blocked = 0;
-	double t0, t_load, t_scan;
+	double t0, c0, t_load, t_scan, c_scan;
 	size_t bytes = 0;
 
 	if (argc < 6) {
@@ -112,6 +124,7 @@ main(int argc, char **argv)
 	jobs = xcalloc((size_t)threads, sizeof(*jobs));
 	tids = xcalloc((size_t)threads, sizeof(*tids));
 	t0 = now_s();
+	c0 = cpu_s();
 	for (int t = 0; t < threads; t++) {
 		jobs[t] = (struct job){ .s = s, .files = files, .nfiles = nfiles, .rounds = rounds,
 		                        .first = t, .step = threads };
@@ -124,11 +137,14 @@ main(int argc, char **argv)
 		blocked += jobs[t].blocked;
 	}
 	t_scan = now_s() - t0;
+	c_scan = cpu_s() - c0;
 	printf("mode=%s threads=%d files=%d bytes=%zu rounds=%d load_s=%.3f rss_before_kb=%ld "
-	       "rss_after_kb=%ld engine_kb=%ld scan_s=%.3f MB_per_s=%.1f files_per_s=%.0f "
+	       "rss_after_kb=%ld engine_kb=%ld scan_s=%.3f cpu_s=%.3f MB_per_s=%.1f "
+	       "MB_per_cpu_s=%.1f files_per_s=%.0f "
 	       "infected=%ld errors=%ld blocked=%ld\n",
 	       argv[4], threads, nfiles, bytes, rounds, t_load, rss0, rss1, rss1 - rss0, t_scan,
-	       (double)bytes * rounds / t_scan / 1e6, (double)nfiles * rounds / t_scan,
+	       c_scan, (double)bytes * rounds / t_scan / 1e6, (double)bytes * rounds / c_scan / 1e6,
+	       (double)nfiles * rounds / t_scan,
 	       infected, errors, blocked);
 	scan_free(&s);
 	scan_config_fini(&cfg);
