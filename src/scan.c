@@ -340,6 +340,47 @@ scan_engine_ref(struct scan *s)
 	return e;
 }
 
+/* Per-scan context handed to libclamav's callbacks. */
+struct scan_ctx {
+	struct scan *s;
+	bool blocked;
+	char reason[200];
+};
+
+/*
+ * libclamav calls this for each file it finds inside the attachment
+ * (archive members, attachments of a forwarded mail): blocked_types apply
+ * to them too, typed by libmagic like the attachment itself.
+ */
+static cl_error_t
+scan_inspect_member(int fd, const char *type, const char **ancestors, size_t parent_size,
+                    const char *name, size_t size, const char *data, uint32_t level,
+                    uint32_t attributes, void *context)
+{
+	struct scan_ctx *ctx = context;
+	const struct scan_config *cfg;
+	struct scan_result member;
+	char clip[100];
+
+	if (ctx == NULL || level == 0 || (attributes & LAYER_ATTRIBUTES_NORMALIZED) ||
+	    data == NULL || size == 0)
+		return CL_CLEAN;
+	cfg = &ctx->s->cfg;
+	memset(&member, 0, sizeof(member));
+	if (scan_detect_type(ctx->s, data, size, &member, NULL) < 0)
+		return CL_CLEAN;
+	for (size_t i = 0; i < cfg->n_blocked_types; i++)
+		if (scan_type_match(cfg->blocked_types[i], member.content_type)) {
+			log_clip(clip, sizeof(clip), name ? name : "(unnamed)");
+			snprintf(ctx->reason, sizeof(ctx->reason),
+			         "type %s of inner file %s is blocked (blocked_types: %s)",
+			         member.content_type, clip, cfg->blocked_types[i]);
+			ctx->blocked = true;
+			return CL_VIRUS;
+		}
+	return CL_CLEAN;
+}
+
 /* Limits so that an attachment we accept is scanned whole (or alerts). */
 static void
 scan_engine_limits(struct cl_engine *cl, const struct scan_config *cfg)
@@ -368,6 +409,8 @@ scan_engine_load(const struct scan_config *cfg, unsigned generation,
 	if (cl == NULL)
 		return tk_err_set(err, "scan: cl_engine_new failed");
 	scan_engine_limits(cl, cfg);
+	if (cfg->n_blocked_types > 0)
+		cl_engine_set_clcb_file_inspection(cl, scan_inspect_member);
 	ret = cl_load(dir, cl, &sigs, CL_DB_STDOPT);
 	if (ret != CL_SUCCESS) {
 		cl_engine_free(cl);
@@ -525,6 +568,7 @@ scan_libclamav(struct scan *s, const void *data, size_t len, const char *filenam
 	};
 	const char *virname = NULL;
 	unsigned long scanned = 0;
+	struct scan_ctx ctx = { .s = s };
 	struct scan_engine *e;
 	cl_fmap_t *map;
 	cl_error_t ret;
@@ -540,9 +584,11 @@ scan_libclamav(struct scan *s, const void *data, size_t len, const char *filenam
 		scan_result_set(res, SCAN_ERROR, "libclamav: cannot map %zu bytes", len);
 		goto out;
 	}
-	ret = cl_scanmap_callback(map, filename, &virname, &scanned, e->cl, &opts, NULL);
+	ret = cl_scanmap_callback(map, filename, &virname, &scanned, e->cl, &opts, &ctx);
 	cl_fmap_close(map);
-	if (ret == CL_VIRUS)
+	if (ctx.blocked)
+		scan_result_set(res, SCAN_BLOCKED, "%s", ctx.reason);
+	else if (ret == CL_VIRUS)
 		scan_result_found(res, virname ? virname : "unknown signature");
 	else if (ret == CL_CLEAN)
 		scan_result_set(res, SCAN_CLEAN, "%s", "");

@@ -475,7 +475,7 @@ static void
 test_blocked_types(void **state)
 {
 	struct fixture *f = *state;
-	unsigned char elf[256], mz[256], zip[512];
+	unsigned char elf[256], mz[256], zip[1024];
 	struct scan_result res;
 	size_t n;
 
@@ -497,6 +497,14 @@ test_blocked_types(void **state)
 	assert_string_equal(res.content_type, "application/x-dosexec");
 	n = make_zip(zip, "a.txt", SAMPLE2, strlen(SAMPLE2), 0);
 	assert_int_equal(check(f, zip, n).verdict, SCAN_CLEAN);
+	/* Inside an archive the rule holds too (libclamav hands over each member). */
+	n = make_zip(zip, "notes.txt", elf, sizeof(elf), 0);
+	res = check(f, zip, n);
+	assert_int_equal(res.verdict, SCAN_BLOCKED);
+	assert_string_equal(res.content_type, "application/zip");
+	assert_string_equal(res.detail, "type application/x-executable of inner file notes.txt "
+	                                "is blocked (blocked_types: application/x-*)");
+	n = make_zip(zip, "a.txt", SAMPLE2, strlen(SAMPLE2), 0);
 	scan_free(&f->s);
 
 	/* An allow list blocks everything else, whatever the name. */
