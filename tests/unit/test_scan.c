@@ -16,6 +16,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +43,7 @@ struct fixture {
 	char *db;            /* dir/db */
 	struct scan_config cfg;
 	struct scan *s;
+	pid_t clamd_pid;     /* a real clamd started by the test, or 0 */
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -105,6 +108,10 @@ teardown(void **state)
 
 	scan_free(&f->s);
 	scan_config_fini(&f->cfg);
+	if (f->clamd_pid > 0) {
+		kill(f->clamd_pid, SIGTERM);
+		waitpid(f->clamd_pid, NULL, 0);
+	}
 	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	xfree(&f->db);
 	xfree(&f);
@@ -940,6 +947,75 @@ test_clamd_unreachable(void **state)
 	assert_non_null(strstr(res.detail, f->cfg.clamd_socket));
 }
 
+/*
+ * The real clamd (Debian clamav-daemon), started privately on the test
+ * database: $CLAMD or /usr/sbin/clamd; skipped when neither exists.
+ */
+static pid_t
+start_real_clamd(struct fixture *f, const char *clamd, const char *sock)
+{
+	char *conf = xasprintf("%s/clamd.conf", f->dir);
+	char *text = xasprintf("LocalSocket %s\nDatabaseDirectory %s\nForeground yes\n"
+	                       "LogFile %s/clamd.log\nStreamMaxLength 1M\n", sock, f->db, f->dir);
+	pid_t pid;
+
+	write_file(conf, text, strlen(text));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(clamd, clamd, "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300 && access(sock, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	xfree(&conf);
+	xfree(&text);
+	return pid;
+}
+
+static void
+test_clamd_real(void **state)
+{
+	struct fixture *f = *state;
+	const char *clamd = getenv("CLAMD") ? getenv("CLAMD") : "/usr/sbin/clamd";
+	char *sock = xasprintf("%s/real-clamd.sock", f->dir);
+	unsigned char zip[512], *big;
+	struct scan_result res;
+	pid_t pid;
+	size_t n;
+
+	if (access(clamd, X_OK) != 0) {
+		xfree(&sock);
+		skip();
+	}
+	pid = f->clamd_pid = start_real_clamd(f, clamd, sock);
+	assert_int_equal(access(sock, F_OK), 0);
+	f->cfg.backend = SCAN_BACKEND_CLAMD;
+	xfree(&f->cfg.clamd_socket);
+	f->cfg.clamd_socket = sock;
+	start(f);
+	res = check(f, EICAR, 68);
+	assert_int_equal(res.verdict, SCAN_INFECTED);
+	assert_string_equal(res.detail, "Eicar-Test-Signature.UNOFFICIAL");
+	n = make_zip(zip, "readme.txt", EICAR, 68, 0);
+	assert_int_equal(check(f, zip, n).verdict, SCAN_INFECTED);
+	assert_int_equal(check(f, SAMPLE2, strlen(SAMPLE2)).verdict, SCAN_CLEAN);
+	/* Over clamd's StreamMaxLength (1M here): an error, never "clean". */
+	big = xcalloc(1, 2 * 1024 * 1024);
+	res = check(f, big, 2 * 1024 * 1024);
+	assert_int_equal(res.verdict, SCAN_ERROR);
+	assert_non_null(strstr(res.detail, "size limit exceeded"));
+	xfree(&big);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	f->clamd_pid = 0;
+}
+
 static void
 test_clamd_replies(void **state)
 {
@@ -997,6 +1073,7 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_clamd_instream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clamd_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clamd_real, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
