@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "scan.h"
 
 void
 daemon_init(struct daemon *d, struct config *cfg)
@@ -30,6 +31,7 @@ daemon_fini(struct daemon *d)
 {
 	config_unref(&d->cfg);
 	rules_slot_fini(&d->rules);
+	scan_free(&d->scan);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->wake_lock);
 	pthread_cond_destroy(&d->wake_cond);

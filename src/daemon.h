@@ -5,6 +5,8 @@
  *
  *   cfg        current config snapshot (refcounted; swapped on SIGHUP under
  *              lock; a thread takes a reference per unit of work)
+ *   scan       the attachment scanner, one per process, set before the
+ *              threads start (scan.h is thread-safe and swaps engines)
  *   rules      current routing rules (a rules_slot: same discipline; the
  *              set is NULL when the config names no rules directory)
  *   stopping   set once by the main thread on SIGTERM/SIGINT
@@ -26,6 +28,7 @@ struct daemon {
 	pthread_mutex_t lock;
 	struct config *cfg;            /* guarded by lock */
 	struct rules_slot rules;       /* its own lock */
+	struct scan *scan;             /* set once before the threads start; thread-safe */
 	atomic_bool stopping;
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake_cond;

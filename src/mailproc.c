@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "attach.h"
 #include "config.h"
 #include "log.h"
 #include "mailproc.h"
@@ -53,25 +54,6 @@ pick_requester(const struct config *cfg, const struct mime_msg *msg, const char 
 	if (msg->from.addr)
 		*why_r = "sender is an agent: no requester set";
 	return NULL;
-}
-
-static int
-store_attachments(struct store *st, int64_t message_id, const struct mime_msg *msg,
-                  struct tk_err *err)
-{
-	for (size_t i = 0; i < msg->n_attachments; i++) {
-		const struct mime_attachment *a = &msg->attachments[i];
-		struct attachment_new an = {
-			.message_id = message_id, .filename = a->filename,
-			.content_type = a->content_type, .disposition = a->disposition,
-			.content_id = a->content_id, .data = a->data, .size = a->size,
-			.sha256 = a->sha256, .scan_status = "unscanned", .store_body = true,
-		};
-
-		if (store_attachment_insert(st, &an, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* A field the rules set wins over the mailbox's default. */
@@ -125,7 +107,7 @@ new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struc
 	if (why && store_ticket_event(pc->st, res->ticket_id, MAILPROC_ACTOR, "requester", NULL,
 	                              NULL, why, err) < 0)
 		goto out;
-	if (store_attachments(pc->st, message_id, msg, err) < 0)
+	if (attach_store_all(pc, res->ticket_id, message_id, msg, item->raw_len, NULL, err) < 0)
 		goto out;
 	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, item->id,
 	          res->ticket_id, number);

@@ -32,6 +32,7 @@
 #include "intake.h"
 #include "log.h"
 #include "rules.h"
+#include "scan.h"
 #include "startup.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -92,6 +93,12 @@ reload(struct ticketd *td)
 	} else {
 		log_set_level(cfg->log_level);
 		startup_apply(&td->daemon, cfg, rules);
+		if (td->daemon.scan != NULL) {
+			struct tk_err serr = { 0 };
+
+			if (scan_reload(td->daemon.scan, &serr) < 0)
+				log_err("ticketd: reload: scanner: %s (the old engine stays)", serr.msg);
+		}
 		log_info("ticketd: configuration reloaded");
 	}
 	tk_errlist_fini(&errs);
@@ -193,6 +200,7 @@ main(int argc, char **argv)
 	struct ticketd td = { .config_path = SYSCONFDIR "/ticketd/ticketd.yaml" };
 	struct config *cfg;
 	struct rules *rules = NULL;
+	struct tk_err serr = { 0 };
 	sigset_t sigs;
 	int opt, check_only = 0, rc;
 
@@ -229,6 +237,13 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	daemon_init(&td.daemon, NULL);
+	if (scan_new(&cfg->scan, &td.daemon.scan, &serr) < 0) {
+		log_err("ticketd: %s", serr.msg);
+		rules_unref(&rules);
+		config_unref(&cfg);
+		daemon_fini(&td.daemon);
+		return 1;
+	}
 	startup_apply(&td.daemon, cfg, rules);
 	if (startup_database(&td.daemon, &sigs) < 0) {
 		daemon_fini(&td.daemon);

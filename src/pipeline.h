@@ -21,6 +21,7 @@
 struct config;
 struct daemon;
 struct rules;
+struct scan;
 struct store;
 
 struct inbound_item {
@@ -47,6 +48,7 @@ struct pipeline_ctx {
 	struct store *st;
 	struct config *cfg;
 	struct rules *rules;     /* NULL: no routing rules, the source's defaults apply */
+	struct scan *scan;       /* the process's scanner (thread-safe); NULL: none */
 };
 
 int pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,

@@ -308,6 +308,7 @@ worker_main(void *arg)
 
 		pc.cfg = daemon_config(w->daemon);
 		pc.rules = daemon_rules(w->daemon);
+		pc.scan = w->daemon->scan;
 		if (worker_connect(w, &pc, &backoff, &seen)) {
 			if (worker_run_batch(&pc, &n, &err) < 0) {
 				log_warn("worker %d: batch failed: %s", w->index, err.msg);
