@@ -24,11 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "daemon.h"
+#include "html.h"
 #include "intake.h"
 #include "log.h"
 #include "rules.h"
@@ -229,7 +229,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(cfg->log_level);
-	xmlInitParser(); /* once, before the threads that parse HTML */
+	html_init(); /* libxml2, once, before the threads that parse HTML */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

@@ -2,6 +2,7 @@
 # bench/ingest/run.sh: end-to-end mail intake throughput and daemon RSS.
 #
 #   bench/ingest/run.sh [COUNT] [maildir|pipe|both]
+#   SOAK_TOTAL=1000000 bench/ingest/run.sh 10000 soak   (RSS over a long run)
 #
 # Generates COUNT messages with ../shared/bench/gen_corpus.py (the corpus the
 # Request Tracker comparison uses: 70% new requests, 30% replies, 10% with
@@ -43,8 +44,15 @@ python3 "$GEN" "$COUNT" 42 "$W/corpus" >/dev/null
 ls "$W/corpus/new" "$W/corpus/reply" | grep -c eml >/dev/null
 BYTES=$(du -sb "$W/corpus" | cut -f1)
 
+# Scanning on, with a test signature database (no freshclam here);
+# SCAN=off measures without it.
+mkdir -p "$W/clamav"
+printf '44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n' >"$W/clamav/eicar.hdb"
+SCAN_ENABLED=true
+[ "${SCAN:-on}" = off ] && SCAN_ENABLED=false
 cat >"$W/ticketd.yaml" <<YAML
 database: { dsn: "$DSN" }
+scan: { enabled: $SCAN_ENABLED, signatures: "$W/clamav" }
 log: { level: info }
 workers: { count: ${WORKERS:-2}, batch: 64, poll_interval: 50ms }
 mailboxes:
@@ -60,8 +68,18 @@ rss_sampler() { # PID OUTFILE
 	done
 }
 
-done_count() {
-	"$PG_BINDIR/psql" -XAtq "$DSN" -c "SELECT count(*) FROM inbound WHERE state <> 'pending'"
+# Wait until every message is processed; stop if the daemon died.
+wait_done() { # POLL_SECONDS
+	while :; do
+		if ! kill -0 "$PID" 2>/dev/null; then
+			tail -n 5 "$W"/ticketd*.log >&2
+			echo "ticketd died" >&2
+			exit 1
+		fi
+		n=$("$PG_BINDIR/psql" -XAtq "$DSN" -c "SELECT count(*) FROM inbound WHERE state <> 'pending'")
+		[ "$n" -ge "$COUNT" ] && return 0
+		sleep "$1"
+	done
 }
 
 now_ms() { date +%s%3N; }
@@ -80,7 +98,7 @@ for kind in ("new","reply"):
 	${PERF:-} "$TOP/src/ticketd" -c "$W/ticketd.yaml" 2>"$W/ticketd.log" &
 	PID=$!
 	rss_sampler "$PID" "$W/rss.maildir" &
-	while [ "$(done_count)" -lt "$COUNT" ]; do sleep 0.05; done
+	wait_done 0.05
 	t1=$(now_ms)
 	echo "maildir: CPU seconds: ticketd $(cpu_of "$PID"), postgres $(( $(pg_cpu) - pg0 ))"
 	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
@@ -103,7 +121,7 @@ run_pipe() {
 	wait_feeders=$(jobs -p | grep -v "^$PID\$" || true)
 	for j in $wait_feeders; do wait "$j" 2>/dev/null || true; done
 	t_staged=$(now_ms)
-	while [ "$(done_count)" -lt "$COUNT" ]; do sleep 0.2; done
+	wait_done 0.2
 	t1=$(now_ms)
 	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 	echo "pipe: staging by 4 ticketctl feeders took $(( t_staged - t0 )) ms"
@@ -128,7 +146,18 @@ report() { # MODE T0 T1 RSSFILE
 		"tickets $tickets, failed $failed; daemon RSS KiB min-max $rss"
 }
 
+run_soak() {
+	mkdir -p "$W/maildir/new" "$W/maildir/cur" "$W/maildir/tmp"
+	"$TOP/src/ticketd" -c "$W/ticketd.yaml" 2>"$W/ticketd.log" &
+	PID=$!
+	sleep 1
+	PATH=$PG_BINDIR:$PATH python3 "$TOP/bench/ingest/soak.py" "$W/corpus" "$W/maildir" "$DSN" \
+		"$PID" "${SOAK_TOTAL:-1000000}" "$COUNT"
+	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
+}
+
 case "$MODE" in
+soak) run_soak ;;
 maildir) run_maildir ;;
 pipe) mkdir -p "$W/maildir"; run_pipe ;;
 both) run_maildir; run_pipe ;;
