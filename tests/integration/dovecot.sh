@@ -6,8 +6,9 @@
 # without TLS on 127.0.0.1:$DOVE_PORT, IDLE on; mail processes run as the
 # `dovecot` system user. It is stopped on exit through a $T/*.cleanup file.
 # imap_py 'PYTHON' runs Python (Debian's /usr/bin/python3, stdlib imaplib)
-# with `M` logged in and helpers append(folder, raw), uids(folder, crit),
-# flags(folder, uid) defined.
+# with `M` logged in and helpers append(folder, raw), ensure(folder),
+# uids(folder, crit), flags(folder, uid), folders(), uidvalidity(folder)
+# and msg(n, ...) (a small test message) defined.
 
 DOVECOT=${DOVECOT:-/usr/sbin/dovecot}
 DOVE_DIR=$T/dovecot
@@ -100,6 +101,9 @@ def flags(folder, uid):
     typ, data = M.uid("FETCH", str(uid), "(FLAGS)")
     m = re.search(rb"FLAGS \(([^)]*)\)", data[0] if data and data[0] else b"")
     return m.group(1).decode() if m else None
+def folders():
+    typ, data = M.list()
+    return sorted(l.decode().rsplit(" ", 1)[-1].strip('"') for l in data if l)
 def uidvalidity(folder):
     typ, data = M.status(q(folder), "(UIDVALIDITY)")
     return int(re.search(rb"UIDVALIDITY (\d+)", data[0]).group(1))
