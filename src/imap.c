@@ -437,6 +437,9 @@ session(struct imap_run *r, struct tk_err *err)
 	         mb->idle && c.has_idle ? "yes" : "no",
 	         mb->after == IMAP_AFTER_SEEN ? "seen"
 	         : c.has_move ? "move" : c.has_uidplus ? "copy+expunge" : "seen (no MOVE/UIDPLUS)");
+	if (mb->tls != IMAP_PLAIN && !mb->tls_verify)
+		log_warn("imap: mailbox=%s tls_verify is off: the server's certificate was NOT checked",
+		         r->mailbox);
 	r->backoff_ms = IMAP_BACKOFF_MIN_MS;
 	buf_init(&raw, IMAP_MAX_MESSAGE);
 	if (cursor_load(r, c.uidvalidity, err) < 0 || sweep(r, &c, err) < 0)
