@@ -428,8 +428,8 @@ session(struct imap_run *r, struct tk_err *err)
 	struct buf raw;
 	int rc = -1;
 
-	if (timeout_s < 5)
-		timeout_s = 5;
+	if (timeout_s < 1)
+		timeout_s = 1;
 	if (imap_client_open(&c, mb, timeout_s, err) < 0)
 		return -1;
 	log_info("imap: mailbox=%s connected to %s:%d folder=%s uidvalidity=%" PRIu32
@@ -457,7 +457,7 @@ session(struct imap_run *r, struct tk_err *err)
 	rc = 0;
 out:
 	buf_fini(&raw);
-	imap_client_close(&c);
+	imap_client_close(&c, rc == 0);
 	return rc;
 }
 

@@ -232,6 +232,8 @@ client_connect(struct imap_client *c, int timeout_s, struct tk_err *err)
 		return client_fail(c, err, "greeting", r);
 	if (mb->tls == IMAP_STARTTLS && client_starttls(c, timeout_s, err) < 0)
 		return -1;
+	if (imap_deadline_wrap(c->imap->imap_stream) < 0)
+		return tk_err_set(err, "out of memory");
 	return 0;
 }
 
@@ -288,12 +290,16 @@ fail:
 }
 
 void
-imap_client_close(struct imap_client *c)
+imap_client_close(struct imap_client *c, bool logout)
 {
 	if (c->imap == NULL)
 		return;
-	if (c->imap->imap_stream != NULL)
+	if (logout && c->imap->imap_stream != NULL)
 		(void)mailimap_logout(c->imap);
+	if (c->imap->imap_stream != NULL) { /* or mailimap_free() would try a LOGOUT */
+		mailstream_close(c->imap->imap_stream);
+		c->imap->imap_stream = NULL;
+	}
 	mailimap_free(c->imap);
 	c->imap = NULL;
 }
@@ -409,14 +415,14 @@ imap_client_size(struct imap_client *c, uint32_t uid, uint32_t *size_r, struct t
 	return item != NULL;
 }
 
-int
-imap_client_fetch(struct imap_client *c, uint32_t uid, int64_t deadline_ms, struct buf *out,
-                  struct tk_err *err)
+/* The chunk loop of imap_client_fetch(). */
+static int
+fetch_chunks(struct imap_client *c, uint32_t uid, int64_t deadline_ms, struct buf *out,
+             struct tk_err *err)
 {
 	uint32_t offset = 0;
 	size_t got;
 
-	buf_reset(out);
 	do {
 		struct mailimap_msg_att_static *item;
 		struct mailimap_fetch_att *att;
@@ -427,8 +433,11 @@ imap_client_fetch(struct imap_client *c, uint32_t uid, int64_t deadline_ms, stru
 			return tk_err_temp(err, "fetch timed out after %u bytes (message_timeout)", offset);
 		att = mailimap_fetch_att_new_body_peek_section_partial(mailimap_section_new(NULL),
 		                                                       offset, IMAP_CHUNK);
-		if (fetch_item(c, uid, att, MAILIMAP_MSG_ATT_BODY_SECTION, &res, &item, err) < 0)
+		if (fetch_item(c, uid, att, MAILIMAP_MSG_ATT_BODY_SECTION, &res, &item, err) < 0) {
+			if (now_ms() > deadline_ms)
+				tk_err_temp(err, "fetch timed out after %u bytes (message_timeout)", offset);
 			return -1;
+		}
 		got = 0;
 		if (item == NULL)
 			rc = offset == 0 ? 1 : tk_err_temp(err, "message vanished during the fetch");
@@ -446,6 +455,19 @@ imap_client_fetch(struct imap_client *c, uint32_t uid, int64_t deadline_ms, stru
 		offset += (uint32_t)got;
 	} while (got == IMAP_CHUNK);
 	return 1;
+}
+
+int
+imap_client_fetch(struct imap_client *c, uint32_t uid, int64_t deadline_ms, struct buf *out,
+                  struct tk_err *err)
+{
+	int rc;
+
+	buf_reset(out);
+	imap_deadline_set(c->imap->imap_stream, deadline_ms);
+	rc = fetch_chunks(c, uid, deadline_ms, out, err);
+	imap_deadline_set(c->imap->imap_stream, 0);
+	return rc;
 }
 
 static int

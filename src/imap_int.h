@@ -39,8 +39,11 @@ struct imap_client {
  */
 int imap_client_open(struct imap_client *c, const struct config_mailbox *mb, int timeout_s,
                      struct tk_err *err) __attribute__((warn_unused_result));
-/* LOGOUT (best effort) and free the session. */
-void imap_client_close(struct imap_client *c);
+/*
+ * Free the session, after a LOGOUT (best effort) when logout is true. After
+ * an error the connection may be mid-response: close it without a word.
+ */
+void imap_client_close(struct imap_client *c, bool logout);
 
 /*
  * UIDs in [first, last] (last 0 for "*") of the selected folder, ascending,
@@ -93,6 +96,14 @@ const char *imap_strerror(int r);
  */
 mailstream_low *imap_tls_open(int fd, const char *host, bool verify, int timeout_s,
                               struct tk_err *err);
+/*
+ * Put a deadline wrapper under stream s (after connect and STARTTLS): reads
+ * and writes fail once the deadline set with imap_deadline_set() passed.
+ * -1 when out of memory (s unchanged).
+ */
+int imap_deadline_wrap(mailstream *s);
+/* Set (CLOCK_MONOTONIC ms) or clear (0) the deadline of a wrapped stream. */
+void imap_deadline_set(mailstream *s, int64_t deadline_ms);
 /* Whether decrypted bytes wait inside the TLS layer of low (false for plain sockets). */
 bool imap_tls_pending(mailstream_low *low);
 

@@ -11,6 +11,10 @@
  * SNI sent, TLS 1.2 at least. Then libetpan's IMAP parser reads and writes
  * through the small driver below. Every wait is a poll() with the
  * session's timeout, so a silent server cannot hang the thread.
+ *
+ * Also here: a deadline wrapper around any stream (plain or TLS), so a
+ * server that drips a message a byte at a time cannot hold a fetch for
+ * longer than message_timeout (a per-read timeout alone would not stop it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +22,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -26,6 +32,12 @@
 
 #include "imap_int.h"
 #include "xalloc.h"
+
+struct imap_deadline {
+	mailstream_low *inner;
+	int64_t deadline_ms;            /* CLOCK_MONOTONIC ms; 0 for none */
+	bool dead;                      /* the deadline passed: every call fails */
+};
 
 struct imap_tls {
 	int fd;
@@ -235,11 +247,133 @@ fail:
 	return NULL;
 }
 
+/* The deadline wrapper: every call goes to the inner driver, reads and writes only before the deadline. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Once the deadline passed the connection is dead for good (it is mid-response). */
+static bool
+dl_expired(struct imap_deadline *w)
+{
+	if (!w->dead && w->deadline_ms != 0 && mono_ms() > w->deadline_ms) {
+		w->dead = true;
+		(void)shutdown(mailstream_low_get_fd(w->inner), SHUT_RDWR);
+	}
+	return w->dead;
+}
+
+static ssize_t
+dl_read(mailstream_low *s, void *buf, size_t count)
+{
+	struct imap_deadline *w = s->data;
+
+	if (dl_expired(w))
+		return -1;
+	return w->inner->driver->mailstream_read(w->inner, buf, count);
+}
+
+static ssize_t
+dl_write(mailstream_low *s, const void *buf, size_t count)
+{
+	struct imap_deadline *w = s->data;
+
+	if (dl_expired(w))
+		return -1;
+	return w->inner->driver->mailstream_write(w->inner, buf, count);
+}
+
+static int
+dl_close(mailstream_low *s)
+{
+	struct imap_deadline *w = s->data;
+
+	return mailstream_low_close(w->inner);
+}
+
+static int
+dl_get_fd(mailstream_low *s)
+{
+	struct imap_deadline *w = s->data;
+
+	return mailstream_low_get_fd(w->inner);
+}
+
+static void
+dl_free(mailstream_low *s)
+{
+	struct imap_deadline *w = s->data;
+
+	mailstream_low_free(w->inner);
+	free(w);
+	s->data = NULL;
+	free(s);
+}
+
+static void
+dl_cancel(mailstream_low *s)
+{
+	struct imap_deadline *w = s->data;
+
+	mailstream_low_cancel(w->inner);
+}
+
+static struct mailstream_cancel *
+dl_get_cancel(mailstream_low *s)
+{
+	struct imap_deadline *w = s->data;
+
+	return w->inner->driver->mailstream_get_cancel ? w->inner->driver->mailstream_get_cancel(w->inner)
+	                                               : NULL;
+}
+
+static mailstream_low_driver deadline_driver = {
+	.mailstream_read = dl_read,
+	.mailstream_write = dl_write,
+	.mailstream_close = dl_close,
+	.mailstream_get_fd = dl_get_fd,
+	.mailstream_free = dl_free,
+	.mailstream_cancel = dl_cancel,
+	.mailstream_get_cancel = dl_get_cancel,
+};
+
+int
+imap_deadline_wrap(mailstream *s)
+{
+	struct imap_deadline *w = xnew(struct imap_deadline);
+	mailstream_low *low;
+
+	w->inner = mailstream_get_low(s);
+	if ((low = mailstream_low_new(w, &deadline_driver)) == NULL) {
+		free(w);
+		return -1;
+	}
+	mailstream_low_set_timeout(low, w->inner->timeout);
+	mailstream_set_low(s, low);
+	return 0;
+}
+
+void
+imap_deadline_set(mailstream *s, int64_t deadline_ms)
+{
+	mailstream_low *low = s ? mailstream_get_low(s) : NULL;
+
+	if (low != NULL && low->driver == &deadline_driver)
+		((struct imap_deadline *)low->data)->deadline_ms = deadline_ms;
+}
+
 bool
 imap_tls_pending(mailstream_low *low)
 {
 	struct imap_tls *t;
 
+	if (low != NULL && low->driver == &deadline_driver)
+		low = ((struct imap_deadline *)low->data)->inner;
 	if (low == NULL || low->driver != &tls_driver)
 		return false;
 	t = low->data;

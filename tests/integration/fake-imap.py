@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+# fake-imap.py PORT LOGFILE: a minimal IMAP server for the one thing Dovecot
+# cannot do in a test: misbehave. INBOX holds UIDs 1-3; a fetch of UID 1's
+# body starts a literal and then drips one byte every 0.2 s forever (a
+# broken or hostile server). Just enough of IMAP4rev1 for ticketd's
+# client; every command is appended to LOGFILE.
+import socketserver, sys, time
+
+PORT, LOG = int(sys.argv[1]), sys.argv[2]
+
+def message(uid):
+    return (("From: Fake %d <f%d@customer.example>\r\nTo: support@example.com\r\n"
+             "Subject: fake %d\r\nMessage-ID: <fake-%d@customer.example>\r\n\r\nbody %d\r\n")
+            % (uid, uid, uid, uid, uid)).encode()
+
+class Handler(socketserver.StreamRequestHandler):
+    def send(self, s):
+        self.wfile.write(s if isinstance(s, bytes) else s.encode())
+        self.wfile.flush()
+
+    def handle(self):
+        try:
+            self.serve()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on the drip: expected
+
+    def serve(self):
+        self.send("* OK [CAPABILITY IMAP4rev1 UIDPLUS] fake ready\r\n")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            text = line.decode(errors="replace").strip()
+            with open(LOG, "a") as f:
+                f.write(text + "\n")
+            tag, _, cmd = text.partition(" ")
+            up = cmd.upper()
+            if up.startswith("CAPABILITY"):
+                self.send("* CAPABILITY IMAP4rev1 UIDPLUS\r\n%s OK done\r\n" % tag)
+            elif up.startswith("SELECT"):
+                self.send("* 3 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 42] ok\r\n"
+                          "* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen \\Deleted)\r\n"
+                          "%s OK [READ-WRITE] selected\r\n" % tag)
+            elif up.startswith("UID SEARCH"):
+                self.send("* SEARCH 1 2 3\r\n%s OK done\r\n" % tag)
+            elif up.startswith("UID FETCH") and "RFC822.SIZE" in up:
+                uid = int(cmd.split()[2])
+                self.send("* %d FETCH (UID %d RFC822.SIZE %d)\r\n%s OK done\r\n"
+                          % (uid, uid, len(message(uid)), tag))
+            elif up.startswith("UID FETCH") and "BODY.PEEK[]" in up:
+                uid = int(cmd.split()[2])
+                body = message(uid)
+                self.send("* %d FETCH (UID %d BODY[]<0> {%d}\r\n" % (uid, uid, len(body)))
+                if uid == 1:
+                    for b in body * 1000:
+                        time.sleep(0.2)
+                        self.send(bytes([b]))
+                self.send(body + b")\r\n" + ("%s OK done\r\n" % tag).encode())
+            elif up.startswith("LOGOUT"):
+                self.send("* BYE bye\r\n%s OK done\r\n" % tag)
+                return
+            else:  # LOGIN, NOOP, UID STORE, ...
+                self.send("%s OK done\r\n" % tag)
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+Server(("127.0.0.1", PORT), Handler).serve_forever()
