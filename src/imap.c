@@ -440,13 +440,14 @@ session(struct imap_run *r, struct tk_err *err)
 	if (mb->tls != IMAP_PLAIN && !mb->tls_verify)
 		log_warn("imap: mailbox=%s tls_verify is off: the server's certificate was NOT checked",
 		         r->mailbox);
-	r->backoff_ms = IMAP_BACKOFF_MIN_MS;
 	buf_init(&raw, IMAP_MAX_MESSAGE);
 	if (cursor_load(r, c.uidvalidity, err) < 0 || sweep(r, &c, err) < 0)
 		goto out;
 	for (;;) {
 		int w = round_new(r, &c, &raw, err);
 
+		if (w == 0)
+			r->backoff_ms = IMAP_BACKOFF_MIN_MS; /* a whole round went through */
 		if (w == 0)
 			w = mb->idle && c.has_idle ? wait_idle(r, &c, err) : wait_poll(r, &c, err);
 		if (w < 0)
@@ -509,7 +510,8 @@ imap_run(struct daemon *d, const char *mailbox)
 
 	log_info("imap: mailbox=%s starting", mailbox);
 	while (!daemon_stopping(d)) {
-		int64_t end = now_ms() + attempt(&r);
+		int64_t wait = attempt(&r);
+		int64_t end = now_ms() + wait;
 
 		while (!daemon_stopping(d) && now_ms() < end) {
 			int64_t left = end - now_ms();
