@@ -43,6 +43,7 @@
 #define IMAP_BACKOFF_MAX_MS (5 * 60 * 1000)
 #define IMAP_SLICE_MS 500                   /* how often a wait checks for stop */
 #define IMAP_SWEEP_BATCH 500
+#define IMAP_BYE_MS 1000                    /* time left for DONE/LOGOUT when stopping */
 
 /* The thread's state across sessions. */
 struct imap_run {
@@ -347,6 +348,8 @@ round_new(struct imap_run *r, struct imap_client *c, struct buf *raw, struct tk_
 	size_t n = 0;
 	int rc = 0;
 
+	if (r->last_uid >= UINT32_MAX)
+		return 0; /* the UID space is used up: only a UIDVALIDITY change helps */
 	if (imap_client_search(c, (uint32_t)r->last_uid + 1, 0, false, &uids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -392,6 +395,8 @@ wait_idle(struct imap_run *r, struct imap_client *c, struct tk_err *err)
 			break;
 		}
 	}
+	if (rc == 1) /* stopping or lease lost: DONE and LOGOUT get a second, no more */
+		imap_deadline_set(c->imap->imap_stream, now_ms() + IMAP_BYE_MS);
 	if (imap_client_idle_end(c, err) < 0)
 		return -1;
 	return rc;
@@ -458,6 +463,8 @@ session(struct imap_run *r, struct tk_err *err)
 	rc = 0;
 out:
 	buf_fini(&raw);
+	if (daemon_stopping(r->d))
+		imap_deadline_set(c.imap->imap_stream, now_ms() + IMAP_BYE_MS);
 	imap_client_close(&c, rc == 0);
 	return rc;
 }
