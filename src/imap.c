@@ -282,6 +282,8 @@ lease_renew(struct imap_run *r, bool force, struct tk_err *err)
 	if (store_check(r->st, err) < 0)
 		return -1;
 	held = lease_acquire(r->st, r->mailbox, r->cfg->instance, r->cfg->lease_ttl_ms, err);
+	if (held == 0 && !force)
+		log_warn("imap: mailbox=%s lost its lease to another daemon; disconnecting", r->mailbox);
 	if (held == 1) {
 		r->lease_at = now;
 		if (store_exec(r->st, NULL, err,

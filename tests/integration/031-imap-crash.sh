@@ -5,7 +5,7 @@
 # one ticket and is moved. (2) A crash after the commit but before the
 # MOVE (the state is made directly: the row staged and the cursor past
 # it, the message still in INBOX): the restarted daemon acknowledges it
-# without staging it again.
+# without staging it again. (3) PostgreSQL down while mail arrives.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/dovecot.sh"
 pg_start
@@ -65,5 +65,16 @@ wait_sql 10 "SELECT count(*) FROM tickets" 2
 assert_eq "$(imap_py 'print(uids("INBOX"), len(uids("Done")))')" "[] 2" "moved by the sweep"
 assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "2" "not staged again"
 assert_eq "$(psql_q "SELECT count(*) FROM tickets WHERE subject = 'Crash between commit and move'")" "1"
+
+# (3) PostgreSQL goes away while the daemon idles: mail that arrives
+# meanwhile stays in INBOX and becomes a ticket once the database is back.
+pg_down
+imap_py 'append("INBOX", msg(3, subject="While the database was down"))'
+sleep 3
+assert_eq "$(imap_py 'print(uids("INBOX"))')" "[3]" "not acknowledged without a commit"
+pg_up
+wait_sql 30 "SELECT count(*) FROM tickets WHERE subject = 'While the database was down'" 1
+wait_for 5 "moved" '[ "$(imap_py "print(uids(\"INBOX\"))")" = "[]" ]'
+assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "3"
 daemon_stop
 echo "ok"

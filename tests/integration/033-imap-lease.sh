@@ -2,7 +2,8 @@
 # Mailbox leases: two daemons on one database, one IMAP mailbox. Exactly
 # one of them connects and polls; the other stands by. When the holder is
 # killed (SIGKILL: no release), the other takes the mailbox over after the
-# lease TTL and picks up new mail; nothing is staged twice.
+# lease TTL and picks up new mail; nothing is staged twice. A daemon whose
+# lease is taken away stops polling at its next renewal.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/dovecot.sh"
 pg_start
@@ -48,5 +49,16 @@ note "takeover and pickup after $(( $(date +%s) - t0 )) s (lease_ttl 2 s)"
 assert_eq "$(psql_q "SELECT holder FROM mailbox_leases WHERE mailbox = 'shared'")" "daemon-b"
 assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "4" "nothing staged twice"
 assert_eq "$(imap_py 'print(uids("INBOX"), len(uids("Processed")))')" "[] 4"
+
+# A lease taken away (as if b had stalled past its TTL): b notices at its
+# next renewal, leaves IDLE and stands by; new mail waits until it is back.
+psql_q "UPDATE mailbox_leases SET holder = 'daemon-x', expires_at = now() + interval '1 hour'" >/dev/null
+wait_for 5 "b lets go" 'grep -q "imap: mailbox=shared lost its lease to another daemon; disconnecting" "$T/b.log"'
+wait_for 5 "b stands by again" '[ "$(grep -c "is leased by another daemon; standing by" "$T/b.log")" = 2 ]'
+imap_py 'append("INBOX", msg(5, subject="While leased elsewhere"))'
+sleep 2
+assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "4" "nothing fetched without the lease"
+psql_q "DELETE FROM mailbox_leases" >/dev/null
+wait_sql 10 "SELECT count(*) FROM tickets WHERE subject = 'While leased elsewhere'" 1
 kill -TERM "$PID_b"; wait "$PID_b" || fail "daemon b exited $?"
 echo "ok"
