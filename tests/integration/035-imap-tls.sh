@@ -18,7 +18,7 @@ printf 'subjectAltName=DNS:localhost\n' >"$PKI/ext"
 openssl x509 -req -in "$PKI/srv.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 2 \
 	-extfile "$PKI/ext" -out "$PKI/srv.pem" >/dev/null 2>&1 || fail "cannot make the test certificate"
 chmod 644 "$PKI"/*.pem "$PKI"/*.key
-IMAPS_PORT=$(( DOVE_PORT + 1 ))
+IMAPS_PORT=$(free_port)
 dovecot_start "ssl = yes
 ssl_cert = <$PKI/srv.pem
 ssl_key = <$PKI/srv.key

@@ -5,8 +5,9 @@
 # clear log line (and counted in mailbox_state), never flagged, and the
 # messages after it become tickets.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/dovecot.sh" # free_port
 pg_start
-FAKE_PORT=$(( 40000 + ($$ % 10000) ))
+FAKE_PORT=$(free_port)
 /usr/bin/python3 "$top_srcdir/tests/integration/fake-imap.py" "$FAKE_PORT" "$T/fake.log" &
 echo "kill $!" >"$T/fake.cleanup"
 wait_for 5 "fake server" "/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $FAKE_PORT))'"

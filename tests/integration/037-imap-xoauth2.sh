@@ -5,8 +5,9 @@
 # The token never appears in the log. (Fake server: Dovecot's XOAUTH2 needs
 # an OAuth2 introspection service.)
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/dovecot.sh" # free_port
 pg_start
-FAKE_PORT=$(( 40000 + ($$ % 10000) ))
+FAKE_PORT=$(free_port)
 printf 'fresh-token-0123456789\n' >"$T/server.token"
 printf 'expired-token-abcdef\n' >"$T/client.token"
 /usr/bin/python3 "$top_srcdir/tests/integration/fake-imap.py" "$FAKE_PORT" "$T/fake.log" xoauth2 "$T/server.token" &

@@ -12,7 +12,11 @@
 
 DOVECOT=${DOVECOT:-/usr/sbin/dovecot}
 DOVE_DIR=$T/dovecot
-DOVE_PORT=$(( 30000 + ($$ % 10000) ))
+# free_port: a TCP port on 127.0.0.1 nobody listens on now (tests run in parallel).
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+DOVE_PORT=$(free_port)
 DOVE_USER=support
 DOVE_PASS='imap-secret-pw'
 
