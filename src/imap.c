@@ -60,6 +60,7 @@ struct imap_run {
 	uint32_t uidvalidity;
 	int64_t last_uid;                   /* cursor */
 	uint64_t wake_seen;
+	uint32_t exists_mark;               /* EXISTS count when the last round began */
 };
 
 static int64_t
@@ -350,6 +351,7 @@ round_new(struct imap_run *r, struct imap_client *c, struct buf *raw, struct tk_
 	size_t n = 0;
 	int rc = 0;
 
+	r->exists_mark = imap_client_exists(c);
 	if (r->last_uid >= UINT32_MAX)
 		return 0; /* the UID space is used up: only a UIDVALIDITY change helps */
 	if (imap_client_search(c, (uint32_t)r->last_uid + 1, 0, false, &uids, &n, err) < 0)
@@ -369,37 +371,40 @@ round_new(struct imap_run *r, struct imap_client *c, struct buf *raw, struct tk_
 	return rc;
 }
 
+/* Inside IDLE until news, stop, lease loss or the 28 minutes. 1 stop/lease lost, 0, -1 error. */
+static int
+idle_loop(struct imap_run *r, struct imap_client *c, struct tk_err *err)
+{
+	int64_t start = now_ms();
+
+	for (;;) {
+		int held, w;
+
+		if (daemon_stopping(r->d))
+			return 1;
+		if (now_ms() - start >= IMAP_IDLE_MAX_MS)
+			return 0;
+		if ((held = lease_renew(r, false, err)) <= 0)
+			return held < 0 ? -1 : 1;
+		if ((w = imap_client_idle_wait(c, IMAP_SLICE_MS)) != 0)
+			return w < 0 ? tk_err_temp(err, "IDLE: connection lost") : 0;
+	}
+}
+
 /* Wait for new mail in IDLE. 1 lease lost or stopping, 0 go on, -1 error. */
 static int
 wait_idle(struct imap_run *r, struct imap_client *c, struct tk_err *err)
 {
-	int64_t start = now_ms();
-	int rc = 0, held;
+	int rc = 0;
 
 	if (imap_client_idle_begin(c, err) < 0)
 		return -1;
-	for (;;) {
-		int w;
-
-		if (daemon_stopping(r->d)) {
-			rc = 1;
-			break;
-		}
-		if (now_ms() - start >= IMAP_IDLE_MAX_MS)
-			break;
-		if ((held = lease_renew(r, false, err)) <= 0) {
-			rc = held < 0 ? -1 : 1;
-			break;
-		}
-		if ((w = imap_client_idle_wait(c, IMAP_SLICE_MS)) != 0) {
-			if (w < 0)
-				rc = tk_err_temp(err, "IDLE: connection lost");
-			break;
-		}
-	}
+	/* Mail reported during the last round (or with IDLE's first reply): look again at once. */
+	if (imap_client_exists(c) == r->exists_mark)
+		rc = idle_loop(r, c, err);
 	if (rc == 1) /* stopping or lease lost: DONE and LOGOUT get a second, no more */
 		imap_deadline_set(c->imap->imap_stream, now_ms() + IMAP_BYE_MS);
-	if (imap_client_idle_end(c, err) < 0)
+	if (rc >= 0 && imap_client_idle_end(c, err) < 0)
 		return -1;
 	return rc;
 }

@@ -526,6 +526,12 @@ imap_client_noop(struct imap_client *c, struct tk_err *err)
 	return r == MAILIMAP_NO_ERROR ? 0 : client_fail(c, err, "NOOP", r);
 }
 
+uint32_t
+imap_client_exists(const struct imap_client *c)
+{
+	return c->imap && c->imap->imap_selection_info ? c->imap->imap_selection_info->sel_exists : 0;
+}
+
 int
 imap_client_idle_begin(struct imap_client *c, struct tk_err *err)
 {

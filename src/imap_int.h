@@ -75,6 +75,8 @@ int imap_client_ack(struct imap_client *c, const uint32_t *uids, size_t n, struc
 	__attribute__((warn_unused_result));
 /* NOOP (lets the server report new mail when polling). */
 int imap_client_noop(struct imap_client *c, struct tk_err *err) __attribute__((warn_unused_result));
+/* The message count the server last reported (EXISTS), 0 when unknown. */
+uint32_t imap_client_exists(const struct imap_client *c);
 /* Enter IDLE. */
 int imap_client_idle_begin(struct imap_client *c, struct tk_err *err)
 	__attribute__((warn_unused_result));
