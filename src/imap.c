@@ -43,6 +43,7 @@
 #define IMAP_BACKOFF_MAX_MS (5 * 60 * 1000)
 #define IMAP_SLICE_MS 500                   /* how often a wait checks for stop */
 #define IMAP_SWEEP_BATCH 500
+#define IMAP_BATCH 64                       /* messages per transaction and acknowledgement */
 #define IMAP_BYE_MS 1000                    /* time left for DONE/LOGOUT when stopping */
 
 /* The thread's state across sessions. */
@@ -198,7 +199,7 @@ skip_message(struct imap_run *r, uint32_t uid, const char *why, struct tk_err *e
 	return cursor_set(r, uid, why, err);
 }
 
-/* One transaction: stage the raw bytes and move the cursor. */
+/* Stage the raw bytes (in the batch's transaction). */
 static int
 stage_message(struct imap_run *r, uint32_t uid, const struct buf *raw, struct tk_err *err)
 {
@@ -210,37 +211,29 @@ stage_message(struct imap_run *r, uint32_t uid, const struct buf *raw, struct tk
 	};
 	int64_t id;
 	bool dup;
-	int rc = -1;
+	int rc;
 
 	snprintf(key, sizeof(key), "%" PRIu32 ":%" PRIu32, r->uidvalidity, uid);
-	if (store_begin(r->st, err) < 0)
-		goto out;
-	if (store_inbound_stage(r->st, &in, &id, &dup, err) < 0 || cursor_set(r, uid, NULL, err) < 0 ||
-	    store_commit(r->st, err) < 0) {
-		store_rollback(r->st);
-		goto out;
-	}
-	log_debug("imap: mailbox=%s uid=%" PRIu32 " staged inbound=%" PRId64 "%s", r->mailbox, uid,
-	          id, dup ? " (already staged)" : "");
-	rc = 0;
-out:
+	rc = store_inbound_stage(r->st, &in, &id, &dup, err);
+	if (rc == 0)
+		log_debug("imap: mailbox=%s uid=%" PRIu32 " staged inbound=%" PRId64 "%s", r->mailbox,
+		          uid, id, dup ? " (already staged)" : "");
 	free(mid);
 	return rc;
 }
 
-/* Fetch, stage, commit, acknowledge one message. -1: the session must end. */
+/* One message of a batch, in its open transaction: 1 staged, 0 nothing to stage, -1 error. */
 static int
-take_message(struct imap_run *r, struct imap_client *c, uint32_t uid, struct buf *raw,
-             struct tk_err *err)
+batch_one(struct imap_run *r, struct imap_client *c, uint32_t uid, int64_t size, struct buf *raw,
+          struct tk_err *err)
 {
 	char why[TK_ERR_MAX + 64];
-	uint32_t size = 0;
 	int got;
 
-	if ((got = imap_client_size(c, uid, &size, err)) <= 0)
-		return got; /* 0: expunged meanwhile; nothing to do */
+	if (size < 0)
+		return 0; /* expunged meanwhile: nothing to do */
 	if (size > IMAP_MAX_MESSAGE) {
-		snprintf(why, sizeof(why), "message of %" PRIu32 " bytes is larger than the %d-byte limit",
+		snprintf(why, sizeof(why), "message of %" PRId64 " bytes is larger than the %d-byte limit",
 		         size, IMAP_MAX_MESSAGE);
 		return skip_message(r, uid, why, err);
 	}
@@ -263,12 +256,74 @@ take_message(struct imap_run *r, struct imap_client *c, uint32_t uid, struct buf
 		return -1;
 	r->fail_uid = 0;
 	r->fail_tries = 0;
-	daemon_wake(r->d);
-	if (imap_client_ack(c, &uid, 1, err) < 0) {
-		tk_err_prefix(err, "uid=%" PRIu32 " staged, acknowledgement deferred", uid);
+	return 1;
+}
+
+/*
+ * End a batch: move the cursor and commit what was staged (also after an
+ * error in the middle: what was fetched is kept), THEN acknowledge it.
+ * rc is the batch's result so far; err keeps its first error.
+ */
+static int
+batch_end(struct imap_run *r, struct imap_client *c, const uint32_t *staged, size_t k, int rc,
+          struct tk_err *err)
+{
+	struct tk_err e2 = { 0 };
+
+	if ((k > 0 && cursor_set(r, staged[k - 1], NULL, &e2) < 0) || store_commit(r->st, &e2) < 0) {
+		store_rollback(r->st);
+		if (rc >= 0)
+			*err = e2;
 		return -1;
 	}
-	return 0;
+	if (k == 0)
+		return rc;
+	daemon_wake(r->d);
+	if (imap_client_ack(c, staged, k, &e2) < 0) {
+		tk_err_prefix(&e2, "%zu message(s) staged, acknowledgement deferred", k);
+		if (rc >= 0)
+			*err = e2;
+		return -1;
+	}
+	return rc;
+}
+
+/*
+ * Up to n messages in one transaction, ending early when the lease is due
+ * for renewal (*used_r: how many were handled). 1 stopping, 0, -1 error.
+ */
+static int
+round_batch(struct imap_run *r, struct imap_client *c, const uint32_t *uids, size_t n,
+            size_t *used_r, struct buf *raw, struct tk_err *err)
+{
+	int64_t *sizes = xcalloc(n, sizeof(*sizes));
+	uint32_t *staged = xcalloc(n, sizeof(*staged));
+	size_t i, k = 0;
+	int rc = 0;
+
+	*used_r = 0;
+	if (imap_client_sizes(c, uids, n, sizes, err) < 0 || store_begin(r->st, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		int s;
+
+		if (daemon_stopping(r->d))
+			rc = 1;
+		else if (i > 0 && now_ms() - r->lease_at >= r->cfg->lease_ttl_ms / 3)
+			break; /* commit now; the caller renews the lease */
+		else if ((s = batch_one(r, c, uids[i], sizes[i], raw, err)) < 0)
+			rc = -1;
+		else if (s == 1)
+			staged[k++] = uids[i];
+	}
+	*used_r = i;
+	rc = batch_end(r, c, staged, k, rc, err);
+out:
+	free(sizes);
+	free(staged);
+	return rc;
 }
 
 /* Renew the lease when a third of its TTL has passed. 1 held, 0 lost, -1 error. */
@@ -343,12 +398,12 @@ out:
 	return rc;
 }
 
-/* Fetch everything above the cursor. 1 lease lost or stopping, 0 done, -1 error. */
+/* Fetch everything above the cursor, in batches. 1 lease lost or stopping, 0 done, -1 error. */
 static int
 round_new(struct imap_run *r, struct imap_client *c, struct buf *raw, struct tk_err *err)
 {
 	uint32_t *uids = NULL;
-	size_t n = 0;
+	size_t n = 0, used = 0;
 	int rc = 0;
 
 	r->exists_mark = imap_client_exists(c);
@@ -356,16 +411,14 @@ round_new(struct imap_run *r, struct imap_client *c, struct buf *raw, struct tk_
 		return 0; /* the UID space is used up: only a UIDVALIDITY change helps */
 	if (imap_client_search(c, (uint32_t)r->last_uid + 1, 0, false, &uids, &n, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		int held;
+	for (size_t i = 0; i < n && rc == 0; i += used) {
+		int held = lease_renew(r, false, err);
 
-		if (daemon_stopping(r->d)) {
-			rc = 1;
-		} else if ((held = lease_renew(r, false, err)) <= 0) {
+		if (held <= 0)
 			rc = held < 0 ? -1 : 1;
-		} else if (uids[i] > r->last_uid) {
-			rc = take_message(r, c, uids[i], raw, err);
-		}
+		else
+			rc = round_batch(r, c, uids + i, n - i < IMAP_BATCH ? n - i : IMAP_BATCH, &used,
+			                 raw, err);
 	}
 	free(uids);
 	return rc;

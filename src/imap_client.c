@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,8 @@ connect_tcp(const char *host, int port, int timeout_s, struct tk_err *err)
 			saved = errno;
 			continue;
 		}
+		/* Request/response: no Nagle delay on the small commands. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		saved = errno;
@@ -400,19 +404,54 @@ fetch_item(struct imap_client *c, uint32_t uid, struct mailimap_fetch_att *att, 
 	return 0;
 }
 
-int
-imap_client_size(struct imap_client *c, uint32_t uid, uint32_t *size_r, struct tk_err *err)
+static int
+uid_find(const uint32_t *uids, size_t n, uint32_t uid)
 {
-	struct mailimap_msg_att_static *item;
-	clist *res;
+	const uint32_t *p = bsearch(&uid, uids, n, sizeof(*uids), uid_cmp);
 
-	if (fetch_item(c, uid, mailimap_fetch_att_new_rfc822_size(), MAILIMAP_MSG_ATT_RFC822_SIZE,
-	               &res, &item, err) < 0)
-		return -1;
-	if (item != NULL)
-		*size_r = item->att_data.att_rfc822_size;
+	return p ? (int)(p - uids) : -1;
+}
+
+int
+imap_client_sizes(struct imap_client *c, const uint32_t *uids, size_t n, int64_t *sizes_r,
+                  struct tk_err *err)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	clist *res = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		sizes_r[i] = -1;
+		mailimap_set_add_single(set, uids[i]);
+	}
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return client_fail(c, err, "UID FETCH RFC822.SIZE", r);
+	for (clistiter *it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		int64_t size = -1;
+		int idx = -1;
+
+		for (clistiter *j = clist_begin(ma->att_list); j != NULL; j = clist_next(j)) {
+			struct mailimap_msg_att_item *item = clist_content(j);
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+				idx = uid_find(uids, n, item->att_data.att_static->att_data.att_uid);
+			else if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+				size = item->att_data.att_static->att_data.att_rfc822_size;
+		}
+		if (idx >= 0 && size >= 0)
+			sizes_r[idx] = size;
+	}
 	mailimap_fetch_list_free(res);
-	return item != NULL;
+	return 0;
 }
 
 /* The chunk loop of imap_client_fetch(). */

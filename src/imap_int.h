@@ -54,10 +54,11 @@ int imap_client_search(struct imap_client *c, uint32_t first, uint32_t last, boo
                        uint32_t **uids_r, size_t *n_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 /*
- * RFC822.SIZE of uid. 1 found, 0 the message is gone (expunged), -1 error.
+ * RFC822.SIZE of each of uids[0..n) (ascending) in one UID FETCH: sizes_r[i]
+ * is the size, or -1 when the server returned nothing for it (expunged).
  */
-int imap_client_size(struct imap_client *c, uint32_t uid, uint32_t *size_r, struct tk_err *err)
-	__attribute__((warn_unused_result));
+int imap_client_sizes(struct imap_client *c, const uint32_t *uids, size_t n, int64_t *sizes_r,
+                      struct tk_err *err) __attribute__((warn_unused_result));
 /*
  * Fetch the raw message with BODY.PEEK[] in IMAP_CHUNK pieces (never sets
  * \Seen) into out (capped). Gives up with an error once deadline_ms

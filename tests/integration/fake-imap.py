@@ -18,6 +18,16 @@ def message(uid):
              "Subject: fake %d\r\nMessage-ID: <fake-%d@customer.example>\r\n\r\nbody %d\r\n")
             % (uid, uid, uid, uid, uid)).encode()
 
+def uid_set(text):
+    """The UIDs 1-3 named by an IMAP sequence set like 1,3:5 or 2:*."""
+    out = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition(":")
+        lo = int(lo)
+        hi = 3 if hi == "*" else int(hi or lo)
+        out.update(u for u in range(min(lo, hi), max(lo, hi) + 1) if 1 <= u <= 3)
+    return sorted(out)
+
 class Handler(socketserver.StreamRequestHandler):
     def send(self, s):
         self.wfile.write(s if isinstance(s, bytes) else s.encode())
@@ -54,9 +64,10 @@ class Handler(socketserver.StreamRequestHandler):
             elif up.startswith("UID SEARCH"):
                 self.send("* SEARCH 1 2 3\r\n%s OK done\r\n" % tag)
             elif up.startswith("UID FETCH") and "RFC822.SIZE" in up:
-                uid = int(cmd.split()[2])
-                self.send("* %d FETCH (UID %d RFC822.SIZE %d)\r\n%s OK done\r\n"
-                          % (uid, uid, len(message(uid)), tag))
+                for uid in uid_set(cmd.split()[2]):
+                    self.send("* %d FETCH (UID %d RFC822.SIZE %d)\r\n"
+                              % (uid, uid, len(message(uid))))
+                self.send("%s OK done\r\n" % tag)
             elif up.startswith("UID FETCH") and "BODY.PEEK[]" in up:
                 uid = int(cmd.split()[2])
                 body = message(uid)
