@@ -6,11 +6,12 @@
  * third of the TTL, also inside IDLE. A session is: connect, log in, SELECT
  * the folder, load the cursor (mailbox_state: UIDVALIDITY and the last
  * staged UID), acknowledge what a crash left staged but unacknowledged,
- * then rounds of "UID SEARCH UID cursor+1:*, and per message: RFC822.SIZE
- * check, UID FETCH BODY.PEEK[] (chunked, under message_timeout), one
- * transaction that stages the bytes (dedup key UIDVALIDITY:UID) and moves
- * the cursor, commit, THEN move/flag the message", with IDLE (or NOOP
- * polling) between rounds.
+ * then rounds of "UID SEARCH UID cursor+1:*, and per batch of up to
+ * IMAP_BATCH messages: one RFC822.SIZE fetch, one transaction that stages
+ * each message (UID FETCH BODY.PEEK[], chunked, under message_timeout;
+ * dedup key UIDVALIDITY:UID) and moves the cursor, commit, THEN one
+ * move/flag command for the batch", with IDLE (or NOOP polling) between
+ * rounds.
  *
  * Crash safety: a crash before the commit leaves the cursor behind the
  * message, so it is fetched again; one after the commit but before the
