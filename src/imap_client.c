@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -270,6 +271,11 @@ imap_client_open(struct imap_client *c, const struct config_mailbox *mb, int tim
 
 	memset(c, 0, sizeof(*c));
 	c->mb = mb;
+	if (mb->after == IMAP_AFTER_MOVE &&
+	    (strcmp(mb->move_to, mb->folder) == 0 ||
+	     (strcasecmp(mb->move_to, "INBOX") == 0 && strcasecmp(mb->folder, "INBOX") == 0)))
+		return tk_err_set(err, "move_to is the folder itself (%s): every message would come "
+		                  "back; nothing fetched", mb->folder);
 	if ((c->imap = mailimap_new(0, NULL)) == NULL)
 		return tk_err_set(err, "out of memory");
 	mailimap_set_timeout(c->imap, timeout_s);

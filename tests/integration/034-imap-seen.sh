@@ -1,6 +1,7 @@
 #!/bin/sh
 # What the IMAP intake does to the mailbox besides MOVE: (1) after: seen
-# sets \Seen and leaves the messages in INBOX (no folder created);
+# sets \Seen and leaves the messages in INBOX (no folder created), and
+# move_to equal to the folder is refused;
 # (2) a server without MOVE but with UIDPLUS (Dovecot's imap_capability
 # without MOVE): UID COPY + \Deleted + UID EXPUNGE of exactly that UID, so
 # another message the user flagged \Deleted stays; (3) neither MOVE nor
@@ -26,14 +27,17 @@ mailboxes:
 YAML
 }
 
-# (1) after: seen
-mailbox_yaml seenbox INBOX seen | write_config
+# (1) after: seen (and a mailbox that would move mail into its own folder: refused)
+{ mailbox_yaml seenbox INBOX seen; mailbox_yaml loopbox Loop move | tail -n +2 | sed 's/move_to: Archive/move_to: Loop/'; } | write_config
+imap_py 'ensure("Loop"); append("Loop", msg(9))'
 imap_py 'append("INBOX", msg(1)); append("INBOX", msg(2))'
 daemon_start
 wait_sql 10 "SELECT count(*) FROM tickets" 2
 wait_for 5 "flagged" '[ "$(imap_py "print([\"Seen\" in flags(\"INBOX\", u) for u in uids(\"INBOX\")])")" = "[True, True]" ]'
 assert_contains "$(grep "mailbox=seenbox connected" "$DAEMON_LOG")" "after=seen"
 assert_eq "$(imap_py 'print("Archive" in folders())')" "False" "no folder created for after: seen"
+wait_for 5 "loop refused" 'grep -q "imap: mailbox=loopbox move_to is the folder itself (Loop)" "$DAEMON_LOG"'
+assert_eq "$(psql_q "SELECT count(*) FROM inbound WHERE source = 'loopbox'")" "0"
 daemon_stop
 
 # (2) no MOVE, UIDPLUS: COPY + \Deleted + UID EXPUNGE.
