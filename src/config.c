@@ -22,7 +22,7 @@ static const char *const default_categories[] = {
 
 static const char *const top_keys[] = {
 	"instance", "database", "log", "workers", "shutdown_timeout", "categories",
-	"default_tenant", "mailboxes", "agents", "rules", NULL,
+	"default_tenant", "mailboxes", "agents", "rules", "scan", NULL,
 };
 static const char *const database_keys[] = { "dsn", NULL };
 static const char *const log_keys[] = { "level", NULL };
@@ -48,7 +48,10 @@ static const char *const all_keys[] = {
 	"mailboxes.tls_verify", "mailboxes.user", "mailboxes.password_file",
 	"mailboxes.password_env", "mailboxes.xoauth2_token_file", "mailboxes.folder",
 	"mailboxes.after", "mailboxes.move_to", "mailboxes.idle", "mailboxes.poll_interval",
-	"mailboxes.message_timeout", NULL,
+	"mailboxes.message_timeout", "scan.enabled", "scan.backend", "scan.signatures",
+	"scan.clamd_socket", "scan.clamd_timeout", "scan.max_attachment_size",
+	"scan.max_message_size", "scan.blocked_types", "scan.allowed_types", "scan.on_error",
+	"scan.reload_check_interval", NULL,
 };
 
 const char *const *
@@ -322,6 +325,7 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	}
 	if ((sec = ynode_get(root, "rules")) != NULL && ynode_check_keys(sec, rules_keys, "rules", errs) == 0)
 		opt_str(sec, "dir", &cfg->rules_dir, errs);
+	scan_config_load(ynode_get(root, "scan"), &cfg->scan, errs);
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);
@@ -342,6 +346,7 @@ config_defaults(struct config *cfg)
 	cfg->shutdown_timeout_ms = 10000;
 	cfg->lease_ttl_ms = 30000;
 	cfg->default_tenant = xstrdup("default");
+	scan_config_init(&cfg->scan);
 }
 
 int
@@ -428,6 +433,7 @@ config_unref(struct config **cfgp)
 	xfree(&cfg->dsn);
 	xfree(&cfg->default_tenant);
 	xfree(&cfg->rules_dir);
+	scan_config_fini(&cfg->scan);
 	free(cfg);
 }
 

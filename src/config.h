@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "scan.h"
 
 enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE };
 enum imap_tls { IMAP_TLS, IMAP_STARTTLS, IMAP_PLAIN };
@@ -68,6 +69,7 @@ struct config {
 	struct config_agent *agents;
 	size_t n_agents;
 	char *rules_dir;                  /* NULL: no routing rules */
+	struct scan_config scan;          /* attachment scanning (scan.h) */
 	atomic_int refs;                  /* refcount */
 };
 

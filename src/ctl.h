@@ -46,6 +46,7 @@ int ctl_inbound(int argc, char **argv);  /* ctl_db.c: inbound list|show|retry */
 int ctl_list(int argc, char **argv);     /* ctl_tickets.c: list */
 int ctl_show(int argc, char **argv);     /* ctl_tickets.c: show NUMBER */
 int ctl_set(int argc, char **argv);      /* ctl_tickets.c: set NUMBER FIELD VALUE */
+int ctl_attachment(int argc, char **argv); /* ctl_attach.c: attachment get ID */
 /* ctl_rules.c: ticketctl rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE,
  * ticketctl rules check [--rules DIR] */
 int ctl_rules(int argc, char **argv);

@@ -61,6 +61,7 @@ msg_json(const struct mime_msg *m)
 	json_object_set_new(o, "cc_addrs", jaddrs(m->cc, m->n_cc));
 	json_object_set_new(o, "reply_to_addrs", jaddrs(m->reply_to, m->n_reply_to));
 	json_object_set_new(o, "return_path", jstr(m->return_path));
+	json_object_set_new(o, "list_id", jstr(m->list_id));
 	json_object_set_new(o, "message_id", jstr(m->message_id));
 	json_object_set_new(o, "in_reply_to", jstr(m->in_reply_to));
 	for (size_t i = 0; i < m->n_references; i++)

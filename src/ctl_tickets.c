@@ -118,6 +118,27 @@ ctl_list(int argc, char **argv)
 	return rc;
 }
 
+/* Attachments, with a placeholder for what the scanner held back. */
+static void
+print_attachments(json_t *list)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(list, i, a) {
+		long long id = (long long)json_integer_value(json_object_get(a, "id"));
+
+		if (json_is_true(json_object_get(a, "stored")))
+			printf("  [attachment %lld: %s (%s, %lld bytes, %s)]\n", id, jstr(a, "filename"),
+			       jstr(a, "content_type"),
+			       (long long)json_integer_value(json_object_get(a, "size")),
+			       jstr(a, "scan_status"));
+		else
+			printf("  [attachment %lld: %s held back: %s: %s]\n", id, jstr(a, "filename"),
+			       jstr(a, "scan_status"), jstr(a, "scan_detail"));
+	}
+}
+
 static void
 print_ticket(json_t *t)
 {
@@ -134,6 +155,7 @@ print_ticket(json_t *t)
 		       (long long)json_integer_value(json_object_get(m, "id")), jstr(m, "direction"),
 		       jstr(m, "visibility"), jstr(m, "author"), jstr(m, "created_at"));
 		printf("%s\n", jstr(m, "body_text"));
+		print_attachments(json_object_get(m, "attachments"));
 	}
 	printf("\nevents:\n");
 	json_array_foreach(json_object_get(t, "events"), i, e) {

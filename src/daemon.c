@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "scan.h"
 
 void
 daemon_init(struct daemon *d, struct config *cfg)
@@ -21,6 +22,7 @@ daemon_init(struct daemon *d, struct config *cfg)
 	pthread_cond_init(&d->wake_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	d->cfg = cfg;
+	rules_slot_init(&d->rules);
 	atomic_store(&d->stopping, false);
 }
 
@@ -28,6 +30,8 @@ void
 daemon_fini(struct daemon *d)
 {
 	config_unref(&d->cfg);
+	rules_slot_fini(&d->rules);
+	scan_free(&d->scan);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->wake_lock);
 	pthread_cond_destroy(&d->wake_cond);
@@ -54,6 +58,18 @@ daemon_set_config(struct daemon *d, struct config *cfg)
 	d->cfg = cfg;
 	pthread_mutex_unlock(&d->lock);
 	config_unref(&old);
+}
+
+struct rules *
+daemon_rules(struct daemon *d)
+{
+	return rules_slot_get(&d->rules);
+}
+
+void
+daemon_set_rules(struct daemon *d, struct rules *rules)
+{
+	rules_slot_set(&d->rules, rules);
 }
 
 bool

@@ -5,6 +5,10 @@
  *
  *   cfg        current config snapshot (refcounted; swapped on SIGHUP under
  *              lock; a thread takes a reference per unit of work)
+ *   scan       the attachment scanner, one per process, set before the
+ *              threads start (scan.h is thread-safe and swaps engines)
+ *   rules      current routing rules (a rules_slot: same discipline; the
+ *              set is NULL when the config names no rules directory)
  *   stopping   set once by the main thread on SIGTERM/SIGINT
  *   wake       condition intake threads signal when they staged work
  */
@@ -16,11 +20,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rules.h"
+
 struct config;
 
 struct daemon {
 	pthread_mutex_t lock;
 	struct config *cfg;            /* guarded by lock */
+	struct rules_slot rules;       /* its own lock */
+	struct scan *scan;             /* set once before the threads start; thread-safe */
 	atomic_bool stopping;
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake_cond;
@@ -34,6 +42,10 @@ void daemon_fini(struct daemon *d);
 struct config *daemon_config(struct daemon *d);
 /* Swap in a new config (the daemon takes over the caller's reference). */
 void daemon_set_config(struct daemon *d, struct config *cfg);
+/* The current rules (a new reference, or NULL when none are configured). */
+struct rules *daemon_rules(struct daemon *d);
+/* Swap in new rules (takes over the caller's reference; NULL for none). */
+void daemon_set_rules(struct daemon *d, struct rules *rules);
 bool daemon_stopping(struct daemon *d);
 void daemon_stop(struct daemon *d);
 /* Wake threads waiting in daemon_wait(). */

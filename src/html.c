@@ -3,8 +3,9 @@
  * markup, no network, no error output); a non-recursive walk over the tree
  * writes the text: block elements give line breaks (paragraph-like ones a
  * blank line), <br> a line break, table cells a space; script, style,
- * head and title are skipped. Whitespace collapses to one space, lines are
- * trimmed, and at most one blank line separates paragraphs.
+ * head and title are skipped. Whitespace collapses to one space (except
+ * inside <pre>), lines are trimmed, and at most one blank line separates
+ * paragraphs.
  */
 /* System. */
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 /* ticketd. */
 #include "buf.h"
 #include "html.h"
+#include "mime.h"
 #include "xalloc.h"
 
 enum html_kind { HK_INLINE, HK_SKIP, HK_BREAK, HK_BLOCK, HK_PARA, HK_CELL };
@@ -49,6 +51,7 @@ struct html_out {
 	struct buf b;
 	int newlines;      /* line breaks owed before the next text */
 	bool space;        /* a blank owed before the next text */
+	int pre;           /* inside <pre>: whitespace is kept */
 };
 
 static enum html_kind
@@ -76,9 +79,28 @@ out_break(struct html_out *o, int n)
 		o->newlines = n;
 }
 
+/* Text inside <pre>: owed breaks first, then the text as it is. */
+static void
+out_pre(struct html_out *o, const char *s)
+{
+	if (o->newlines > 0 && o->b.len > 0)
+		out_add(o, "\n\n", (size_t)(o->newlines > 2 ? 2 : o->newlines));
+	else if (o->space && o->b.len > 0)
+		out_add(o, " ", 1);
+	o->newlines = 0;
+	o->space = false;
+	for (; *s; s++)
+		if (*s != '\r')
+			out_add(o, s, 1);
+}
+
 static void
 out_text(struct html_out *o, const char *s)
 {
+	if (o->pre > 0) {
+		out_pre(o, s);
+		return;
+	}
 	for (; *s; s++) {
 		const char *run = s;
 
@@ -142,9 +164,12 @@ walk(struct html_out *o, xmlNode *root)
 
 			if (k != HK_SKIP) {
 				element_edge(o, k, true);
+				o->pre += strcasecmp((const char *)n->name, "pre") == 0;
 				descend = n->children != NULL;
-				if (!descend)
+				if (!descend) {
+					o->pre -= o->pre > 0 && strcasecmp((const char *)n->name, "pre") == 0;
 					element_edge(o, k, false);
+				}
 			}
 		}
 		if (descend) {
@@ -156,8 +181,10 @@ walk(struct html_out *o, xmlNode *root)
 			if (n == NULL || n == root->parent || n->type == XML_DOCUMENT_NODE ||
 			    n->type == XML_HTML_DOCUMENT_NODE)
 				return;
-			if (n->type == XML_ELEMENT_NODE)
+			if (n->type == XML_ELEMENT_NODE) {
+				o->pre -= o->pre > 0 && strcasecmp((const char *)n->name, "pre") == 0;
 				element_edge(o, html_kind(n), false);
+			}
 		}
 		if (n)
 			n = n->next;
@@ -175,12 +202,15 @@ html_to_text(const char *html, size_t len)
 {
 	struct html_out o;
 	htmlDocPtr doc = NULL;
+	char *clean = NULL;
 
 	memset(&o, 0, sizeof(o));
 	buf_init(&o.b, 0);
 	if (len > 0 && len <= (size_t)INT32_MAX) {
+		/* libxml2 passes invalid bytes through: repair them first. */
+		clean = mime_utf8_clean(html, len);
 		xmlInitParser();
-		doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+		doc = htmlReadMemory(clean, (int)strlen(clean), NULL, "UTF-8",
 		                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 		                     HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
 	}
@@ -188,5 +218,6 @@ html_to_text(const char *html, size_t len)
 		walk(&o, doc->children);
 	if (doc)
 		xmlFreeDoc(doc);
+	xfree(&clean);
 	return buf_steal(&o.b, NULL);
 }

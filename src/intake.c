@@ -52,6 +52,13 @@ intake_start(struct daemon *d, const struct config *cfg, struct intake **in_r, s
 
 		if (mb->kind == MAILBOX_PIPE)
 			continue; /* fed by `ticketctl ingest` */
+		if (mb->kind == MAILBOX_MAILDIR) {
+			struct tk_err merr = { 0 };
+
+			/* Before READY: a Maildir named in the config exists once we say so. */
+			if (maildir_ensure(mb->path, &merr) < 0)
+				log_warn("intake: mailbox=%s: %s", mb->name, merr.msg);
+		}
 		t->daemon = d;
 		t->mailbox = xstrdup(mb->name);
 		t->kind = mb->kind;

@@ -13,10 +13,12 @@
 
 #include <jansson.h>
 
+#include "attach.h"
 #include "config.h"
 #include "log.h"
 #include "mailproc.h"
 #include "mime.h"
+#include "rules.h"
 #include "store.h"
 #include "store_message.h"
 #include "store_ticket.h"
@@ -54,48 +56,25 @@ pick_requester(const struct config *cfg, const struct mime_msg *msg, const char 
 	return NULL;
 }
 
-static int
-store_attachments(struct store *st, int64_t message_id, const struct mime_msg *msg,
-                  struct tk_err *err)
-{
-	for (size_t i = 0; i < msg->n_attachments; i++) {
-		const struct mime_attachment *a = &msg->attachments[i];
-		struct attachment_new an = {
-			.message_id = message_id, .filename = a->filename,
-			.content_type = a->content_type, .disposition = a->disposition,
-			.content_id = a->content_id, .data = a->data, .size = a->size,
-			.sha256 = a->sha256, .scan_status = "unscanned", .store_body = true,
-		};
-
-		if (store_attachment_insert(st, &an, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-store_participants(struct store *st, int64_t ticket_id, const char *requester,
-                   const struct mime_msg *msg, struct tk_err *err)
-{
-	if (requester && store_participant_add(st, ticket_id, requester, "requester", err) < 0)
-		return -1;
-	for (size_t i = 0; i < msg->n_cc; i++)
-		if (store_participant_add(st, ticket_id, msg->cc[i].addr, "cc", err) < 0)
-			return -1;
-	return 0;
-}
+/* A field the rules set wins over the mailbox's default. */
+#define PICK(rf, field, dflt) ((rf) && (rf)->field ? (rf)->field : (dflt))
 
 static int
 new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-           struct pipeline_result *res, struct tk_err *err)
+           const struct rules_fields *rf, struct pipeline_result *res, struct tk_err *err)
 {
 	const struct config_mailbox *mb = config_mailbox(pc->cfg, item->source);
 	const char *why = NULL;
 	const char *requester = pick_requester(pc->cfg, msg, &why);
 	struct ticket_new tn = {
-		.tenant = mb ? mb->tenant : pc->cfg->default_tenant,
-		.queue = mb ? mb->queue : NULL,
-		.priority = mb ? mb->priority : NULL,
+		.tenant = PICK(rf, tenant, mb ? mb->tenant : pc->cfg->default_tenant),
+		.queue = PICK(rf, queue, mb ? mb->queue : NULL),
+		.priority = PICK(rf, priority, mb ? mb->priority : NULL),
+		.category = PICK(rf, category, NULL), .type = PICK(rf, type, NULL),
+		.impact = PICK(rf, impact, NULL), .sla_policy = PICK(rf, sla_policy, NULL),
+		.assignee = PICK(rf, assignee, NULL), .skill = PICK(rf, skill, NULL),
+		.skill_level = rf ? rf->min_level : 0,
+		.tags = rf ? (const char *const *)rf->tags : NULL, .n_tags = rf ? rf->n_tags : 0,
 		.subject = msg->subject ? msg->subject : "(no subject)",
 		.requester = requester, .source = item->source, .actor = MAILPROC_ACTOR,
 	};
@@ -107,18 +86,28 @@ new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struc
 		.subject = msg->subject, .headers_json = hdrs, .body_text = msg->text,
 		.inbound_id = item->id,
 	};
+	const char *addrs[64], *roles[64];
+	size_t n_addrs = 0;
 	int64_t number = 0, message_id = 0;
 	int rc = -1;
 
-	if (store_ticket_create(pc->st, &tn, &res->ticket_id, &number, err) < 0)
+	if (requester) {
+		addrs[n_addrs] = requester;
+		roles[n_addrs++] = "requester";
+	}
+	for (size_t i = 0; i < msg->n_cc && n_addrs < 64; i++) {
+		if (msg->cc[i].addr == NULL)
+			continue;
+		addrs[n_addrs] = msg->cc[i].addr;
+		roles[n_addrs++] = "cc";
+	}
+	if (store_ticket_open(pc->st, &tn, &mn, addrs, roles, n_addrs, &res->ticket_id, &number,
+	                      &message_id, err) < 0)
 		goto out;
-	mn.ticket_id = res->ticket_id;
 	if (why && store_ticket_event(pc->st, res->ticket_id, MAILPROC_ACTOR, "requester", NULL,
 	                              NULL, why, err) < 0)
 		goto out;
-	if (store_message_insert(pc->st, &mn, &message_id, err) < 0 ||
-	    store_attachments(pc->st, message_id, msg, err) < 0 ||
-	    store_participants(pc->st, res->ticket_id, requester, msg, err) < 0)
+	if (attach_store_all(pc, res->ticket_id, message_id, msg, item->raw_len, NULL, err) < 0)
 		goto out;
 	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, item->id,
 	          res->ticket_id, number);
@@ -130,11 +119,44 @@ out:
 	return rc;
 }
 
+/*
+ * Run the routing rules. Returns the result (caller frees), or NULL without
+ * rules. A drop or quarantine is recorded in res.
+ */
+static struct rules_result *
+route(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
+      struct pipeline_result *res)
+{
+	static const char *const kinds[] = { "maildir", "imap", "pipe" };
+	const struct config_mailbox *mb = config_mailbox(pc->cfg, item->source);
+	struct rules_input in;
+	struct rules_result *rr;
+	const char *rule;
+
+	if (pc->rules == NULL)
+		return NULL;
+	rules_input_mail(&in, msg, mb ? kinds[mb->kind] : "mail", item->source,
+	                 config_agent_by_email(pc->cfg, msg->from.addr) != NULL);
+	rr = rules_eval(pc->rules, &in, 0);
+	rule = rr->n_matched ? rr->matched[rr->n_matched - 1] : "?";
+	if (rr->dropped || rr->quarantined) {
+		res->dropped = rr->dropped;
+		res->quarantined = rr->quarantined;
+		snprintf(res->drop_reason, sizeof(res->drop_reason), "%s by rule %s: %s",
+		         rr->dropped ? "dropped" : "quarantined", rule,
+		         rr->dropped ? (rr->drop_reason ? rr->drop_reason : "")
+		                     : (rr->quarantine_reason ? rr->quarantine_reason : ""));
+		log_info("mail: inbound=%" PRId64 " %s", item->id, res->drop_reason);
+	}
+	return rr;
+}
+
 int
 mailproc_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                  struct pipeline_result *res, struct tk_err *err)
 {
 	struct mime_msg *msg = NULL;
+	struct rules_result *rr = NULL;
 	int64_t existing = 0;
 	int rc = -1, found;
 
@@ -154,8 +176,14 @@ mailproc_process(struct pipeline_ctx *pc, const struct inbound_item *item,
 		rc = 0;
 		goto out;
 	}
-	rc = new_ticket(pc, item, msg, res, err);
+	rr = route(pc, item, msg, res);
+	if (res->dropped || res->quarantined) {
+		rc = 0;
+		goto out;
+	}
+	rc = new_ticket(pc, item, msg, rr ? &rr->fields : NULL, res, err);
 out:
+	rules_result_free(&rr);
 	mime_msg_free(&msg);
 	return rc;
 }

@@ -28,8 +28,11 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "html.h"
 #include "intake.h"
 #include "log.h"
+#include "rules.h"
+#include "scan.h"
 #include "startup.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -55,13 +58,13 @@ usage(FILE *fp)
 
 /* Load the config (and rules) and print every error; NULL on failure. */
 static struct config *
-load_config(const char *path, FILE *errfp)
+load_config(const char *path, struct rules **rules_r, FILE *errfp)
 {
 	struct tk_errlist errs;
 	struct config *cfg = NULL;
 
 	tk_errlist_init(&errs);
-	if (startup_load(path, &cfg, &errs) < 0) {
+	if (startup_load(path, &cfg, rules_r, &errs) < 0) {
 		tk_errlist_print(&errs, errfp);
 		cfg = NULL;
 	}
@@ -74,6 +77,7 @@ reload(struct ticketd *td)
 {
 	struct tk_errlist errs;
 	struct config *cfg = NULL;
+	struct rules *rules = NULL;
 	char usec[64];
 	struct timespec now;
 
@@ -83,12 +87,18 @@ reload(struct ticketd *td)
 	sd_notify(0, usec);
 	log_info("ticketd: SIGHUP: reloading %s", td->config_path);
 	tk_errlist_init(&errs);
-	if (startup_load(td->config_path, &cfg, &errs) < 0) {
+	if (startup_load(td->config_path, &cfg, &rules, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_err("ticketd: reload refused, keeping the old configuration: %s", errs.items[i]);
 	} else {
 		log_set_level(cfg->log_level);
-		startup_apply(&td->daemon, cfg);
+		startup_apply(&td->daemon, cfg, rules);
+		if (td->daemon.scan != NULL) {
+			struct tk_err serr = { 0 };
+
+			if (scan_reload(td->daemon.scan, &serr) < 0)
+				log_err("ticketd: reload: scanner: %s (the old engine stays)", serr.msg);
+		}
 		log_info("ticketd: configuration reloaded");
 	}
 	tk_errlist_fini(&errs);
@@ -189,6 +199,8 @@ main(int argc, char **argv)
 {
 	struct ticketd td = { .config_path = SYSCONFDIR "/ticketd/ticketd.yaml" };
 	struct config *cfg;
+	struct rules *rules = NULL;
+	struct tk_err serr = { 0 };
 	sigset_t sigs;
 	int opt, check_only = 0, rc;
 
@@ -205,14 +217,19 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if ((cfg = load_config(td.config_path, stderr)) == NULL)
+	if ((cfg = load_config(td.config_path, &rules, stderr)) == NULL)
 		return 1;
 	if (check_only) {
-		printf("%s: configuration OK\n", td.config_path);
+		printf("%s: configuration OK", td.config_path);
+		if (rules != NULL)
+			printf(", %zu rules in %s", rules_count(rules), cfg->rules_dir);
+		printf("\n");
+		rules_unref(&rules);
 		config_unref(&cfg);
 		return 0;
 	}
 	log_set_level(cfg->log_level);
+	html_init(); /* libxml2, once, before the threads that parse HTML */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
@@ -220,7 +237,14 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	daemon_init(&td.daemon, NULL);
-	startup_apply(&td.daemon, cfg);
+	if (scan_new(&cfg->scan, &td.daemon.scan, &serr) < 0) {
+		log_err("ticketd: %s", serr.msg);
+		rules_unref(&rules);
+		config_unref(&cfg);
+		daemon_fini(&td.daemon);
+		return 1;
+	}
+	startup_apply(&td.daemon, cfg, rules);
 	if (startup_database(&td.daemon, &sigs) < 0) {
 		daemon_fini(&td.daemon);
 		return daemon_stopping(&td.daemon) ? 0 : 1;

@@ -11,9 +11,10 @@
  * mailmime_parse recurses once per nesting level and rescans each nested
  * body, so before parsing, the Content-Type values of message parts
  * (which we never enter) and of multipart parts after the first
- * MIME_MAX_CONTAINERS are neutered in a private copy ("multipart" ->
- * "xultipart"): libetpan then sees leaves there, recursion depth and work
- * stay bounded, and every byte we report is still read from the original.
+ * MIME_MAX_CONTAINERS (fewer for messages over 16 MiB) are neutered in a
+ * private copy ("multipart" -> "xultipart"): libetpan then sees leaves
+ * there, recursion depth and work stay bounded (about 1 s for a hostile
+ * 63 MB message), and every byte we report is read from the original.
  */
 /* System. */
 #include <stdint.h>
@@ -48,6 +49,8 @@ struct part {
 struct walk {
 	struct mime_msg *msg;
 	const char *raw, *base;  /* original bytes; bytes given to libetpan */
+	struct mailmime **extra; /* trees of re-parsed unterminated parts */
+	size_t n_extra;
 };
 
 static const char *
@@ -73,7 +76,7 @@ ctype_value_at(const char *p, const char *end)
 	const char *lim;
 	int depth = 0;
 
-	if (!prefix_ci(p, end, "content-type"))
+	if ((*p != 'c' && *p != 'C') || !prefix_ci(p, end, "content-type"))
 		return NULL;
 	p += 12;
 	while (p < end && (*p == ' ' || *p == '\t'))
@@ -98,6 +101,13 @@ guard(const char *raw, size_t len, char **copy_r)
 {
 	const char *end = raw + len;
 	size_t containers = 0;
+	/* Each level may rescan the whole message: bound levels x size (~1 GiB). */
+	size_t limit = ((size_t)1 << 30) / len;
+
+	if (limit > MIME_MAX_CONTAINERS)
+		limit = MIME_MAX_CONTAINERS;
+	if (limit < 8)
+		limit = 8;
 
 	*copy_r = NULL;
 	for (const char *p = raw; p && p < end;) {
@@ -107,7 +117,7 @@ guard(const char *raw, size_t len, char **copy_r)
 		if (v && prefix_ci(v, end, "message"))
 			neuter = true;
 		else if (v && prefix_ci(v, end, "multipart"))
-			neuter = ++containers > MIME_MAX_CONTAINERS;
+			neuter = ++containers > limit;
 		if (neuter) {
 			if (*copy_r == NULL)
 				*copy_r = xmemdup(raw, len);
@@ -179,25 +189,126 @@ body_start(const struct mailmime *mm)
 	return mm->mm_mime_start + mm->mm_length;
 }
 
-static void part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
+static void part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
                        const char *default_type, int depth);
 
-static void
-part_build_kids(const struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
+/*
+ * libetpan cuts the last part of a multipart without a close delimiter at
+ * its last line starting with '-' (it keeps the position of a failed
+ * delimiter match). When the close delimiter is missing and the last part
+ * stops short of the body's end, parse that part again over its full
+ * extent. Returns the re-parsed entity or NULL.
+ */
+static const struct mailmime *
+unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *pt,
+                  const struct mailmime *last)
 {
-	clist *list = mm->mm_data.mm_multipart.mm_mp_list;
-	const char *def = strcmp(pt->type, "multipart/digest") == 0 ? "message/rfc822" : "text/plain";
-	size_t i = 0;
+	const char *body = mm->mm_body->dt_data.dt_text.dt_data;
+	const char *end = body + mm->mm_body->dt_data.dt_text.dt_length;
+	const char *start = last->mm_mime_start, *lend = start + last->mm_length;
+	char *b = mime_param(&pt->ct, "boundary"), *close;
+	struct mailmime *sub = NULL;
+	size_t idx = 0;
+	bool closed;
 
-	pt->multi = true;
-	pt->n_kids = (size_t)clist_count(list);
-	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
-	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it))
-		part_build(w, clist_content(it), &pt->kids[i++], def, depth + 1);
+	if (b == NULL)
+		return NULL;
+	close = xasprintf("--%s--", b);
+	closed = memmem(body, (size_t)(end - body), close, strlen(close)) != NULL;
+	xfree(&close);
+	xfree(&b);
+	if (end > body && end[-1] == '\n')
+		end--;
+	if (end > body && end[-1] == '\r')
+		end--;
+	if (closed || lend >= end || start >= end)
+		return NULL;
+	if (mailmime_parse(start, (size_t)(end - start), &idx, &sub) != MAILIMF_NO_ERROR || sub == NULL)
+		return NULL;
+	w->extra = xreallocarray(w->extra, w->n_extra + 1, sizeof(*w->extra));
+	w->extra[w->n_extra++] = sub;
+	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
+}
+
+enum delim { DELIM_NONE, DELIM_CLOSE_FIRST, DELIM_OK };
+
+/*
+ * The first delimiter line "--boundary" of a multipart body. libetpan
+ * makes a part of what follows even when there is none (DELIM_NONE: we
+ * take the multipart as a leaf) or when it is the close delimiter
+ * (DELIM_CLOSE_FIRST: no parts), as Python does.
+ */
+static enum delim
+first_delimiter(const struct mailmime *mm, const struct part *pt)
+{
+	const char *body, *end, *p;
+	char *b = mime_param(&pt->ct, "boundary");
+	size_t bl;
+	enum delim res = DELIM_NONE;
+
+	if (b == NULL || mm->mm_body == NULL) {
+		xfree(&b);
+		return DELIM_NONE;
+	}
+	bl = strlen(b);
+	body = mm->mm_body->dt_data.dt_text.dt_data;
+	end = body + mm->mm_body->dt_data.dt_text.dt_length;
+	for (p = body; p && p < end; p = memchr(p, '\n', (size_t)(end - p)), p = p ? p + 1 : NULL) {
+		if ((size_t)(end - p) >= bl + 2 && p[0] == '-' && p[1] == '-' &&
+		    memcmp(p + 2, b, bl) == 0) {
+			res = (size_t)(end - p) >= bl + 4 && p[bl + 2] == '-' && p[bl + 3] == '-' ?
+			      DELIM_CLOSE_FIRST : DELIM_OK;
+			break;
+		}
+	}
+	xfree(&b);
+	return res;
 }
 
 static void
-part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
+part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
+{
+	clist *list = mm->mm_data.mm_multipart.mm_mp_list;
+	const char *def = strcmp(pt->type, "multipart/digest") == 0 ? "message/rfc822" : "text/plain";
+	const struct mailmime *last = NULL, *tail;
+	size_t i = 0;
+
+	pt->multi = true;
+	pt->n_kids = first_delimiter(mm, pt) == DELIM_CLOSE_FIRST ? 0 : (size_t)clist_count(list);
+	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
+	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it)) {
+		last = clist_content(it);
+		if (clist_next(it) == NULL && mm->mm_body &&
+		    (tail = unterminated_tail(w, mm, pt, last)) != NULL)
+			last = tail;
+		part_build(w, last, &pt->kids[i++], def, depth + 1);
+	}
+}
+
+static bool
+is_type(const struct part *pt, const char *main)
+{
+	size_t n = strlen(main);
+
+	return strncmp(pt->type, main, n) == 0 && pt->type[n] == '/';
+}
+
+/* Did libetpan split this part with the boundary we read from its headers? */
+static bool
+same_boundary(const struct mailmime *mm, const struct part *pt)
+{
+	char *ours = mime_param(&pt->ct, "boundary");
+	char *theirs = mm->mm_content_type ? mailmime_extract_boundary(mm->mm_content_type) : NULL;
+	bool same = ours && theirs && strcmp(ours, theirs) == 0 && is_type(pt, "multipart") &&
+	            first_delimiter(mm, pt) != DELIM_NONE;
+
+	xfree(&ours);
+	free(theirs);
+	return same;
+}
+
+static void
+part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
            const char *default_type, int depth)
 {
 	const char *bs = body_start(mm);
@@ -206,7 +317,7 @@ part_build(const struct walk *w, const struct mailmime *mm, struct part *pt,
 	part_headers(pt, orig(w, mm->mm_mime_start), orig(w, bs), default_type);
 	pt->body = orig(w, bs);
 	pt->body_len = mm->mm_body ? mm->mm_body->dt_data.dt_text.dt_length : 0;
-	if (mm->mm_type == MAILMIME_MULTIPLE && depth < MIME_MAX_DEPTH)
+	if (mm->mm_type == MAILMIME_MULTIPLE && depth < MIME_MAX_DEPTH && same_boundary(mm, pt))
 		part_build_kids(w, mm, pt, depth);
 }
 
@@ -221,14 +332,6 @@ part_fini(struct part *pt)
 	xfree(&pt->content_id);
 	mime_ctype_fini(&pt->ct);
 	mime_ctype_fini(&pt->cd);
-}
-
-static bool
-is_type(const struct part *pt, const char *main)
-{
-	size_t n = strlen(main);
-
-	return strncmp(pt->type, main, n) == 0 && pt->type[n] == '/';
 }
 
 /* Decoded payload (transfer encoding undone) into out. */
@@ -302,9 +405,14 @@ sha256_hex(const unsigned char *data, size_t n, char hex[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
+	static const char digits[] = "0123456789abcdef";
+
+	memset(hex, '0', 64);
 	EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	for (unsigned i = 0; i < mdlen && i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
 	hex[64] = '\0';
 }
 
@@ -418,32 +526,48 @@ choose_body(struct mime_msg *m, const struct part *root)
 	}
 }
 
-static void
-structure(struct walk *w, const char *data, size_t len, const char *hdr_end_guess)
+/*
+ * The message's top entity. libetpan gives the structure; a single part
+ * (or a message libetpan gave up on) takes its headers and body from our
+ * header split, which follows Python's rules. Returns libetpan's tree.
+ */
+static struct mailmime *
+root_part(struct walk *w, const char *data, size_t len, const char *hdr_end, struct part *root)
 {
 	struct mailmime *mm = NULL;
 	const struct mailmime *body = NULL;
-	struct part root;
 	size_t idx = 0;
-	const char *bdata = w->base + (data - w->raw);
 
-	if (mailmime_parse(bdata, len, &idx, &mm) == MAILIMF_NO_ERROR && mm &&
-	    mm->mm_type == MAILMIME_MESSAGE)
+	if (mailmime_parse(w->base + (data - w->raw), len, &idx, &mm) == MAILIMF_NO_ERROR &&
+	    mm && mm->mm_type == MAILMIME_MESSAGE)
 		body = mm->mm_data.mm_message.mm_msg_mime;
 	if (body) {
-		part_build(w, body, &root, "text/plain", 0);
-		if (!root.multi) {
-			/* Our header split (Python's rules) decides where the body starts. */
-			root.body = hdr_end_guess;
-			root.body_len = len - (size_t)(hdr_end_guess - data);
-		}
-	} else {
-		/* libetpan gave up: one text part after the headers. */
-		memset(&root, 0, sizeof(root));
-		part_headers(&root, data, hdr_end_guess, "text/plain");
-		root.body = hdr_end_guess;
-		root.body_len = len - (size_t)(hdr_end_guess - data);
+		struct part mine;
+
+		part_build(w, body, root, "text/plain", 0);
+		memset(&mine, 0, sizeof(mine));
+		part_headers(&mine, data, hdr_end, "text/plain");
+		if (root->multi && strcmp(mine.type, root->type) != 0)
+			root->multi = false;   /* libetpan read other headers than Python would */
+		part_fini(&mine);
 	}
+	if (body == NULL || !root->multi) {
+		if (body)
+			part_fini(root);
+		memset(root, 0, sizeof(*root));
+		part_headers(root, data, hdr_end, "text/plain");
+		root->body = hdr_end;
+		root->body_len = len - (size_t)(hdr_end - data);
+	}
+	return mm;
+}
+
+static void
+structure(struct walk *w, const char *data, size_t len, const char *hdr_end)
+{
+	struct part root;
+	struct mailmime *mm = root_part(w, data, len, hdr_end, &root);
+
 	w->msg->is_auto_reply |= strcmp(root.type, "multipart/report") == 0;
 	if (strcmp(root.type, "multipart/report") == 0) {
 		char *rt = mime_param(&root.ct, "report-type");
@@ -458,6 +582,9 @@ structure(struct walk *w, const char *data, size_t len, const char *hdr_end_gues
 	part_fini(&root);
 	if (mm)
 		mailmime_free(mm);
+	for (size_t i = 0; i < w->n_extra; i++)
+		mailmime_free(w->extra[i]);
+	free(w->extra);
 }
 
 /* First token of v before ';' or '(' , trimmed and lower-cased. */
@@ -489,14 +616,24 @@ hdr_is(const struct mime_field *f, const char *name)
 	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
 }
 
+enum top_hdr {
+	H_SUBJECT, H_FROM, H_TO, H_CC, H_REPLY_TO, H_MESSAGE_ID, H_IN_REPLY_TO,
+	H_REFERENCES, H_DATE, H_AUTO_SUBMITTED, H_PRECEDENCE, H_X_AUTOREPLY,
+	H_X_AUTORESPOND, H_RETURN_PATH, H_LIST_ID,
+};
+
 /* Typed top-level fields: the first header of each name counts. */
 static void
 top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 {
 	static const char *const names[] = {
-		"subject", "from", "to", "cc", "reply-to", "message-id", "in-reply-to",
-		"references", "date", "auto-submitted", "precedence", "x-autoreply",
-		"x-autorespond", "return-path",
+		[H_SUBJECT] = "subject", [H_FROM] = "from", [H_TO] = "to", [H_CC] = "cc",
+		[H_REPLY_TO] = "reply-to", [H_MESSAGE_ID] = "message-id",
+		[H_IN_REPLY_TO] = "in-reply-to", [H_REFERENCES] = "references",
+		[H_DATE] = "date", [H_AUTO_SUBMITTED] = "auto-submitted",
+		[H_PRECEDENCE] = "precedence", [H_X_AUTOREPLY] = "x-autoreply",
+		[H_X_AUTORESPOND] = "x-autorespond", [H_RETURN_PATH] = "return-path",
+		[H_LIST_ID] = "list-id",
 	};
 	unsigned i;
 	char *tok;
@@ -508,14 +645,14 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		return;
 	*seen |= 1u << i;
 	switch (i) {
-	case 0: {
+	case H_SUBJECT: {
 		char *u = mime_unfold(f->value, f->value_len);
 
 		m->subject = mime_hdr_decode(u, strlen(u));
 		xfree(&u);
 		break;
 	}
-	case 1: {
+	case H_FROM: {
 		struct mime_addr *l = NULL;
 		size_t n = 0;
 
@@ -528,18 +665,18 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		mime_addrs_free(l, n);
 		break;
 	}
-	case 2: mime_hdr_addrs(f->value, f->value_len, &m->to, &m->n_to); break;
-	case 3: mime_hdr_addrs(f->value, f->value_len, &m->cc, &m->n_cc); break;
-	case 4: mime_hdr_addrs(f->value, f->value_len, &m->reply_to, &m->n_reply_to); break;
-	case 5: m->message_id = mime_hdr_msgid(f->value, f->value_len, true); break;
-	case 6: m->in_reply_to = mime_hdr_msgid(f->value, f->value_len, false); break;
-	case 7: mime_hdr_msgids(f->value, f->value_len, &m->references, &m->n_references); break;
-	case 8: m->has_date = mime_hdr_date(f->value, f->value_len, &m->date); break;
-	case 9: case 10: {
+	case H_TO: mime_hdr_addrs(f->value, f->value_len, &m->to, &m->n_to); break;
+	case H_CC: mime_hdr_addrs(f->value, f->value_len, &m->cc, &m->n_cc); break;
+	case H_REPLY_TO: mime_hdr_addrs(f->value, f->value_len, &m->reply_to, &m->n_reply_to); break;
+	case H_MESSAGE_ID: m->message_id = mime_hdr_msgid(f->value, f->value_len, true); break;
+	case H_IN_REPLY_TO: m->in_reply_to = mime_hdr_msgid(f->value, f->value_len, false); break;
+	case H_REFERENCES: mime_hdr_msgids(f->value, f->value_len, &m->references, &m->n_references); break;
+	case H_DATE: m->has_date = mime_hdr_date(f->value, f->value_len, &m->date); break;
+	case H_AUTO_SUBMITTED: case H_PRECEDENCE: {
 		char *u = mime_unfold(f->value, f->value_len);
 
 		tok = first_token(u);
-		if (i == 9)
+		if (i == H_AUTO_SUBMITTED)
 			m->is_auto_reply |= strcmp(tok, "no") != 0;
 		else
 			m->is_auto_reply |= !strcmp(tok, "bulk") || !strcmp(tok, "junk") || !strcmp(tok, "list");
@@ -547,8 +684,17 @@ top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
 		xfree(&u);
 		break;
 	}
-	case 11: case 12: m->is_auto_reply = true; break;
-	case 13: {
+	case H_X_AUTOREPLY: case H_X_AUTORESPOND: m->is_auto_reply = true; break;
+	case H_LIST_ID: {
+		char *u = trimmed(f->value, f->value_len);
+
+		m->list_id = mime_hdr_msgid(u, strlen(u), false);
+		if (m->list_id == NULL && *u)
+			m->list_id = mime_hdr_decode(u, strlen(u));
+		xfree(&u);
+		break;
+	}
+	case H_RETURN_PATH: {
 		char *u = trimmed(f->value, f->value_len);
 		char *id = mime_hdr_msgid(u, strlen(u), true);
 
@@ -647,6 +793,7 @@ mime_msg_free(struct mime_msg **msgp)
 	mime_addrs_free(m->cc, m->n_cc);
 	mime_addrs_free(m->reply_to, m->n_reply_to);
 	xfree(&m->return_path);
+	xfree(&m->list_id);
 	xfree(&m->message_id);
 	xfree(&m->in_reply_to);
 	for (size_t i = 0; i < m->n_references; i++)

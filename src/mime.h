@@ -20,7 +20,7 @@
 
 /* Largest message mime_parse() accepts (64 MiB). */
 #define MIME_MAX_SIZE ((size_t)64 << 20)
-/* Nesting of multiparts libetpan is allowed to see; deeper ones are leaves. */
+/* Multiparts libetpan is allowed to see (fewer over 16 MiB); later ones are leaves. */
 #define MIME_MAX_CONTAINERS 64
 
 struct mime_addr {
@@ -51,6 +51,7 @@ struct mime_msg {
 	struct mime_addr *to, *cc, *reply_to;
 	size_t n_to, n_cc, n_reply_to;
 	char *return_path;              /* addr-spec, "" for a null return path <>, NULL when absent */
+	char *list_id;                  /* List-Id's <id> without <> (or the bare value), or NULL */
 	char *message_id;               /* without <> */
 	char *in_reply_to;              /* first id, without <> */
 	char **references;              /* ids without <>, in order */
@@ -75,6 +76,9 @@ struct mime_msg {
  */
 int mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err);
 void mime_msg_free(struct mime_msg **msg);
+
+/* Copy of n bytes as valid UTF-8: invalid sequences and NUL become U+FFFD. Caller frees. */
+char *mime_utf8_clean(const char *s, size_t n);
 
 /* First header with this name (case-insensitive), or NULL. Borrowed from msg. */
 const char *mime_header(const struct mime_msg *msg, const char *name);

@@ -99,14 +99,19 @@ mime_field_find(const char *p, const char *end, const char *name, struct mime_fi
 char *
 mime_unfold(const char *v, size_t n)
 {
-	char *s = xmalloc(n + 1);
+	char *s = xmalloc(3 * n + 1);
 	size_t k = 0, i = 0;
 
 	while (i < n && (v[i] == ' ' || v[i] == '\t'))
 		i++;
-	for (; i < n; i++)
-		if (v[i] != '\r' && v[i] != '\n')
+	for (; i < n; i++) {
+		if (v[i] == '\0') {
+			memcpy(s + k, "\xef\xbf\xbd", 3);   /* NUL: U+FFFD */
+			k += 3;
+		} else if (v[i] != '\r' && v[i] != '\n') {
 			s[k++] = v[i];
+		}
+	}
 	s[k] = '\0';
 	return s;
 }

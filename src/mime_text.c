@@ -7,7 +7,9 @@
  * Text without a usable charset (none declared, us-ascii with 8-bit bytes,
  * or a charset iconv does not know) is read as UTF-8 when it is valid
  * UTF-8 and as windows-1252 otherwise: modern mail is UTF-8, old mail is
- * mostly Latin-1/windows-1252, and windows-1252 maps every byte.
+ * mostly Latin-1/windows-1252, and windows-1252 maps every byte. Text
+ * that is invalid in its declared multi-byte charset but valid UTF-8 is
+ * taken as (mislabelled) UTF-8.
  *
  * The base64 and quoted-printable decoders follow CPython's binascii
  * (what the reference corpus was made with): base64 skips characters
@@ -27,6 +29,18 @@
 
 static const char fffd[] = "\xef\xbf\xbd";
 
+/* Make room for n more bytes (plus the NUL) without changing len. */
+static void
+mime_buf_grow(struct buf *b, size_t n)
+{
+	size_t len = b->len;
+
+	mime_buf_add(b, NULL, 0);
+	b->data = xrealloc(b->data, b->len + n + 1);
+	b->alloc = b->len + n + 1;
+	b->len = len;
+}
+
 void
 mime_buf_add(struct buf *b, const void *p, size_t n)
 {
@@ -35,64 +49,66 @@ mime_buf_add(struct buf *b, const void *p, size_t n)
 		abort();
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Base64 alphabet value of each byte, -1 outside the alphabet. */
+static const signed char b64_values[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 void
 mime_base64_decode(const char *in, size_t n, struct buf *out)
 {
-	unsigned char chunk[3 * 256];
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned char *o;
 	size_t k = 0;
 	unsigned acc = 0;
 	int quad = 0, pads = 0;
 
+	/* Reserve the worst case, write in place, then fix the length. */
+	if (buf_append(out, NULL, 0) < 0 || n / 4 * 3 + 3 > out->alloc - out->len - 1)
+		mime_buf_grow(out, n / 4 * 3 + 3);
+	o = (unsigned char *)out->data + out->len;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int v;
+		int v = b64_values[s[i]];
 
-		if (c == '=') {
-			if (quad >= 2 && quad + ++pads >= 4)
+		if (v < 0) {
+			if (s[i] == '=' && quad >= 2 && quad + ++pads >= 4)
 				break;
 			continue;
 		}
-		v = b64_value(c);
-		if (v < 0)
-			continue;
 		acc = (acc << 6) | (unsigned)v;
 		if (++quad == 4) {
-			chunk[k++] = (unsigned char)(acc >> 16);
-			chunk[k++] = (unsigned char)(acc >> 8);
-			chunk[k++] = (unsigned char)acc;
+			o[k++] = (unsigned char)(acc >> 16);
+			o[k++] = (unsigned char)(acc >> 8);
+			o[k++] = (unsigned char)acc;
 			acc = 0;
 			quad = 0;
 			pads = 0;
-			if (k == sizeof(chunk)) {
-				mime_buf_add(out, chunk, k);
-				k = 0;
-			}
 		}
 	}
 	/* A dangling partial group still yields its whole bytes. */
 	if (quad == 2) {
-		chunk[k++] = (unsigned char)(acc >> 4);
+		o[k++] = (unsigned char)(acc >> 4);
 	} else if (quad == 3) {
-		chunk[k++] = (unsigned char)(acc >> 10);
-		chunk[k++] = (unsigned char)(acc >> 2);
+		o[k++] = (unsigned char)(acc >> 10);
+		o[k++] = (unsigned char)(acc >> 2);
 	}
-	mime_buf_add(out, chunk, k);
+	out->len += k;
+	out->data[out->len] = '\0';
 }
 
 static int
@@ -193,6 +209,25 @@ utf8_seq(const unsigned char *s, size_t n, size_t *bad_r)
 	return need + 1;
 }
 
+/* Length of the leading run of ASCII bytes other than NUL (8 at a time). */
+static size_t
+ascii_run(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & highs) || ((w - ones) & ~w & highs))
+			break;
+	}
+	while (i < n && s[i] >= 0x01 && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 bool
 mime_utf8_valid(const char *in, size_t n)
 {
@@ -202,6 +237,9 @@ mime_utf8_valid(const char *in, size_t n)
 	while (i < n) {
 		size_t k;
 
+		i += ascii_run(s + i, n - i);
+		if (i >= n)
+			break;
 		if (s[i] < 0x80) {
 			i++;
 			continue;
@@ -224,10 +262,9 @@ utf8_repair(const char *in, size_t n, struct buf *out)
 	while (i < n) {
 		size_t k;
 
-		if (s[i] >= 0x01 && s[i] < 0x80) {
-			i++;
-			continue;
-		}
+		i += ascii_run(s + i, n - i);
+		if (i >= n)
+			break;
 		k = s[i] ? utf8_seq(s + i, n - i, &bad) : 0;
 		if (s[i] == 0)
 			bad = 1;
@@ -241,6 +278,16 @@ utf8_repair(const char *in, size_t n, struct buf *out)
 		start = i;
 	}
 	mime_buf_add(out, in + start, n - start);
+}
+
+char *
+mime_utf8_clean(const char *s, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	utf8_repair(s, n, &b);
+	return buf_steal(&b, NULL);
 }
 
 /* windows-1252 0x80-0x9f; the five holes map to C1 controls (WHATWG). */
@@ -346,10 +393,11 @@ charset_open(const char *label)
 	return cd;
 }
 
-/* Convert through iconv; invalid input becomes U+FFFD. */
-static void
+/* Convert through iconv; invalid input becomes U+FFFD. Returns the number of errors. */
+static size_t
 iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 {
+	size_t errors = 0;
 	char chunk[4096];
 	char *ip = (char *)in;
 	size_t ileft = n;
@@ -366,6 +414,7 @@ iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 		if (e == E2BIG)
 			continue;
 		mime_buf_add(tmp, fffd, 3);
+		errors++;
 		if (e != EILSEQ)
 			break;   /* EINVAL: truncated sequence at the end */
 		ip++;
@@ -378,6 +427,49 @@ iconv_convert(iconv_t cd, const char *in, size_t n, struct buf *tmp)
 		iconv(cd, NULL, NULL, &op, &oleft);
 		mime_buf_add(tmp, chunk, sizeof(chunk) - oleft);
 	}
+	return errors;
+}
+
+/*
+ * ISO-2022-JP as mail clients read it (CP50221): rewrite it as EUC-JP
+ * bytes and decode those as EUC-JP-MS, which has the NEC and IBM
+ * extensions (circled digits, No.) that strict ISO-2022-JP lacks. Returns
+ * false (nothing appended) on escapes other than ASCII, JIS-Roman, JIS
+ * X 0208 and half-width katakana.
+ */
+static bool
+iso2022jp_to_eucjp(const char *in, size_t n, struct buf *euc)
+{
+	enum { ASCII, KANJI, KANA } mode = ASCII;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c == 0x1b) {
+			if (i + 2 >= n)
+				return false;
+			if (in[i + 1] == '$' && (in[i + 2] == 'B' || in[i + 2] == '@'))
+				mode = KANJI;
+			else if (in[i + 1] == '(' && (in[i + 2] == 'B' || in[i + 2] == 'J'))
+				mode = ASCII;
+			else if (in[i + 1] == '(' && in[i + 2] == 'I')
+				mode = KANA;
+			else
+				return false;
+			i += 2;
+		} else if (c == '\r' || c == '\n' || c >= 0x80 || mode == ASCII) {
+			mime_buf_add(euc, &c, 1);
+		} else if (mode == KANA) {
+			unsigned char k[2] = { 0x8e, (unsigned char)(c | 0x80) };
+
+			mime_buf_add(euc, k, 2);
+		} else if (i + 1 < n) {
+			unsigned char k[2] = { (unsigned char)(c | 0x80), (unsigned char)(in[++i] | 0x80) };
+
+			mime_buf_add(euc, k, 2);
+		}
+	}
+	return true;
 }
 
 void
@@ -408,14 +500,36 @@ mime_to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
 		single_byte(in, n, true, out);
 		return;
 	}
+	if (strcmp(label, "iso-2022-jp") == 0) {
+		struct buf euc;
+		bool ok;
+
+		buf_init(&euc, 0);
+		ok = iso2022jp_to_eucjp(in, n, &euc) &&
+		     (cd = iconv_open("UTF-8", "EUC-JP-MS")) != (iconv_t)-1;
+		if (ok) {
+			buf_init(&tmp, 0);
+			iconv_convert(cd, euc.data ? euc.data : "", euc.len, &tmp);
+			iconv_close(cd);
+			utf8_repair(tmp.data ? tmp.data : "", tmp.len, out);
+			buf_fini(&tmp);
+		}
+		buf_fini(&euc);
+		if (ok)
+			return;
+	}
 	cd = charset_open(label);
 	if (cd == (iconv_t)-1) {
 		mime_utf8_or_1252(in, n, out);
 		return;
 	}
 	buf_init(&tmp, 0);
-	iconv_convert(cd, in, n, &tmp);
+	/* Mislabelled UTF-8 (it fails the declared charset but is valid UTF-8). */
+	if (iconv_convert(cd, in, n, &tmp) > 0 && ascii_run((const unsigned char *)in, n) < n &&
+	    mime_utf8_valid(in, n))
+		utf8_repair(in, n, out);
+	else
+		utf8_repair(tmp.data ? tmp.data : "", tmp.len, out);
 	iconv_close(cd);
-	utf8_repair(tmp.data ? tmp.data : "", tmp.len, out);
 	buf_fini(&tmp);
 }

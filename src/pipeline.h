@@ -20,6 +20,8 @@
 
 struct config;
 struct daemon;
+struct rules;
+struct scan;
 struct store;
 
 struct inbound_item {
@@ -35,15 +37,18 @@ struct inbound_item {
 struct pipeline_result {
 	int64_t ticket_id;       /* 0 when none */
 	const char *error_kind;  /* static string on failure */
-	bool dropped;
-	char drop_reason[200];
+	bool dropped;            /* a rule dropped it: no ticket */
+	bool quarantined;        /* a rule held it for an admin */
+	char drop_reason[200];   /* why (dropped or quarantined), for the inbound row */
 };
 
-/* Per-worker context; the worker owns st and holds a config reference. */
+/* Per-worker context; the worker owns st and holds config and rules references. */
 struct pipeline_ctx {
 	struct daemon *daemon;   /* NULL outside the daemon (ticketctl, tests) */
 	struct store *st;
 	struct config *cfg;
+	struct rules *rules;     /* NULL: no routing rules, the source's defaults apply */
+	struct scan *scan;       /* the process's scanner (thread-safe); NULL: none */
 };
 
 int pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,

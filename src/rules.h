@@ -162,21 +162,33 @@ struct rules_result {
  */
 struct rules_result *rules_eval(const struct rules *rules, const struct rules_input *in,
                                 unsigned flags);
+/* Free a result and everything in it; NULLs *res (NULL is fine). */
 void rules_result_free(struct rules_result **res);
 
 /*
- * The slot holding the current rule set. get() returns a new reference (or
- * NULL when empty) that the caller drops with rules_unref(); set() takes over
- * the caller's reference and drops the old set's slot reference.
+ * The slot holding the daemon's current rule set. A worker takes a reference
+ * per message (rules_slot_get), evaluates, and drops it (rules_unref); SIGHUP
+ * loads a new set and, only when it loaded without errors, installs it
+ * (rules_slot_set). Messages in flight finish with the set they hold.
  */
 struct rules_slot {
 	pthread_mutex_t lock;
 	struct rules *cur;
 };
 
+/* Start with an empty slot. */
 void rules_slot_init(struct rules_slot *slot);
+/* Drop the slot's reference; the slot must no longer be used. */
 void rules_slot_fini(struct rules_slot *slot);
+/* A new reference to the current set, or NULL when the slot is empty. Thread-safe. */
 struct rules *rules_slot_get(struct rules_slot *slot);
+/* Install rules, taking over the caller's reference; the old set is unreferenced. Thread-safe. */
 void rules_slot_set(struct rules_slot *slot, struct rules *rules);
+/*
+ * Load dir and, only when it loads without errors, install it (the SIGHUP
+ * path). Returns 0, or -1 with every error in errs and the current set kept.
+ */
+int rules_slot_reload(struct rules_slot *slot, const char *dir, const struct rules_options *opts,
+                      struct tk_errlist *errs) __attribute__((warn_unused_result));
 
 #endif

@@ -118,7 +118,10 @@ rules_input_mail(struct rules_input *in, const struct mime_msg *msg, const char 
 	in->sender_is_agent = sender_is_agent;
 }
 
-/* The values of one JSON node: scalars as text, array items, "" for an object. */
+/*
+ * The values of one JSON node: a scalar as text, an array as each of its items,
+ * an object (or an array inside an array) as ""; null and [] have none.
+ */
 static int
 json_values(const json_t *v, bool nested, int (*each)(const char *, size_t, void *), void *arg)
 {
@@ -139,10 +142,10 @@ json_values(const json_t *v, bool nested, int (*each)(const char *, size_t, void
 	case JSON_FALSE:
 		return each("false", 5, arg);
 	case JSON_OBJECT:
-		return nested ? 0 : each("", 0, arg);
+		return each("", 0, arg);
 	case JSON_ARRAY:
 		if (nested)
-			return 0;
+			return each("", 0, arg);
 		for (size_t i = 0; i < json_array_size(v); i++)
 			if ((rc = json_values(json_array_get(v, i), true, each, arg)) != 0)
 				return rc;

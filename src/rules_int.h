@@ -1,6 +1,7 @@
 /*
- * rules_int.h: the compiled form of a rule set, shared by rules.c (which
- * builds it), rules_match.c (which evaluates it) and nothing else.
+ * rules_int.h: the compiled form of a rule set, shared by rules.c and
+ * rules_cond.c (which build it), rules_match.c (which evaluates it) and
+ * nothing else.
  */
 #ifndef TK_RULES_INT_H
 #define TK_RULES_INT_H
@@ -68,7 +69,23 @@ struct rules {
 	bool jit;                  /* every regex was JIT-compiled */
 };
 
-/* Free a compiled condition tree (rules.c). */
+/* The state of one load: the set being built and the errors so far. */
+struct rload {
+	struct rules *rs;
+	const struct rules_options *opts;
+	struct tk_errlist *errs;
+	bool jit_failed;           /* some regex could not be JIT-compiled */
+};
+
+struct ynode;
+
+/*
+ * Compile the condition at n (rules_cond.c); path names it in traces
+ * ("match"). Errors go to rl->errs; the tree returned may then be partial,
+ * or NULL. The caller frees it with rules_cond_free().
+ */
+struct rules_cond *rules_cond_load(struct rload *rl, const struct ynode *n, const char *path);
+/* Free a compiled condition tree and NULL the pointer (rules_cond.c). */
 void rules_cond_free(struct rules_cond **cond);
 /* Free the strings and tags of a fields struct, leaving it zeroed (rules_match.c). */
 void rules_fields_fini(struct rules_fields *f);

@@ -201,7 +201,7 @@ eval_cond(struct rmatch *m, const struct rules_cond *c)
 		m->fail_why = "no alternative matched";
 		return false;
 	case RULES_C_NOT:
-		if (!eval_cond(m, c->kids[0]))
+		if (c->n_kids == 0 || !eval_cond(m, c->kids[0]))
 			return true;
 		m->fail = c;
 		m->fail_why = "the negated condition matched";

@@ -3,26 +3,51 @@
  */
 #include <inttypes.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "rules.h"
 #include "startup.h"
 #include "store.h"
 #include "store_ticket.h"
+#include "xalloc.h"
 
 int
-startup_load(const char *path, struct config **cfg_r, struct tk_errlist *errs)
+startup_load(const char *path, struct config **cfg_r, struct rules **rules_r,
+             struct tk_errlist *errs)
 {
-	return config_load(path, cfg_r, errs);
+	struct rules_options opts = { 0 };
+	const char **cats;
+	int rc;
+
+	*rules_r = NULL;
+	if (config_load(path, cfg_r, errs) < 0)
+		return -1;
+	if ((*cfg_r)->rules_dir == NULL)
+		return 0;
+	cats = xcalloc((*cfg_r)->n_categories + 1, sizeof(*cats));
+	for (size_t i = 0; i < (*cfg_r)->n_categories; i++)
+		cats[i] = (*cfg_r)->categories[i];
+	opts.categories = cats;
+	rc = rules_load_dir((*cfg_r)->rules_dir, &opts, rules_r, errs);
+	free(cats);
+	if (rc < 0)
+		config_unref(cfg_r);
+	return rc;
 }
 
 void
-startup_apply(struct daemon *d, struct config *cfg)
+startup_apply(struct daemon *d, struct config *cfg, struct rules *rules)
 {
+	if (rules != NULL)
+		log_info("startup: %zu routing rules loaded from %s%s", rules_count(rules),
+		         cfg->rules_dir, rules_jit(rules) ? " (JIT)" : "");
 	daemon_set_config(d, cfg);
+	daemon_set_rules(d, rules);
 }
 
 static int

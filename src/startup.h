@@ -13,10 +13,16 @@
 struct config;
 struct daemon;
 
-/* Load the config at path and everything it refers to; errors into errs. */
-int startup_load(const char *path, struct config **cfg_r, struct tk_errlist *errs);
-/* Install cfg (takes the caller's reference) in d. */
-void startup_apply(struct daemon *d, struct config *cfg);
+struct rules;
+
+/*
+ * Load the config at path and the rules directory it names (*rules_r is
+ * NULL when it names none); every error of both goes to errs.
+ */
+int startup_load(const char *path, struct config **cfg_r, struct rules **rules_r,
+                 struct tk_errlist *errs);
+/* Install cfg and rules (takes over the caller's references) in d. */
+void startup_apply(struct daemon *d, struct config *cfg, struct rules *rules);
 /*
  * Connect (retrying with backoff while the database is unreachable, until
  * a signal in sigs asks to stop), migrate under the advisory lock and sync

@@ -14,10 +14,14 @@
 #define STORE_MAX_PARAMS 64
 #define STORE_MIGRATE_LOCK "7253001"
 
+#define STORE_CACHE_SLOTS 16
+
 struct store {
 	PGconn *conn;
 	char *dsn;
 	char sqlstate[6];
+	/* Small per-connection cache of immutable name -> id pairs (tenants). */
+	struct { char *name; int64_t id; } cache[STORE_CACHE_SLOTS];
 };
 
 static void
@@ -75,6 +79,8 @@ store_close(struct store **stp)
 		return;
 	if (st->conn)
 		PQfinish(st->conn);
+	for (int i = 0; i < STORE_CACHE_SLOTS; i++)
+		xfree(&st->cache[i].name);
 	xfree(&st->dsn);
 	xfree(stp);
 }
@@ -230,7 +236,7 @@ int
 store_migrate(struct store *st, int *applied_r, struct tk_err *err)
 {
 	PGresult *res = NULL;
-	int applied = 0, current;
+	int applied = 0;
 
 	if (applied_r)
 		*applied_r = 0;
@@ -240,25 +246,56 @@ store_migrate(struct store *st, int *applied_r, struct tk_err *err)
 	    store_exec(st, NULL, err,
 	               "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
 	               "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", 0) < 0 ||
-	    store_exec(st, &res, err, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0) < 0)
+	    store_exec(st, &res, err, "SELECT version FROM schema_migrations", 0) < 0)
 		goto fail;
-	current = (int)store_int(res, 0, 0);
-	PQclear(res);
+	/* Apply every migration not recorded, in version order (not just those
+	 * above the highest: branches may add numbers out of order). */
 	for (const struct migration *m = migrations; m->name; m++) {
-		if (m->version <= current)
+		bool done = false;
+
+		for (int r = 0; r < PQntuples(res) && !done; r++)
+			done = store_int(res, r, 0) == m->version;
+		if (done)
 			continue;
 		if (migrate_one(st, m, err) < 0)
 			goto fail;
 		applied++;
 	}
+	PQclear(res);
+	res = NULL;
 	if (store_commit(st, err) < 0)
 		goto fail;
 	if (applied_r)
 		*applied_r = applied;
 	return 0;
 fail:
+	PQclear(res);
 	store_rollback(st);
 	return -1;
+}
+
+int
+store_cache_get(struct store *st, const char *name, int64_t *id_r)
+{
+	for (int i = 0; i < STORE_CACHE_SLOTS && st->cache[i].name; i++) {
+		if (strcmp(st->cache[i].name, name) == 0) {
+			*id_r = st->cache[i].id;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+store_cache_put(struct store *st, const char *name, int64_t id)
+{
+	int i;
+
+	for (i = 0; i < STORE_CACHE_SLOTS - 1 && st->cache[i].name; i++)
+		;
+	xfree(&st->cache[i].name); /* full: the last slot is recycled */
+	st->cache[i].name = xstrdup(name);
+	st->cache[i].id = id;
 }
 
 const char *

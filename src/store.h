@@ -60,6 +60,13 @@ void store_rollback_to(struct store *st);
 int store_migrate(struct store *st, int *applied_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * A per-connection cache of names that map to ids that never change (the
+ * tenants): 1 and *id_r when cached, else 0.
+ */
+int store_cache_get(struct store *st, const char *name, int64_t *id_r);
+void store_cache_put(struct store *st, const char *name, int64_t id);
+
 /* Helpers for results: value or NULL for SQL NULL; int64 parse (0 on NULL). */
 const char *store_val(const PGresult *res, int row, int col);
 int64_t store_int(const PGresult *res, int row, int col);

@@ -19,10 +19,12 @@ store_tenant_id(struct store *st, const char *name, int64_t *id_r, struct tk_err
 	PGresult *res = NULL;
 	int rc = -1;
 
+	if (store_cache_get(st, name, id_r))
+		return 0;
 	if (store_exec(st, &res, err,
 	               "WITH ins AS (INSERT INTO tenants (name) VALUES ($1) "
 	               "ON CONFLICT (name) DO NOTHING RETURNING id) "
-	               "SELECT id FROM ins UNION ALL SELECT id FROM tenants WHERE name = $1",
+	               "SELECT id, false FROM ins UNION ALL SELECT id, true FROM tenants WHERE name = $1",
 	               1, name) < 0)
 		return -1;
 	if (PQntuples(res) < 1) {
@@ -30,6 +32,10 @@ store_tenant_id(struct store *st, const char *name, int64_t *id_r, struct tk_err
 		goto out;
 	}
 	*id_r = store_int(res, 0, 0);
+	/* Cache only a tenant that was committed before: one created in this
+	 * transaction may still roll back. */
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		store_cache_put(st, name, *id_r);
 	rc = 0;
 out:
 	PQclear(res);
@@ -79,6 +85,71 @@ store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *id_r
 out:
 	PQclear(res);
 	free(tags);
+	return rc;
+}
+
+int
+store_ticket_open(struct store *st, const struct ticket_new *tn, const struct message_new *mn,
+                  const char *const *addrs, const char *const *roles, size_t n_addrs,
+                  int64_t *id_r, int64_t *number_r, int64_t *message_id_r, struct tk_err *err)
+{
+	char tenant_id[24], level[16], inbound[24];
+	char *tags = store_text_array(tn->tags, tn->n_tags);
+	char *refs = store_text_array(mn->refs, mn->n_refs);
+	char *paddrs = store_text_array(addrs, n_addrs);
+	char *proles = store_text_array(roles, n_addrs);
+	PGresult *res = NULL;
+	int64_t tid;
+	int rc = -1;
+
+	if (store_tenant_id(st, tn->tenant ? tn->tenant : "default", &tid, err) < 0)
+		goto out;
+	snprintf(tenant_id, sizeof(tenant_id), "%" PRId64, tid);
+	snprintf(level, sizeof(level), "%d", tn->skill_level);
+	snprintf(inbound, sizeof(inbound), "%" PRId64, mn->inbound_id);
+	if (store_exec(st, &res, err,
+	               "WITH t AS (INSERT INTO tickets (tenant_id, number, subject, priority, "
+	               "category, type, impact, queue, assignee_id, required_skill, required_level, "
+	               "requester, source_id, sla_policy, tags) "
+	               "VALUES ($1::bigint, ticketd_next_number($1::bigint), coalesce($2::text, ''), "
+	               "coalesce($3::text, 'medium'), $4::text, coalesce($5::text, 'request'), "
+	               "$6::text, coalesce($7::text, 'support'), "
+	               "(SELECT id FROM agents WHERE name = $8::text), $9::text, "
+	               "CASE WHEN $9::text IS NULL THEN NULL ELSE $10::int END, $11::text, "
+	               "(SELECT id FROM sources WHERE name = $12::text), $13::text, $14::text[]) "
+	               "RETURNING id, number), "
+	               "e AS (INSERT INTO ticket_events (ticket_id, actor, action, new_value) "
+	               "SELECT id, $15::text, 'created', 'new' FROM t UNION ALL "
+	               "SELECT id, $15::text, 'assignee', $8::text FROM t WHERE $8::text IS NOT NULL), "
+	               "m AS (INSERT INTO messages (ticket_id, direction, visibility, author, "
+	               "message_id, in_reply_to, refs, subject, headers, body_text, visible_text, "
+	               "inbound_id) SELECT t.id, $16::text, coalesce($17::text, 'public'), $18::text, "
+	               "$19::text, $20::text, $21::text[], $22::text, coalesce($23::text, '[]')::jsonb, "
+	               "coalesce($24::text, ''), $25::text, nullif($26::bigint, 0) FROM t RETURNING id), "
+	               "p AS (INSERT INTO ticket_participants (ticket_id, address, role) "
+	               "SELECT DISTINCT ON (lower(u.a)) t.id, lower(u.a), u.r FROM t, "
+	               "unnest($27::text[], $28::text[]) AS u(a, r) WHERE u.a <> '' "
+	               "ORDER BY lower(u.a), u.r = 'requester' DESC ON CONFLICT DO NOTHING) "
+	               "SELECT t.id, t.number, m.id FROM t, m",
+	               28, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
+	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,
+	               tn->sla_policy, tags, tn->actor ? tn->actor : "system", mn->direction,
+	               mn->visibility, mn->author, mn->message_id, mn->in_reply_to, refs,
+	               mn->subject, mn->headers_json, mn->body_text, mn->visible_text, inbound,
+	               paddrs, proles) < 0)
+		goto out;
+	*id_r = store_int(res, 0, 0);
+	if (number_r)
+		*number_r = store_int(res, 0, 1);
+	if (message_id_r)
+		*message_id_r = store_int(res, 0, 2);
+	rc = 0;
+out:
+	PQclear(res);
+	free(tags);
+	free(refs);
+	free(paddrs);
+	free(proles);
 	return rc;
 }
 

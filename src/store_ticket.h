@@ -43,6 +43,19 @@ int store_tenant_id(struct store *st, const char *name, int64_t *id_r, struct tk
 int store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *id_r,
                         int64_t *number_r, struct tk_err *err) __attribute__((warn_unused_result));
 
+struct message_new;
+
+/*
+ * Open a ticket with its first message in one statement: the ticket, its
+ * "created" (and "assignee") events, the message, and the participants
+ * (addrs[i] with roles[i]; duplicates ignored). mn->ticket_id is ignored.
+ * *message_id_r (may be NULL) gets the message row id.
+ */
+int store_ticket_open(struct store *st, const struct ticket_new *tn, const struct message_new *mn,
+                      const char *const *addrs, const char *const *roles, size_t n_addrs,
+                      int64_t *id_r, int64_t *number_r, int64_t *message_id_r, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
 /*
  * Find a ticket by "NUMBER" or "PREFIX-NUMBER" in the tenant. Returns 1 and
  * *id_r when found, 0 when not, -1 on error.

@@ -17,9 +17,10 @@ static const struct ctl_command commands[] = {
 	{ "ingest", "ingest --mailbox NAME [FILE|-]", ctl_ingest },
 	{ "inbound", "inbound list [--state S] [--json] | show ID [--raw] | retry ID|--all",
 	  ctl_inbound },
+	{ "attachment", "attachment get [--quarantined] ID [-o FILE]", ctl_attachment },
 	{ "parse", "parse [--json] FILE|-", ctl_parse },
-	{ "rules", "rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE | "
-	  "rules check [--rules DIR]", ctl_rules },
+	{ "rules", "rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] [--agent] "
+	  "FILE|- | rules check [--rules DIR]", ctl_rules },
 };
 
 static void

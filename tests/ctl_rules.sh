@@ -22,12 +22,14 @@ expect "$tmp/out" "rules, OK"
 expect "$tmp/ar" '"dropped": true'
 expect "$tmp/ar" '"drop-auto-replies"'
 
-# A plain request reaches the fallback queue; the text trace names the rules tried.
+# A plain request reaches the fallback rule (type request; the mailbox keeps its
+# own queue); the text trace names the rules tried.
 "$ctl" rules test --rules "$rules" --source imap --mailbox support "$data/plain.eml" >"$tmp/pl" ||
 	fail "test plain"
 expect "$tmp/pl" "rule drop-auto-replies ("
 expect "$tmp/pl" "rule fallback-mail ("
-expect "$tmp/pl" "queue       general"
+expect "$tmp/pl" "type        request"
+if grep -q "queue       general" "$tmp/pl"; then fail "mail fallback must not override the mailbox queue"; fi
 
 # Alertmanager: two alerts, severity mapped to priority.
 "$ctl" rules test --rules "$rules" --json "$data/alertmanager.json" >"$tmp/am" || fail "test am"

@@ -10,6 +10,7 @@ log: { level: debug }
 workers: { count: 1, poll_interval: 100ms, lease_ttl: 2s, max_attempts: 2 }
 shutdown_timeout: 5s
 mailboxes: [ { name: pipe, type: pipe } ]
+scan: { enabled: false }
 YAML
 export TICKETD_CONFIG=$T/ticketd.yaml
 "$TICKETD" -t -c "$T/ticketd.yaml" >/dev/null || fail "test config invalid: $("$TICKETD" -t -c "$T/ticketd.yaml" 2>&1)"

@@ -13,8 +13,8 @@ TICKETD=$top_builddir/src/ticketd
 TICKETCTL=$top_builddir/src/ticketctl
 TEST_NAME=$(basename "$0" .sh)
 
-mkdir -p "$top_builddir/tests/tmp"
-T=$(mktemp -d "$top_builddir/tests/tmp/$TEST_NAME.XXXXXX")
+# Under /tmp, not the build tree: the postgres user must be able to reach it.
+T=$(mktemp -d "${TMPDIR:-/tmp}/ticketd-$TEST_NAME.XXXXXX")
 chmod 755 "$T"
 PGDIR=$T/pg
 PGPORT=$(( 20000 + ($$ % 20000) ))
@@ -72,8 +72,17 @@ psql_q() {
 	"$PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$TICKETD_DSN" -c "$1"
 }
 
+# A ClamAV signature database of our own (no internet for freshclam): the
+# 68-byte EICAR test string by its md5, as notes/test-servers.md describes.
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+make_sigdb() { # make_sigdb DIR
+	mkdir -p "$1"
+	printf '44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n' >"$1/test.hdb"
+}
+
 # Write a minimal daemon config to $T/ticketd.yaml (extra YAML appended from stdin if any).
 write_config() {
+	make_sigdb "$T/clamav"
 	cat >"$T/ticketd.yaml" <<YAML
 database:
   dsn: "$TICKETD_DSN"
@@ -86,6 +95,7 @@ workers:
 shutdown_timeout: 5s
 YAML
 	if [ ! -t 0 ]; then cat >>"$T/ticketd.yaml"; fi
+	grep -q '^scan:' "$T/ticketd.yaml" || printf 'scan:\n  signatures: %s\n' "$T/clamav" >>"$T/ticketd.yaml"
 }
 
 # Start ticketd in the background on $T/ticketd.yaml and wait until it is ready.

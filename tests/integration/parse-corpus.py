@@ -7,7 +7,8 @@ CORPUS_DIR holds *.eml files and expected.jsonl (see its README.md for
 the rules). For every message every key is compared: subject, from_addr,
 to_addrs, cc_addrs, message_id, in_reply_to, references, date_utc,
 is_auto_reply, the text excerpt (our "text" whitespace-collapsed, first 80
-code points; for HTML-only mail text_from_html must be true) and the
+code points; for HTML-only mail text_from_html must be true and the excerpt
+must equal the reference's html_excerpt) and the
 attachments (filename, content_type, disposition, size unless the
 reference has null). A key named in the record's "notes" counts as
 "reference uncertain": a difference there is listed but not held against
@@ -39,7 +40,7 @@ NOTE_KEYS = [
     (r"^\d+ Message-ID headers|^Message-ID without", ("message_id",)),
     (r"^\d+ References headers", ("references",)),
     (r"^\d+ Date headers|^Date ", ("date_utc",)),
-    (r"^text/plain body", ("text",)),
+    (r"^text/plain body|^text/html body", ("text",)),
     (r"^attachment .* (contains|raw parameter)|^attachment .*content_type",
      ("attachments",)),
     (r"^reference found a multipart", ("text", "attachments")),
@@ -84,7 +85,7 @@ def compare(rec, got):
         if got.get("text_from_html") or excerpt(text) != rec.get("text_excerpt"):
             diffs["text"] = (rec.get("text_excerpt"), excerpt(text))
     elif kind == "html":
-        if not got.get("text_from_html"):
+        if not got.get("text_from_html") or excerpt(text) != rec.get("html_excerpt"):
             diffs["text"] = ("(from html) " + str(rec.get("html_excerpt")), excerpt(text))
     elif text != "" or got.get("text_from_html"):
         diffs["text"] = (None, excerpt(text))

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "log.h"
 #include "mime.h"
 #include "rules.h"
@@ -430,7 +431,6 @@ test_trace(void **state)
 	assert_string_equal(res->fields.queue, "d");
 	rules_result_free(&res);
 	/* The failing values are shown, clipped. */
-	rules_result_free(&res);
 	fx.msg.subject = (char *)"no";
 	res = eval_mail(rs, &fx, false, RULES_EVAL_TRACE);
 	assert_int_equal(res->n_trace, 7);
@@ -439,6 +439,7 @@ test_trace(void **state)
 	assert_non_null(strstr(res->trace[5].failed, "match.kind (line 21, column 14)"));
 	assert_int_equal(res->n_matched, 1);
 	assert_string_equal(res->fields.queue, "e");
+	rules_result_free(&res);
 	/* Without the flag, no trace is kept. */
 	res = eval_mail(rs, &fx, false, 0);
 	assert_int_equal(res->n_trace, 0);
@@ -610,6 +611,14 @@ test_more_errors(void **state)
 	assert_true(has_err(&errs, "t.yaml:3:5: rule must be a mapping"));
 	assert_true(has_err(&errs, "t.yaml:5:15: expected true or false"));
 	tk_errlist_fini(&errs);
+	load_bad("rules:\n  - name: a\n    match: { subject: { gt: nan, lt: 1e999 } }\n", NULL, &errs);
+	assert_true(has_err(&errs, "t.yaml:3:29: expected a number"));
+	assert_true(has_err(&errs, "t.yaml:3:38: expected a number"));
+	tk_errlist_fini(&errs);
+	load_bad("rules:\n  - name: a\n    match:\n      subject:\n      from: \"\"\n", NULL, &errs);
+	assert_true(has_err(&errs, "t.yaml:4:15: missing value"));
+	assert_int_equal(errs.n, 1); /* a quoted "" is a value */
+	tk_errlist_fini(&errs);
 	/* YAML syntax errors come through with their position. */
 	load_bad("rules:\n  - name: [a\n", NULL, &errs);
 	assert_true(has_err(&errs, "t.yaml:3:"));
@@ -710,6 +719,111 @@ test_hostile_values(void **state)
 	rules_unref(&rs);
 }
 
+/* Alerts of the wrong shape never crash and simply have no such values. */
+static void
+test_hostile_alerts(void **state)
+{
+	static const char *const docs[] = {
+		"{\"labels\":\"critical\",\"annotations\":[1,2],\"status\":5,\"severity\":{\"a\":1}}",
+		"{\"labels\":{\"severity\":null},\"payload\":\"x\"}",
+		"{\"labels\":{\"severity\":[\"critical\",[\"nested\"],{\"o\":1}]}}",
+		"[1,2,3]",
+		"\"just a string\"",
+		"{\"a\":{\"b\":[[[[[[[[[[1]]]]]]]]]]}}",
+		"{\"\":{\"\":\"empty keys\"},\"x\":[0,1,2,3,4,5,6,7,8,9,10,11]}",
+	};
+	struct rules *rs = load_ok(
+		"rules:\n"
+		"  - name: r\n"
+		"    match:\n"
+		"      any:\n"
+		"        - severity: critical\n"
+		"        - status: { gt: 4 }\n"
+		"        - label.severity: { exists: true }\n"
+		"        - subject: { exists: true }\n"
+		"        - json./a/b/0/0/0: { exists: true }\n"
+		"        - json./99999999999: x\n"
+		"        - json./x/-1: x\n"
+		"        - json./x/11: 11\n"
+		"        - json.//: empty keys\n"
+		"        - json./x/: x\n"
+		"        - json./~2: x\n"
+		"    set: { queue: q }\n");
+	static const int expect[] = { 1, 0, 1, 0, 0, 1, 1 };
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_error_t jerr;
+		json_t *j = json_loads(docs[i], JSON_DECODE_ANY, &jerr);
+		struct rules_input in;
+		struct rules_result *res;
+
+		assert_non_null(j);
+		rules_input_alert(&in, j, "webhook");
+		res = rules_eval(rs, &in, RULES_EVAL_TRACE);
+		if ((int)res->n_matched != expect[i])
+			fprintf(stderr, "doc %zu: matched %zu\n", i, res->n_matched);
+		assert_int_equal(res->n_matched, expect[i]);
+		rules_result_free(&res);
+		json_decref(j);
+	}
+	rules_unref(&rs);
+}
+
+/* Mangled rules files never crash the loader; every error has a position. */
+static void
+test_mangled_rules(void **state)
+{
+	static const char base[] =
+		"rules:\n"
+		"  - name: a\n"
+		"    match: { subject: '/x(y|z)+/i', any: [ { to: [a, /b/] }, { not: { cc: { exists: true } } } ] }\n"
+		"    set: { queue: q, priority: high, tags: [t1, t2] }\n"
+		"    assign: { skill: s, min_level: 2 }\n"
+		"    continue: true\n"
+		"  - name: b\n"
+		"    match: { header.x-n: { ge: 1, lt: 10 }, json./a/b: c }\n"
+		"    drop: because\n";
+	static const char junk[] = "{}[]:,-'\"/\\ \n\t#&*!|>%@`?aZ0~.";
+	char buf[sizeof(base)];
+	unsigned seed = 12345;
+	size_t ok = 0;
+
+	for (int iter = 0; iter < 3000; iter++) {
+		struct tk_errlist errs;
+		struct rules *rs = NULL;
+		size_t len = sizeof(base) - 1;
+
+		memcpy(buf, base, sizeof(base));
+		for (int k = 0; k < 1 + iter % 4; k++) {
+			seed = seed * 1103515245 + 12345;
+			size_t pos = (seed >> 8) % len;
+			seed = seed * 1103515245 + 12345;
+			buf[pos] = junk[(seed >> 8) % (sizeof(junk) - 1)];
+		}
+		if (iter % 7 == 0)
+			buf[(seed >> 4) % len] = '\0'; /* truncated file */
+		tk_errlist_init(&errs);
+		if (rules_load_string("m.yaml", buf, NULL, &rs, &errs) == 0) {
+			struct fixture fx;
+			struct rules_result *res;
+
+			assert_int_equal(errs.n, 0);
+			fixture_init(&fx);
+			res = eval_mail(rs, &fx, false, RULES_EVAL_TRACE);
+			rules_result_free(&res);
+			rules_unref(&rs);
+			ok++;
+		} else {
+			assert_null(rs);
+			assert_true(errs.n > 0);
+			for (size_t e = 0; e < errs.n; e++)
+				assert_true(strncmp(errs.items[e], "m.yaml:", 7) == 0);
+		}
+		tk_errlist_fini(&errs);
+	}
+	assert_true(ok > 0); /* some mutations stay valid (e.g. inside a name) */
+}
+
 static char *
 write_file(const char *dir, const char *name, const char *text)
 {
@@ -800,7 +914,9 @@ test_shipped_defaults(void **state)
 	fx.msg.is_auto_reply = false;
 	res = eval_mail(rs, &fx, false, 0);
 	assert_false(res->dropped);
-	assert_non_null(res->fields.queue);
+	/* Mail keeps its mailbox's queue: the fallback sets only the type. */
+	assert_null(res->fields.queue);
+	assert_string_equal(res->fields.type, "request");
 	rules_result_free(&res);
 	rules_input_alert(&in, a, "alertmanager");
 	res = rules_eval(rs, &in, 0);
@@ -815,6 +931,82 @@ test_shipped_defaults(void **state)
 	tk_errlist_fini(&errs);
 	json_decref(a);
 	json_decref(pd);
+}
+
+/* The example of ticketd-rules(5) loads and does what the page says. */
+static void
+test_man_page_example(void **state)
+{
+	struct buf b;
+	char *start, *end, *text, *w;
+	struct rules *rs;
+	struct fixture fx;
+	struct rules_result *res;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_read_file(&b, RULESDIR "/../doc/ticketd-rules.5"), 0);
+	start = strstr(b.data, ".Bd -literal -offset indent\n");
+	assert_non_null(start);
+	start = strchr(start, '\n') + 1;
+	end = strstr(start, ".Ed\n");
+	assert_non_null(end);
+	text = xstrndup(start, (size_t)(end - start));
+	for (char *r = w = text; *r; r++) {   /* mdoc's \e is a backslash */
+		if (r[0] == '\\' && r[1] == 'e')
+			r++, *w++ = '\\';
+		else
+			*w++ = *r;
+	}
+	*w = '\0';
+	rs = load_ok(text);
+	assert_int_equal(rules_count(rs), 4);
+	fixture_init(&fx);  /* has a List-Id */
+	res = eval_mail(rs, &fx, false, 0);
+	assert_true(res->dropped);
+	assert_string_equal(res->drop_reason, "mailing list traffic");
+	rules_result_free(&res);
+	fx.msg.n_headers = 0;  /* to billing@, from a customer: billing, then the fallback */
+	res = eval_mail(rs, &fx, false, 0);
+	assert_string_equal(res->fields.queue, "billing");
+	assert_string_equal(res->fields.priority, "medium");
+	assert_int_equal(res->n_matched, 2);
+	rules_result_free(&res);
+	rules_unref(&rs);
+	xfree(&text);
+	buf_fini(&b);
+}
+
+/* A reload with errors is refused and the current set kept. */
+static void
+test_slot_reload(void **state)
+{
+	char dir[] = "/tmp/test_rules_reload.XXXXXX";
+	struct rules_slot slot;
+	struct tk_errlist errs;
+	struct rules *rs;
+	char *p;
+
+	assert_non_null(mkdtemp(dir));
+	rules_slot_init(&slot);
+	tk_errlist_init(&errs);
+	p = write_file(dir, "10-a.yaml", "rules:\n  - name: one\n  - name: two\n");
+	assert_int_equal(rules_slot_reload(&slot, dir, NULL, &errs), 0);
+	rs = rules_slot_get(&slot);
+	assert_int_equal(rules_count(rs), 2);
+	rules_unref(&rs);
+	unlink(p);
+	xfree(&p);
+	p = write_file(dir, "10-a.yaml", "rules:\n  - name: one\n    match: { subject: /(/ }\n");
+	assert_int_equal(rules_slot_reload(&slot, dir, NULL, &errs), -1);
+	assert_true(has_err(&errs, "10-a.yaml:3:23: bad regex"));
+	rs = rules_slot_get(&slot);
+	assert_int_equal(rules_count(rs), 2); /* the old set is still in place */
+	rules_unref(&rs);
+	unlink(p);
+	xfree(&p);
+	rmdir(dir);
+	tk_errlist_fini(&errs);
+	rules_slot_fini(&slot);
 }
 
 /* Reload: readers evaluate while the main thread swaps sets in and out. */
@@ -922,8 +1114,12 @@ main(void)
 		cmocka_unit_test(test_more_errors),
 		cmocka_unit_test(test_backtracking_guard),
 		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_hostile_alerts),
+		cmocka_unit_test(test_mangled_rules),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_shipped_defaults),
+		cmocka_unit_test(test_man_page_example),
+		cmocka_unit_test(test_slot_reload),
 		cmocka_unit_test(test_atomic_reload),
 	};
 
