@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "imap.h"
 #include "intake.h"
 #include "log.h"
 #include "maildir.h"
@@ -32,6 +33,8 @@ intake_main(void *arg)
 
 	if (t->kind == MAILBOX_MAILDIR)
 		maildir_run(t->daemon, t->mailbox);
+	else if (t->kind == MAILBOX_IMAP)
+		imap_run(t->daemon, t->mailbox);
 	return NULL;
 }
 
@@ -49,10 +52,6 @@ intake_start(struct daemon *d, const struct config *cfg, struct intake **in_r, s
 
 		if (mb->kind == MAILBOX_PIPE)
 			continue; /* fed by `ticketctl ingest` */
-		if (mb->kind == MAILBOX_IMAP) {
-			log_warn("intake: mailbox=%s: IMAP intake is not built into this daemon yet", mb->name);
-			continue;
-		}
 		if (mb->kind == MAILBOX_MAILDIR) {
 			struct tk_err merr = { 0 };
 
