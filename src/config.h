@@ -42,6 +42,8 @@ struct config_mailbox {
 	int64_t message_timeout_ms;
 };
 
+struct http_config;
+
 struct config_agent {
 	char *name, *email, *display_name;
 	char **skills;                    /* parallel to levels */
@@ -68,6 +70,7 @@ struct config {
 	struct config_agent *agents;
 	size_t n_agents;
 	char *rules_dir;                  /* NULL: no routing rules */
+	struct http_config *http;         /* NULL: no webhook server (http_config.h) */
 	atomic_int refs;                  /* refcount */
 };
 

@@ -10,6 +10,10 @@
  *               correlate, store) in one transaction per batch.
  *   intake      one thread per Maildir or IMAP mailbox, one PGconn each;
  *               stages raw mail, acknowledges the source after commit.
+ *   http        libmicrohttpd's thread pool (webhooks, health, metrics)
+ *               and its committers (one PGconn each): request threads
+ *               validate, committers stage many requests per transaction
+ *               and answer them after the commit (http.c, http_commit.c).
  * Hand-offs between threads go through PostgreSQL rows, never memory
  * queues, so a crash anywhere loses nothing. Shared memory state is only
  * the refcounted config snapshot and the stop flag (see daemon.h).
@@ -28,6 +32,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 #include "intake.h"
 #include "log.h"
 #include "startup.h"
@@ -41,6 +46,7 @@ struct ticketd {
 	struct worker workers[TICKETD_MAX_WORKERS];
 	int n_workers;
 	struct intake *intake;
+	struct http_server *http;
 	const char *config_path;
 };
 
@@ -102,6 +108,11 @@ start_threads(struct ticketd *td)
 	struct tk_err err = { 0 };
 	int rc = -1;
 
+	/* before the workers: they record into the server's metrics */
+	if (cfg->http != NULL && http_start(&td->daemon, &td->http, &err) < 0) {
+		log_err("ticketd: %s", err.msg);
+		goto out;
+	}
 	td->n_workers = cfg->workers > TICKETD_MAX_WORKERS ? TICKETD_MAX_WORKERS : cfg->workers;
 	for (int i = 0; i < td->n_workers; i++) {
 		if (worker_start(&td->workers[i], &td->daemon, i, &err) < 0) {
@@ -143,6 +154,8 @@ stop_threads(struct ticketd *td)
 			td->workers[i].started = 0;
 		}
 	}
+	if (late == 0)   /* the workers are gone: nobody records into its metrics any more */
+		http_stop(&td->http);
 	return late;
 }
 

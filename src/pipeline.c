@@ -3,8 +3,11 @@
  */
 #include <string.h>
 
+#include "config.h"
+#include "incident.h"
 #include "mailproc.h"
 #include "pipeline.h"
+#include "rules.h"
 
 struct pipeline_kind {
 	const char *kind;
@@ -14,7 +17,15 @@ struct pipeline_kind {
 
 static const struct pipeline_kind kinds[] = {
 	{ "mail", mailproc_process },
+	{ "alert", incident_process },
 };
+
+void
+pipeline_ctx_fini(struct pipeline_ctx *pc)
+{
+	rules_unref(&pc->alert_rules);
+	config_unref(&pc->alert_rules_cfg);
+}
 
 int
 pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,

@@ -20,6 +20,7 @@
 
 struct config;
 struct daemon;
+struct rules;
 struct store;
 
 struct inbound_item {
@@ -44,7 +45,13 @@ struct pipeline_ctx {
 	struct daemon *daemon;   /* NULL outside the daemon (ticketctl, tests) */
 	struct store *st;
 	struct config *cfg;
+	/* incident.c's rules, loaded from cfg->rules_dir until the daemon shares a set */
+	struct rules *alert_rules;
+	struct config *alert_rules_cfg; /* the config they came from (a reference) */
 };
+
+/* Release what processors cached in pc (call when the worker ends). */
+void pipeline_ctx_fini(struct pipeline_ctx *pc);
 
 int pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                      struct pipeline_result *res, struct tk_err *err);

@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -175,6 +177,15 @@ batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk
 	return rc;
 }
 
+static double
+elapsed_s(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static int
 process_one(struct pipeline_ctx *pc, struct claimed *c, struct tk_err *err)
 {
@@ -184,13 +195,19 @@ process_one(struct pipeline_ctx *pc, struct claimed *c, struct tk_err *err)
 	};
 	struct pipeline_result res = { 0 };
 	struct tk_err perr = { 0 };
+	struct timespec t0;
+	int rc;
 
 	if (c->attempts > pc->cfg->max_attempts)
 		return item_failed(pc, c, "internal",
 		                   "processing never finished (the daemon may have crashed on it)", err);
 	if (store_savepoint(pc->st, err) < 0)
 		return -1;
-	if (pipeline_process(pc, &item, &res, &perr) == 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = pipeline_process(pc, &item, &res, &perr);
+	if (pc->daemon && pc->daemon->metrics)
+		metrics_processing(pc->daemon->metrics, elapsed_s(&t0), rc < 0);
+	if (rc == 0) {
 		c->done = true;
 		c->dropped = res.dropped;
 		c->ticket_id = res.ticket_id;
@@ -282,6 +299,7 @@ worker_main(void *arg)
 		config_unref(&pc.cfg);
 	}
 	store_close(&pc.st);
+	pipeline_ctx_fini(&pc);
 	log_info("worker %d: stopped", w->index);
 	return NULL;
 }
