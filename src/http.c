@@ -489,13 +489,13 @@ start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *er
 	if (tls)
 		flags |= MHD_USE_TLS;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, srv,
+	                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)hc->threads,
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hc->connection_limit,
 	                     MHD_OPTION_CONNECTION_TIMEOUT,
 	                     (unsigned int)(hc->connection_timeout_ms / 1000),
 	                     MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
-	                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 	                     tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	                     srv->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key.data,
 	                     MHD_OPTION_END);
