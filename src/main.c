@@ -94,6 +94,9 @@ reload(struct ticketd *td)
 			log_err("ticketd: reload refused, keeping the old configuration: %s", errs.items[i]);
 	} else {
 		log_set_level(cfg->log_level);
+		if (td->http != NULL)
+			log_info("ticketd: the http section is read at start only; the webhook server "
+			         "keeps its addresses, sources and secrets until a restart");
 		startup_apply(&td->daemon, cfg);
 		log_info("ticketd: configuration reloaded");
 	}

@@ -110,4 +110,5 @@ CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/readyz"); expect_code 503 "r
 pg_up
 CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/readyz"); expect_code 200 "readyz, database back"
 daemon_stop
+assert_eq "$DAEMON_RC" "0" "clean stop"
 echo "ok"
