@@ -253,16 +253,42 @@ out:
 	return rc;
 }
 
+/*
+ * The hot path, one round trip: bump the open incident of key (locking
+ * its row) and mark the member alert firing. 1 and *id_r, 0 none, -1 error.
+ */
+static int
+bump_open(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id_r,
+          struct tk_err *err)
+{
+	PGresult *res = NULL;
+	int found;
+
+	if (store_exec(ic->pc->st, &res, err,
+	               "WITH t AS (UPDATE tickets SET alert_count = alert_count + 1, "
+	               "alert_last_seen = now(), updated_at = now() WHERE alert_key = $1 "
+	               "AND status NOT IN ('resolved', 'closed') RETURNING id), "
+	               "m AS (INSERT INTO incident_alerts (ticket_id, alert, status) "
+	               "SELECT id, $2, 'firing' FROM t ON CONFLICT (ticket_id, alert) DO UPDATE "
+	               "SET status = 'firing', count = incident_alerts.count + 1, last_seen = now() "
+	               "RETURNING ticket_id) "
+	               "SELECT id FROM t", 2, ia->key, ia->member) < 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	if (found)
+		*id_r = store_int(res, 0, 0);
+	PQclear(res);
+	return found;
+}
+
 static int
 on_trigger(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id_r,
            struct tk_err *err)
 {
-	int found = find_open(ic, ia->key, id_r, NULL, err), flap;
+	int found = bump_open(ic, ia, id_r, err), flap;
 
-	if (found < 0)
-		return -1;
-	if (found)
-		return bump(ic, *id_r, err) < 0 ? -1 : member_set(ic, *id_r, ia->member, "firing", err);
+	if (found != 0)
+		return found < 0 ? -1 : 0;
 	if ((found = find_recent(ic, ia->key, id_r, err)) < 0)
 		return -1;
 	if (!found)
@@ -406,11 +432,30 @@ alert_rules(struct pipeline_ctx *pc)
 	return pc->alert_rules;
 }
 
+/*
+ * One worker at a time changes incidents (all daemons): a worker's batch
+ * holds the row locks of every ticket it touched until its commit, so two
+ * batches that touch the same hot alerts in different orders would
+ * deadlock. This transaction-scoped lock (safe behind PgBouncer) orders
+ * them; re-taking it for the next item of the batch costs nothing.
+ */
+static int
+incidents_lock(struct incident_ctx *ic, struct tk_err *err)
+{
+	return store_exec(ic->pc->st, NULL, err,
+	                  "SELECT pg_advisory_xact_lock(hashtext('ticketd.incidents'))", 0);
+}
+
 static int
 process_alerts(struct incident_ctx *ic, struct hook_alert *alerts, size_t n,
                struct pipeline_result *res, struct tk_err *err)
 {
 	size_t dropped = 0;
+
+	if (incidents_lock(ic, err) < 0) {
+		res->error_kind = "database";
+		return -1;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t id = 0;
