@@ -6,6 +6,8 @@
 local endpoint = os.getenv("ENDPOINT") or "alertmanager"
 local new_pct = tonumber(os.getenv("NEW_PCT") or "20")
 local pool = tonumber(os.getenv("POOL") or "200")
+local rate = tonumber(os.getenv("RATE") or "0")   -- target requests/s in total; 0: flat out
+local conns = tonumber(os.getenv("CONNS") or "1")  -- must match wrk -c when RATE is set
 local threads, counter, tid = {}, 0, 0
 
 function setup(thread)
@@ -44,4 +46,13 @@ function request()
       body = string.format(am, id, id, id)
    end
    return wrk.format(nil, nil, nil, body)
+end
+
+-- Pacing (wrk's delay hook): each connection waits conns/rate seconds
+-- between requests, so the offered load is at most RATE (a little less,
+-- by the response time).
+if rate > 0 then
+   function delay()
+      return conns * 1000 / rate
+   end
 end
