@@ -45,7 +45,7 @@ struct hook_alert {
 /* What the request thread learned while validating (the staged meta). */
 struct hook_info {
 	char dedup_key[HOOK_KEY_MAX + 1]; /* PagerDuty: given or generated */
-	char routing_key[64];             /* PagerDuty: as received (clipped) */
+	char routing_key[256];            /* PagerDuty: as received (clipped) */
 	int n_alerts;
 };
 

@@ -275,7 +275,7 @@ load_source(struct http_config *hc, const struct ynode *n, struct tk_errlist *er
 		if (k < 0)
 			ynode_error(errs, t, "source type \"%s\" is not alertmanager, grafana, "
 			            "pagerduty or generic", v);
-		s->kind = k < 0 ? HOOK_GENERIC : (enum hook_kind)k;
+		s->kind = k < 0 ? HOOK_ALERTMANAGER : (enum hook_kind)k; /* no follow-up errors */
 	}
 	if ((sub = ynode_get(n, "auth")) != NULL)
 		load_auth(s, sub, errs);
