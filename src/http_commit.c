@@ -115,7 +115,11 @@ apply_limits(struct committer_ctx *cc, struct http_req **v, int n, bool *admit,
 		PGresult *res = NULL;
 		int want = 0, granted;
 
-		if (src->rate_count == 0 || v[i]->status == 429)
+		bool first = true;
+
+		for (int p = 0; p < i; p++) /* each limited source once per batch */
+			first = first && v[p]->src != src;
+		if (src->rate_count == 0 || !first)
 			continue;
 		for (int k = i; k < n; k++) /* every request of this source in the batch */
 			want += v[k]->src == src;

@@ -311,8 +311,11 @@ on_acknowledge(struct incident_ctx *ic, const struct incident_alert *ia, int64_t
 	int found = find_open(ic, ia->key, id_r, &status, err), rc = -1;
 
 	if (found <= 0) {
+		char clip[256];
+
 		if (found == 0)
-			log_info("incident: acknowledge for %s: no open incident; ignored", ia->key);
+			log_info("incident: acknowledge for %s: no open incident; ignored",
+			         log_clip(clip, sizeof(clip), ia->key));
 		return found;
 	}
 	if (member_set(ic, *id_r, ia->member, "acknowledged", err) < 0)
@@ -393,8 +396,11 @@ apply_one(struct incident_ctx *ic, const struct hook_alert *a, int64_t *id_r, bo
 		rules_input_alert(&in, a->obj, ic->src->name);
 		ia.rr = rules_eval(ic->rules, &in, 0);
 		if (ia.rr->dropped) {
+			char clip[256];
+
 			log_info("incident: inbound=%" PRId64 " alert %s dropped by a rule: %s",
-			         ic->item->id, ia.key, ia.rr->drop_reason ? ia.rr->drop_reason : "");
+			         ic->item->id, log_clip(clip, sizeof(clip), ia.key),
+			         ia.rr->drop_reason ? ia.rr->drop_reason : "");
 			*dropped_r = true;
 			goto out;
 		}

@@ -28,6 +28,9 @@ http:
     - name: limited
       type: alertmanager
       rate_limit: { requests: 5, per: 1h }
+    - name: burst
+      type: alertmanager
+      rate_limit: { requests: 10, per: 1h }
     - name: pd
       type: pagerduty
       routing_key: e93facc04764012d7bfb002500d5d1a6
@@ -50,13 +53,13 @@ wait_for 20 "second daemon ready" 'grep -q "ticketd: ready" "$T/second.log"'
 cat >"$T/one.json" <<'JSON'
 {"version":"4","status":"firing","groupKey":"{}:{}","alerts":[{"status":"firing","fingerprint":"c0ffee0000000001","labels":{"alertname":"Race","severity":"warning"},"annotations":{"summary":"race"}}]}
 JSON
-python3 - "$URL" "http://127.0.0.1:$P2" "$T/one.json" >"$T/race.out" <<'PY'
+cat >"$T/race.py" <<'PY'
 import sys, threading, urllib.request
-urls, body = sys.argv[1:3], open(sys.argv[3], "rb").read()
+urls, body, path = sys.argv[1:3], open(sys.argv[3], "rb").read(), sys.argv[4]
 codes, lock, go = [], threading.Lock(), threading.Barrier(50)
 def post(i):
     go.wait()
-    req = urllib.request.Request(urls[i % 2] + "/v1/alertmanager", data=body,
+    req = urllib.request.Request(urls[i % 2] + path, data=body,
                                  headers={"Content-Type": "application/json"})
     try:
         code = urllib.request.urlopen(req, timeout=20).status
@@ -67,14 +70,20 @@ def post(i):
 ts = [threading.Thread(target=post, args=(i,)) for i in range(50)]
 [t.start() for t in ts]
 [t.join() for t in ts]
-print(" ".join(sorted(set(str(c) for c in codes))), len(codes))
+print(" ".join("%s:%d" % (c, codes.count(c)) for c in sorted(set(codes), key=str)))
 PY
-assert_eq "$(cat "$T/race.out")" "202 50" "all 50 accepted"
+python3 "$T/race.py" "$URL" "http://127.0.0.1:$P2" "$T/one.json" /v1/alertmanager >"$T/race.out"
+assert_eq "$(cat "$T/race.out")" "202:50" "all 50 accepted"
 drain
 assert_eq "$(count "tickets WHERE alert_key = 'am:c0ffee0000000001'")" "1" "exactly one ticket"
 assert_eq "$(psql_q "SELECT alert_count FROM tickets WHERE alert_key = 'am:c0ffee0000000001'")" "50" "every post counted"
 
-# Rate limit shared by both daemons: 5 per minute for "limited".
+# 50 concurrent posts (batched together) to a source limited to 10: exactly 10 pass.
+python3 "$T/race.py" "$URL" "http://127.0.0.1:$P2" "$T/one.json" "/v1/alertmanager?source=burst" >"$T/burst.out"
+assert_eq "$(cat "$T/burst.out")" "202:10 429:40" "a concurrent burst gets exactly the limit"
+assert_eq "$(count "inbound WHERE source = 'burst'")" "10"
+
+# Rate limit shared by both daemons: 5 per window for "limited".
 codes=""
 for i in 1 2 3 4 5 6 7; do
 	u=$URL; [ $((i % 2)) = 0 ] && u=http://127.0.0.1:$P2
