@@ -67,6 +67,20 @@ field(const struct incident_alert *ia, size_t off, const char *dflt)
 }
 #define RULE_FIELD(ia, name, dflt) field((ia), offsetof(struct rules_fields, name), (dflt))
 
+/*
+ * One worker at a time changes incidents (all daemons): a worker's batch
+ * holds the row locks of every ticket it touched until its commit, so two
+ * batches that touch the same hot alerts in different orders would
+ * deadlock. This transaction-scoped lock (safe behind PgBouncer) orders
+ * them; re-taking it for the next item of the batch costs nothing.
+ */
+static int
+incidents_lock(struct incident_ctx *ic, struct tk_err *err)
+{
+	return store_exec(ic->pc->st, NULL, err,
+	                  "SELECT pg_advisory_xact_lock(hashtext('ticketd.incidents'))", 0);
+}
+
 /* The open incident of key, locked: 1 and *id_r, 0 none, -1 error. */
 static int
 find_open(struct incident_ctx *ic, const char *key, int64_t *id_r, char **status_r,
@@ -254,8 +268,10 @@ out:
 }
 
 /*
- * The hot path, one round trip: bump the open incident of key (locking
- * its row) and mark the member alert firing. 1 and *id_r, 0 none, -1 error.
+ * The hot path, one round trip: take the incidents lock, bump the open
+ * incident of key (locking its row) and mark the member alert firing.
+ * 1 and *id_r, 0 none, -1 error. When nothing was found the lock may not
+ * have been taken (the planner may skip the subquery): the caller takes it.
  */
 static int
 bump_open(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id_r,
@@ -265,9 +281,12 @@ bump_open(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id_
 	int found;
 
 	if (store_exec(ic->pc->st, &res, err,
-	               "WITH t AS (UPDATE tickets SET alert_count = alert_count + 1, "
+	               "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext("
+	               "'ticketd.incidents'))), "
+	               "t AS (UPDATE tickets SET alert_count = alert_count + 1, "
 	               "alert_last_seen = now(), updated_at = now() WHERE alert_key = $1 "
-	               "AND status NOT IN ('resolved', 'closed') RETURNING id), "
+	               "AND status NOT IN ('resolved', 'closed') AND (SELECT true FROM l) "
+	               "RETURNING id), "
 	               "m AS (INSERT INTO incident_alerts (ticket_id, alert, status) "
 	               "SELECT id, $2, 'firing' FROM t ON CONFLICT (ticket_id, alert) DO UPDATE "
 	               "SET status = 'firing', count = incident_alerts.count + 1, last_seen = now() "
@@ -289,7 +308,7 @@ on_trigger(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 
 	if (found != 0)
 		return found < 0 ? -1 : 0;
-	if ((found = find_recent(ic, ia->key, id_r, err)) < 0)
+	if (incidents_lock(ic, err) < 0 || (found = find_recent(ic, ia->key, id_r, err)) < 0)
 		return -1;
 	if (!found)
 		return insert_new(ic, ia, id_r, err);
@@ -308,7 +327,8 @@ on_acknowledge(struct incident_ctx *ic, const struct incident_alert *ia, int64_t
                struct tk_err *err)
 {
 	char *status = NULL;
-	int found = find_open(ic, ia->key, id_r, &status, err), rc = -1;
+	int found = incidents_lock(ic, err) < 0 ? -1 : find_open(ic, ia->key, id_r, &status, err);
+	int rc = -1;
 
 	if (found <= 0) {
 		char clip[256];
@@ -357,7 +377,7 @@ on_resolve(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 {
 	char sid[24];
 	PGresult *res = NULL;
-	int found = find_open(ic, ia->key, id_r, NULL, err);
+	int found = incidents_lock(ic, err) < 0 ? -1 : find_open(ic, ia->key, id_r, NULL, err);
 	int64_t firing;
 
 	if (found <= 0)
@@ -438,30 +458,12 @@ alert_rules(struct pipeline_ctx *pc)
 	return pc->alert_rules;
 }
 
-/*
- * One worker at a time changes incidents (all daemons): a worker's batch
- * holds the row locks of every ticket it touched until its commit, so two
- * batches that touch the same hot alerts in different orders would
- * deadlock. This transaction-scoped lock (safe behind PgBouncer) orders
- * them; re-taking it for the next item of the batch costs nothing.
- */
-static int
-incidents_lock(struct incident_ctx *ic, struct tk_err *err)
-{
-	return store_exec(ic->pc->st, NULL, err,
-	                  "SELECT pg_advisory_xact_lock(hashtext('ticketd.incidents'))", 0);
-}
-
 static int
 process_alerts(struct incident_ctx *ic, struct hook_alert *alerts, size_t n,
                struct pipeline_result *res, struct tk_err *err)
 {
 	size_t dropped = 0;
 
-	if (incidents_lock(ic, err) < 0) {
-		res->error_kind = "database";
-		return -1;
-	}
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t id = 0;
