@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -596,8 +597,12 @@ http_stop(struct http_server **srvp)
 	if (srv == NULL)
 		return;
 	*srvp = NULL;
-	for (size_t i = 0; i < srv->n_mhd; i++)
-		MHD_quiesce_daemon(srv->mhd[i]);
+	for (size_t i = 0; i < srv->n_mhd; i++) { /* stop accepting; the socket is ours now */
+		MHD_socket s = MHD_quiesce_daemon(srv->mhd[i]);
+
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+	}
 	http_commit_stop(srv); /* answers and resumes every queued request */
 	for (size_t i = 0; i < srv->n_mhd; i++)
 		MHD_stop_daemon(srv->mhd[i]);

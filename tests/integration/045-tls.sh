@@ -27,6 +27,9 @@ c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HTTP_
 [ "$c" != 200 ] || fail "plain HTTP served on the TLS port"
 drain
 assert_eq "$(count tickets)" "1"
+# A second daemon cannot take the same address: it says so and exits.
+"$TICKETD" -c "$T/ticketd.yaml" >"$T/busy.log" 2>&1 && fail "two daemons on one address"
+grep -q "cannot listen on 127.0.0.1:$HTTP_PORT" "$T/busy.log" || fail "no clear error: $(cat "$T/busy.log")"
 daemon_stop
 assert_eq "$DAEMON_RC" "0"
 
