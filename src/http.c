@@ -305,6 +305,21 @@ req_authenticate(struct http_req *r)
 	return worst;
 }
 
+/* Whether any configured source can take this endpoint (and ?source=). */
+static bool
+has_candidate(struct http_req *r)
+{
+	const char *want = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "source");
+
+	for (size_t i = 0; i < r->srv->hc->n_sources; i++) {
+		const struct http_source *s = &r->srv->hc->sources[i];
+
+		if (s->kind == r->ops->kind && (want == NULL || strcmp(want, s->name) == 0))
+			return true;
+	}
+	return false;
+}
+
 static enum MHD_Result
 auth_failed(struct http_req *r, enum hook_auth a)
 {
@@ -353,6 +368,9 @@ req_complete(struct http_req *r)
 
 	if (r->too_large)
 		return req_fail(r, 413, MO_TOO_LARGE, "body: larger than the limit");
+	if (!r->pd && r->src == NULL && !has_candidate(r))
+		return req_fail(r, 404, MO_NOT_FOUND, "source: no source of this type (or of the "
+		                "?source= name) is configured");
 	if (!r->pd && (a = req_authenticate(r)) != HOOK_AUTH_OK)
 		return auth_failed(r, a);
 	doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);

@@ -59,6 +59,8 @@ bad 415 Content-Type "content type"
 CODE=$(curl -s -o "$T/resp" -w '%{http_code}' -H "$AUTH" --data-binary @"$FIRING" "$URL/v1/alertmanager")
 bad 415 Content-Type "form content type"
 post /v1/nothing "$FIRING";                                                 bad 404 path "unknown path"
+post /v1/grafana "$FIRING";                                                 bad 404 source "no grafana source"
+post "/v1/alertmanager?source=nosuch" "$FIRING" -H "$AUTH";                 bad 404 source "unknown ?source="
 
 # Bearer token.
 post /v1/alertmanager "$FIRING";                                            bad 401 credentials "no token"
