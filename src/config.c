@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "http_config.h"
 #include "xalloc.h"
 #include "ynode.h"
 
@@ -22,7 +23,7 @@ static const char *const default_categories[] = {
 
 static const char *const top_keys[] = {
 	"instance", "database", "log", "workers", "shutdown_timeout", "categories",
-	"default_tenant", "mailboxes", "agents", "rules", "scan", NULL,
+	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", NULL,
 };
 static const char *const database_keys[] = { "dsn", NULL };
 static const char *const log_keys[] = { "level", NULL };
@@ -57,7 +58,7 @@ static const char *const all_keys[] = {
 const char *const *
 config_keys(void)
 {
-	return all_keys;
+	return all_keys; /* the http section lists its own: http_config_keys() */
 }
 
 /* Read an optional string key into *dst (replacing the default). */
@@ -326,6 +327,8 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	if ((sec = ynode_get(root, "rules")) != NULL && ynode_check_keys(sec, rules_keys, "rules", errs) == 0)
 		opt_str(sec, "dir", &cfg->rules_dir, errs);
 	scan_config_load(ynode_get(root, "scan"), &cfg->scan, errs);
+	if ((sec = ynode_get(root, "http")) != NULL)
+		http_config_load(sec, &cfg->http, errs);
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);
@@ -434,6 +437,7 @@ config_unref(struct config **cfgp)
 	xfree(&cfg->default_tenant);
 	xfree(&cfg->rules_dir);
 	scan_config_fini(&cfg->scan);
+	http_config_free(&cfg->http);
 	free(cfg);
 }
 

@@ -43,6 +43,8 @@ struct config_mailbox {
 	int64_t message_timeout_ms;
 };
 
+struct http_config;
+
 struct config_agent {
 	char *name, *email, *display_name;
 	char **skills;                    /* parallel to levels */
@@ -70,6 +72,7 @@ struct config {
 	size_t n_agents;
 	char *rules_dir;                  /* NULL: no routing rules */
 	struct scan_config scan;          /* attachment scanning (scan.h) */
+	struct http_config *http;         /* NULL: no webhook server (http_config.h) */
 	atomic_int refs;                  /* refcount */
 };
 

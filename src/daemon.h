@@ -23,6 +23,7 @@
 #include "rules.h"
 
 struct config;
+struct metrics;
 
 struct daemon {
 	pthread_mutex_t lock;
@@ -34,6 +35,7 @@ struct daemon {
 	pthread_cond_t wake_cond;
 	uint64_t wake_seq;             /* guarded by wake_lock */
 	atomic_uint_fast64_t processed, failed; /* counters for logs and metrics */
+	struct metrics *metrics;       /* set once before workers start (NULL: no http server) */
 };
 
 void daemon_init(struct daemon *d, struct config *cfg);

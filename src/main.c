@@ -10,6 +10,10 @@
  *               correlate, store) in one transaction per batch.
  *   intake      one thread per Maildir or IMAP mailbox, one PGconn each;
  *               stages raw mail, acknowledges the source after commit.
+ *   http        libmicrohttpd's thread pool (webhooks, health, metrics)
+ *               and its committers (one PGconn each): request threads
+ *               validate, committers stage many requests per transaction
+ *               and answer them after the commit (http.c, http_commit.c).
  * Hand-offs between threads go through PostgreSQL rows, never memory
  * queues, so a crash anywhere loses nothing. Shared memory state is only
  * the refcounted config snapshot and the stop flag (see daemon.h).
@@ -29,6 +33,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "html.h"
+#include "http.h"
 #include "intake.h"
 #include "log.h"
 #include "rules.h"
@@ -44,6 +49,7 @@ struct ticketd {
 	struct worker workers[TICKETD_MAX_WORKERS];
 	int n_workers;
 	struct intake *intake;
+	struct http_server *http;
 	const char *config_path;
 };
 
@@ -92,6 +98,9 @@ reload(struct ticketd *td)
 			log_err("ticketd: reload refused, keeping the old configuration: %s", errs.items[i]);
 	} else {
 		log_set_level(cfg->log_level);
+		if (td->http != NULL)
+			log_info("ticketd: the http section is read at start only; the webhook server "
+			         "keeps its addresses, sources and secrets until a restart");
 		startup_apply(&td->daemon, cfg, rules);
 		if (td->daemon.scan != NULL) {
 			struct tk_err serr = { 0 };
@@ -112,6 +121,11 @@ start_threads(struct ticketd *td)
 	struct tk_err err = { 0 };
 	int rc = -1;
 
+	/* before the workers: they record into the server's metrics */
+	if (cfg->http != NULL && http_start(&td->daemon, &td->http, &err) < 0) {
+		log_err("ticketd: %s", err.msg);
+		goto out;
+	}
 	td->n_workers = cfg->workers > TICKETD_MAX_WORKERS ? TICKETD_MAX_WORKERS : cfg->workers;
 	for (int i = 0; i < td->n_workers; i++) {
 		if (worker_start(&td->workers[i], &td->daemon, i, &err) < 0) {
@@ -153,6 +167,8 @@ stop_threads(struct ticketd *td)
 			td->workers[i].started = 0;
 		}
 	}
+	if (late == 0)   /* the workers are gone: nobody records into its metrics any more */
+		http_stop(&td->http);
 	return late;
 }
 

@@ -3,8 +3,11 @@
  */
 #include <string.h>
 
+#include "config.h"
+#include "incident.h"
 #include "mailproc.h"
 #include "pipeline.h"
+#include "rules.h"
 
 struct pipeline_kind {
 	const char *kind;
@@ -14,6 +17,7 @@ struct pipeline_kind {
 
 static const struct pipeline_kind kinds[] = {
 	{ "mail", mailproc_process },
+	{ "alert", incident_process },
 };
 
 int

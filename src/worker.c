@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "rules.h"
+#include "metrics.h"
 #include "store.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -195,6 +197,15 @@ batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk
  * savepoint and recorded; without, 1 is returned so the caller reruns the
  * batch with savepoints.
  */
+static double
+elapsed_s(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static int
 process_one(struct pipeline_ctx *pc, struct claimed *c, bool savepoints, struct tk_err *err)
 {
@@ -204,6 +215,8 @@ process_one(struct pipeline_ctx *pc, struct claimed *c, bool savepoints, struct 
 	};
 	struct pipeline_result res = { 0 };
 	struct tk_err perr = { 0 };
+	struct timespec t0;
+	int rc;
 
 	if (c->attempts > pc->cfg->max_attempts)
 		return item_failed(pc, c, "internal",
@@ -211,7 +224,11 @@ process_one(struct pipeline_ctx *pc, struct claimed *c, bool savepoints, struct 
 	c->done = false;
 	if (savepoints && store_savepoint(pc->st, err) < 0)
 		return -1;
-	if (pipeline_process(pc, &item, &res, &perr) == 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = pipeline_process(pc, &item, &res, &perr);
+	if (pc->daemon && pc->daemon->metrics)
+		metrics_processing(pc->daemon->metrics, elapsed_s(&t0), rc < 0);
+	if (rc == 0) {
 		c->done = true;
 		c->dropped = res.dropped;
 		c->quarantined = res.quarantined;

@@ -3,6 +3,7 @@
 # runs do not race (the advisory lock serialises them).
 . "$(dirname "$0")/common.sh"
 pg_start
+NMIG=$(ls "$top_srcdir"/src/sql/*.sql | wc -l | tr -d ' ')
 
 NMIG=$(ls "$top_srcdir"/src/sql/*.sql | wc -l | tr -d ' ')
 "$TICKETCTL" migrate >"$T/m1" || fail "first migrate failed"

@@ -1,0 +1,31 @@
+/*
+ * http.h: the webhook and health server (libmicrohttpd). Started by main.c
+ * when the configuration has an `http:` section; serves
+ *
+ *   POST /v1/alertmanager, /v1/grafana, /v2/enqueue (PagerDuty Events v2),
+ *        /v1/hooks/NAME (generic JSON)
+ *   GET  /healthz, /readyz, /metrics
+ *
+ * A POST is answered 202 only after its body is committed to the inbound
+ * stage (group commit: see http_commit.c); 503 with Retry-After when the
+ * database cannot take it. See doc/webhooks.md.
+ */
+#ifndef TK_HTTP_H
+#define TK_HTTP_H
+
+#include "err.h"
+
+struct daemon;
+struct http_server;
+
+/*
+ * Start listening on every configured address, with the committer threads.
+ * The server keeps the daemon's current config (its http section is not
+ * reloadable) and sets d->metrics. -1 with err when an address cannot be
+ * bound or the TLS files cannot be read.
+ */
+int http_start(struct daemon *d, struct http_server **srv_r, struct tk_err *err);
+/* Stop accepting, answer what is queued, join every thread; NULLs *srv. */
+void http_stop(struct http_server **srv);
+
+#endif

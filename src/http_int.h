@@ -1,0 +1,91 @@
+/*
+ * http_int.h: shared by http.c (requests) and http_commit.c (the group
+ * committer). Not for other subsystems.
+ *
+ * A request's life: READING (body streams into a capped buffer) ->
+ * validated and authenticated in the request thread -> QUEUED (the
+ * connection is suspended, the request sits on the commit queue) ->
+ * ANSWERED (the committer set status and reply, then resumed the
+ * connection) -> the response is sent and the request freed when MHD
+ * reports the connection's request complete.
+ */
+#ifndef TK_HTTP_INT_H
+#define TK_HTTP_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "hook.h"
+#include "metrics.h"
+
+#define HTTP_MAX_LISTEN 8
+#define HTTP_MAX_COMMITTERS 16
+
+struct config;
+struct daemon;
+struct store;
+
+enum req_state { REQ_READING, REQ_QUEUED, REQ_ANSWERED };
+
+struct http_req {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const struct hook_ops *ops;
+	const struct http_source *src;
+	char *name;              /* generic hook name from the path, or ?source= */
+	enum req_state state;
+	struct buf body;
+	bool too_large;
+	bool sent;               /* a response was queued */
+	bool pd;                 /* answer in PagerDuty's shapes */
+	/* what to stage (set before QUEUED) */
+	char *meta;
+	char sha[65];
+	char *ok_reply;          /* the 202 body, built before queueing */
+	/* the answer (set before ANSWERED) */
+	int status;
+	char *reply;             /* JSON text, owned */
+	int retry_after;         /* seconds; 0: no header */
+	const char *www_auth;    /* WWW-Authenticate value or NULL */
+	enum metrics_outcome outcome;
+	struct http_req *next;   /* commit queue link */
+};
+
+struct http_server {
+	struct daemon *daemon;
+	struct config *cfg;      /* reference held while the server runs */
+	const struct http_config *hc;
+	struct MHD_Daemon *mhd[HTTP_MAX_LISTEN];
+	size_t n_mhd;
+	struct metrics metrics;
+	/* commit queue: guarded by qlock */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct http_req *qhead, *qtail;
+	bool qstop;
+	pthread_t committers[HTTP_MAX_COMMITTERS];
+	int n_committers;
+	/* readyz, metrics and source sync: one connection, one user at a time */
+	pthread_mutex_t aux_lock;
+	struct store *aux;
+	bool rules_ok;           /* set at start, read-only after */
+	struct buf tls_cert, tls_key; /* PEM, kept while the daemons run */
+};
+
+/* Queue r (state QUEUED, connection suspended by the caller). */
+void http_commit_submit(struct http_server *srv, struct http_req *r);
+/* Start srv->hc->committers threads. */
+int http_commit_start(struct http_server *srv, struct tk_err *err);
+/* Answer everything still queued with 503 and join the threads. */
+void http_commit_stop(struct http_server *srv);
+
+/* Set r's answer: status, outcome, reply (taken over), Retry-After seconds. */
+void http_req_answer(struct http_req *r, int status, enum metrics_outcome o, char *reply,
+                     int retry_after);
+/* A JSON error body: {"status":"error","message":why,"field":...} or PagerDuty's. */
+char *http_error_body(const struct http_req *r, int status, const char *why);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * incident.h: staged webhook payloads (inbound kind "alert") become
+ * incident tickets: one open ticket per alert identity (source + fingerprint
+ * or dedup key; or source + groupKey with group_by_group), enforced by the
+ * partial unique index tickets_open_alert and an upsert, so concurrent
+ * workers and daemons cannot open two.
+ *
+ *   trigger      opens the incident, or bumps alert_count/alert_last_seen of
+ *                the open one; within http.incidents.reopen_window after a
+ *                resolution it reopens the resolved one, unless the alert is
+ *                flapping (flap_count reopenings within flap_window): then
+ *                the ticket is tagged "flapping" and stays resolved.
+ *   acknowledge  moves the open incident to in_progress.
+ *   resolve      resolves it (a group ticket: when none of its alerts fires)
+ *                and queues a notification in the outbox when configured.
+ *
+ * The member alerts of each ticket are kept in incident_alerts; every
+ * change is a ticket_events row.
+ */
+#ifndef TK_INCIDENT_H
+#define TK_INCIDENT_H
+
+#include "pipeline.h"
+
+/* The pipeline processor for kind "alert" (see pipeline.h for the contract). */
+int incident_process(struct pipeline_ctx *pc, const struct inbound_item *item,
+                     struct pipeline_result *res, struct tk_err *err);
+
+/* Priority for a severity when no rule sets one: critical, high, medium or low. */
+const char *incident_severity_priority(const char *severity);
+
+#endif
