@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "convo.h"
+#include "notify.h"
+#include "outbox.h"
 #include "xalloc.h"
 #include "ynode.h"
 
@@ -22,7 +25,8 @@ static const char *const default_categories[] = {
 
 static const char *const top_keys[] = {
 	"instance", "database", "log", "workers", "shutdown_timeout", "categories",
-	"default_tenant", "mailboxes", "agents", "rules", NULL,
+	"default_tenant", "mailboxes", "agents", "rules", "smtp", "slack", "outbox", "conversation",
+	NULL,
 };
 static const char *const database_keys[] = { "dsn", NULL };
 static const char *const log_keys[] = { "level", NULL };
@@ -48,7 +52,18 @@ static const char *const all_keys[] = {
 	"mailboxes.tls_verify", "mailboxes.user", "mailboxes.password_file",
 	"mailboxes.password_env", "mailboxes.xoauth2_token_file", "mailboxes.folder",
 	"mailboxes.after", "mailboxes.move_to", "mailboxes.idle", "mailboxes.poll_interval",
-	"mailboxes.message_timeout", NULL,
+	"mailboxes.message_timeout",
+	"smtp.url", "smtp.from", "smtp.from_name", "smtp.user", "smtp.password_file",
+	"smtp.password_env", "smtp.tls", "smtp.tls_verify", "smtp.timeout", "smtp.connect_timeout",
+	"slack.webhook_url_file", "slack.webhook_url_env", "slack.timeout", "slack.on_new_ticket",
+	"outbox.max_attempts", "outbox.backoff", "outbox.backoff_max", "outbox.lease",
+	"outbox.poll_interval",
+	"conversation.address", "conversation.from_name", "conversation.domain",
+	"conversation.secret_file", "conversation.secret_env", "conversation.previous_secret_file",
+	"conversation.reopen_window", "conversation.acknowledge", "conversation.ack_interval",
+	"conversation.ack_burst", "conversation.agent_notify", "conversation.authserv_id",
+	"conversation.require_dkim", "conversation.require_dmarc", "conversation.templates",
+	NULL,
 };
 
 const char *const *
@@ -322,6 +337,14 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	}
 	if ((sec = ynode_get(root, "rules")) != NULL && ynode_check_keys(sec, rules_keys, "rules", errs) == 0)
 		opt_str(sec, "dir", &cfg->rules_dir, errs);
+	if ((sec = ynode_get(root, "smtp")) != NULL)
+		smtp_config_load(sec, &cfg->smtp, errs);
+	if ((sec = ynode_get(root, "slack")) != NULL)
+		slack_config_load(sec, &cfg->slack, errs);
+	if ((sec = ynode_get(root, "outbox")) != NULL)
+		outbox_config_load(sec, cfg->outbox, errs);
+	if ((sec = ynode_get(root, "conversation")) != NULL)
+		convo_config_load(sec, cfg->smtp != NULL, &cfg->convo, errs);
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);
@@ -342,6 +365,8 @@ config_defaults(struct config *cfg)
 	cfg->shutdown_timeout_ms = 10000;
 	cfg->lease_ttl_ms = 30000;
 	cfg->default_tenant = xstrdup("default");
+	cfg->outbox = xnew(struct outbox_config);
+	outbox_config_defaults(cfg->outbox);
 }
 
 int
@@ -428,6 +453,10 @@ config_unref(struct config **cfgp)
 	xfree(&cfg->dsn);
 	xfree(&cfg->default_tenant);
 	xfree(&cfg->rules_dir);
+	smtp_config_free(&cfg->smtp);
+	slack_config_free(&cfg->slack);
+	xfree(&cfg->outbox);
+	convo_config_free(&cfg->convo);
 	free(cfg);
 }
 

@@ -10,6 +10,9 @@
  *               correlate, store) in one transaction per batch.
  *   intake      one thread per Maildir or IMAP mailbox, one PGconn each;
  *               stages raw mail, acknowledges the source after commit.
+ *   outbox      one PGconn and one libcurl handle per channel; claims due
+ *               outbox rows (SKIP LOCKED, under a lease) and sends them
+ *               through SMTP or Slack (outbox.h, doc/delivery.md).
  * Hand-offs between threads go through PostgreSQL rows, never memory
  * queues, so a crash anywhere loses nothing. Shared memory state is only
  * the refcounted config snapshot and the stop flag (see daemon.h).
@@ -30,6 +33,7 @@
 #include "daemon.h"
 #include "intake.h"
 #include "log.h"
+#include "outbox.h"
 #include "startup.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -41,6 +45,7 @@ struct ticketd {
 	struct worker workers[TICKETD_MAX_WORKERS];
 	int n_workers;
 	struct intake *intake;
+	struct outbox_sender outbox;
 	const char *config_path;
 };
 
@@ -113,6 +118,10 @@ start_threads(struct ticketd *td)
 		log_err("ticketd: %s", err.msg);
 		goto out;
 	}
+	if (outbox_sender_start(&td->outbox, &td->daemon, &err) < 0) {
+		log_err("ticketd: %s", err.msg);
+		goto out;
+	}
 	rc = 0;
 out:
 	config_unref(&cfg);
@@ -134,6 +143,10 @@ stop_threads(struct ticketd *td)
 	log_info("ticketd: stopping: waiting for %d workers and the intake threads", td->n_workers);
 	if (intake_stop(&td->intake, &deadline) < 0)
 		late++;
+	if (outbox_sender_join(&td->outbox, &deadline) < 0) {
+		log_warn("ticketd: the outbox sender did not stop in time; its claim runs out by itself");
+		late++;
+	}
 	for (int i = 0; i < td->n_workers; i++) {
 		if (td->workers[i].started && pthread_timedjoin_np(td->workers[i].thread, NULL,
 		                                                   &deadline) != 0) {
@@ -219,6 +232,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	outbox_global_init();
 	daemon_init(&td.daemon, NULL);
 	startup_apply(&td.daemon, cfg);
 	if (startup_database(&td.daemon, &sigs) < 0) {
