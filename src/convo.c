@@ -332,7 +332,7 @@ compose_out(const struct config *cfg, const struct convo_out *o, const char *msg
 		.from = { cfg->smtp->from, c->from_name ? c->from_name : cfg->smtp->from_name },
 		.to = { o->to, o->to_name }, .subject = subject, .message_id = msgid,
 		.in_reply_to = o->in_reply_to, .refs = o->refs, .n_refs = o->n_refs,
-		.auto_submitted = o->auto_submitted, .loop_id = cfg->instance, .text = body,
+		.auto_submitted = o->auto_submitted, .loop_id = c->address, .text = body,
 	};
 	int rc;
 

@@ -573,9 +573,13 @@ out:
 	return rc;
 }
 
-/* Every Message-ID a bounce quotes: its own references and the returned headers. */
+/*
+ * Every Message-ID a bounce quotes: its own references, and the header
+ * lines of the returned message, found in the raw bytes (the parser does
+ * not list text/rfc822-headers and delivery-status parts as attachments).
+ */
 static size_t
-bounce_ids(const struct mime_msg *msg, char **ids, size_t max)
+bounce_ids(const struct inbound_item *item, const struct mime_msg *msg, char **ids, size_t max)
 {
 	size_t n = 0;
 
@@ -586,8 +590,8 @@ bounce_ids(const struct mime_msg *msg, char **ids, size_t max)
 	for (size_t i = 0; i < msg->n_attachments && n < max; i++)
 		n += corr_quoted_message_ids((const char *)msg->attachments[i].data,
 		                             msg->attachments[i].size, ids + n, max - n);
-	if (n < max && msg->text)
-		n += corr_quoted_message_ids(msg->text, strlen(msg->text), ids + n, max - n);
+	if (n < max)
+		n += corr_quoted_message_ids(item->raw, item->raw_len, ids + n, max - n);
 	return n;
 }
 
@@ -596,7 +600,7 @@ convo_bounce(struct pipeline_ctx *pc, const struct inbound_item *item, const str
              bool *recorded_r, struct tk_err *err)
 {
 	char *ids[MAX_IDS], *arr, iid[24], detail[220];
-	size_t n = bounce_ids(msg, ids, MAX_IDS);
+	size_t n = bounce_ids(item, msg, ids, MAX_IDS);
 	PGresult *res = NULL;
 	int rc = -1;
 

@@ -17,6 +17,7 @@ static const struct ctl_command commands[] = {
 	{ "ingest", "ingest --mailbox NAME [FILE|-]", ctl_ingest },
 	{ "inbound", "inbound list [--state S] [--json] | show ID [--raw] | retry ID|--all",
 	  ctl_inbound },
+	{ "outbox", "outbox list [--state S] [--json] | show ID [--raw] | retry ID|--all", ctl_outbox },
 	{ "parse", "parse [--json] FILE|-", ctl_parse },
 	{ "rules", "rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE | "
 	  "rules check [--rules DIR]", ctl_rules },
