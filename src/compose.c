@@ -21,15 +21,15 @@
 #include "compose.h"
 #include "xalloc.h"
 
-#define ENCODED_WORD_MAX 75
-/* Bytes of text per encoded word: 75 - strlen("=?UTF-8?B??=") = 63 chars of base64 -> 45 bytes. */
-#define WORD_BYTES 45
+/* Bytes of text per encoded word: 40 base64 characters, so that a header name and
+ * the first word fit on the first line (libetpan folds before a word that does not). */
+#define WORD_BYTES 30
 
 static bool
 needs_encoding(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			return true;
 	return strstr(s, "=?") != NULL;
 }

@@ -11,8 +11,8 @@
 pg_start
 write_convo_config <<'YAML'
 YAML
-sed -i 's/^  lease: 4s/  lease: 3s\n  max_attempts: 3/' "$T/ticketd.yaml"
-grep -q 'max_attempts: 3' "$T/ticketd.yaml" || fail "config edit"
+sed -i 's/^  lease: 4s/  lease: 3s\n  max_attempts: 100/' "$T/ticketd.yaml"
+grep -q 'max_attempts: 100' "$T/ticketd.yaml" || fail "config edit"
 "$TICKETCTL" migrate >/dev/null
 touch "$HOOK/rate-limit"
 http_start
@@ -89,7 +89,10 @@ wait_sql 20 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
 assert_eq "$(ls "$SINK"/*.eml | wc -l)" "$((before + 2))" "the retried mails went out"
 expect_rc 1 "$TICKETCTL" outbox retry "$DEAD"
 
-# 4. 4xx: retried with backoff until max_attempts (3), then dead.
+# 4. 4xx: retried with backoff until max_attempts (3 after a reload), then dead.
+sed -i 's/max_attempts: 100/max_attempts: 3/' "$T/ticketd.yaml"
+kill -HUP "$DAEMON_PID"
+wait_for 10 "reload" 'grep -q "configuration reloaded" "$DAEMON_LOG"'
 touch "$SINK/defer-4xx"
 newmail 4
 settle
