@@ -422,7 +422,21 @@ convo_notify_status(struct store *st, const struct config *cfg, int64_t ticket_i
 		return 0;
 	if ((found = convo_ticket_load(st, ticket_id, &t, err)) <= 0)
 		return found;
-	key = xasprintf("status:%" PRId64 ":%s:%s", ticket_id, status, idem_suffix);
+	if (idem_suffix == NULL) {   /* the status event just written names the change */
+		char sid[24];
+		PGresult *res = NULL;
+
+		snprintf(sid, sizeof(sid), "%" PRId64, ticket_id);
+		if (store_exec(st, &res, err, "SELECT coalesce(max(id), 0) FROM ticket_events "
+		               "WHERE ticket_id = $1::bigint AND action = 'status'", 1, sid) < 0) {
+			convo_ticket_fini(&t);
+			return -1;
+		}
+		key = xasprintf("status:%" PRId64 ":%s:ev%s", ticket_id, status, PQgetvalue(res, 0, 0));
+		PQclear(res);
+	} else {
+		key = xasprintf("status:%" PRId64 ":%s:%s", ticket_id, status, idem_suffix);
+	}
 	{
 		struct convo_out o = {
 			.tmpl = strcmp(status, "resolved") == 0 ? CT_RESOLVED : CT_CLOSED, .ticket = &t,

@@ -102,7 +102,8 @@ int convo_slack_new_ticket(struct store *st, const struct config *cfg,
 
 /*
  * Notify the requester of a status change to resolved or closed (other
- * statuses: nothing). idem_suffix makes the key unique per change.
+ * statuses: nothing). idem_suffix makes the key unique per change; NULL
+ * uses the ticket's latest status event (call it right after the change).
  */
 int convo_notify_status(struct store *st, const struct config *cfg, int64_t ticket_id,
                         const char *status, const char *idem_suffix, struct tk_err *err)

@@ -10,7 +10,8 @@
  *
  * The final SMTP reply decides: 2xx sent, 5xx dead (the server refused the
  * message or the recipient for good), anything else (4xx, no connection,
- * timeout) retry.
+ * timeout) retry. A refused AUTH is retried too: fixing the password and
+ * reloading should not need `ticketctl outbox retry`.
  */
 /* System. */
 #include <stdio.h>
@@ -245,7 +246,8 @@ smtp_send(void *arg, const struct notify_msg *m, struct notify_result *res)
 		res->status = NOTIFY_SENT;
 	} else {
 		res->status = code ? notify_smtp_status(code) : NOTIFY_RETRY;
-		if (res->status == NOTIFY_SENT)   /* accepted then failed: cannot tell; retry */
+		/* Accepted then failed (cannot tell), or AUTH refused (a config fix helps): retry. */
+		if (res->status == NOTIFY_SENT || rc == CURLE_LOGIN_DENIED)
 			res->status = NOTIFY_RETRY;
 		log_clip(clipped, sizeof(clipped), ctx->errbuf[0] ? ctx->errbuf : curl_easy_strerror(rc));
 		snprintf(res->error, sizeof(res->error), "smtp: %s (reply code %ld)", clipped, code);

@@ -278,6 +278,14 @@ assert_eq "$(psql_q "SELECT count(*) FROM outbox WHERE recipient = 'carol@custom
 	"two acknowledgements, the third suppressed"
 assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE action = 'ack-suppressed'")" "1"
 
+# 10. Closing with ticketctl sends the customer the closed notice (once per change).
+expect_rc 0 "$TICKETCTL" set 1000 status closed
+expect_rc 0 "$TICKETCTL" set 1000 status closed
+assert_eq "$(psql_q "SELECT count(*) FROM outbox WHERE kind = 'closed.txt' AND recipient = 'zoe@customer.example'")" \
+	"1" "one closed notice"
+wait_sql 20 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
+assert_contains "$(sent_q '[x["subject"] for x in m if "Closed" in x["subject"]][0]')" "[#TKT-1000] Closed"
+
 daemon_stop
 assert_eq "$DAEMON_RC" "0" "clean stop"
 grep -q "a-test-secret" "$DAEMON_LOG" && fail "the reply secret was logged"
