@@ -286,6 +286,27 @@ assert_eq "$(psql_q "SELECT count(*) FROM outbox WHERE kind = 'closed.txt' AND r
 wait_sql 20 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
 assert_contains "$(sent_q '[x["subject"] for x in m if "Closed" in x["subject"]][0]')" "[#TKT-1000] Closed"
 
+# 11. After the reopen window a reply opens a new ticket linked to the old one.
+psql_q "UPDATE tickets SET closed_at = now() - interval '2 hours' WHERE id = $T1" >/dev/null
+cat >"$T/late.eml" <<MAIL
+From: zoe@customer.example
+To: support+$TOKEN@example.com
+Subject: Re: [#TKT-1000] Closed
+Message-ID: <late@customer.example>
+
+The printer caught fire a second time, weeks later.
+MAIL
+ingest "$T/late.eml"
+settle
+assert_eq "$(psql_q "SELECT status FROM tickets WHERE id = $T1")" "closed" "the old ticket stays closed"
+assert_eq "$(psql_q "SELECT count(*) FROM tickets WHERE linked_ticket_id = $T1 AND requester = 'zoe@customer.example'")" \
+	"1" "a new ticket linked to the old"
+
+# ticketctl parse shows what an agent sees of a reply, and what was cut.
+"$TICKETCTL" parse --json "$T/agent.eml" >"$T/agent.json"
+assert_eq "$(json_get "$T/agent.json" 'd["visible_text"]')" "We sent the fire brigade."
+assert_contains "$(json_get "$T/agent.json" 'd["quoted_text"]')" "room 4 is on fire"
+
 daemon_stop
 assert_eq "$DAEMON_RC" "0" "clean stop"
 grep -q "a-test-secret" "$DAEMON_LOG" && fail "the reply secret was logged"
