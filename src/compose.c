@@ -178,8 +178,9 @@ text_part(const char *type, const char *text)
 	struct mailmime_content *ct = mailmime_content_new_with_str(type);
 	struct mailmime *part;
 
-	clist_append(ct->ct_parameters, mailmime_param_new_with_data(xstrdup("charset"),
-	                                                             xstrdup("utf-8")));
+	/* mailmime_param_new_with_data copies its arguments. */
+	clist_append(ct->ct_parameters, mailmime_param_new_with_data((char *)"charset",
+	                                                             (char *)"utf-8"));
 	part = mailmime_new_empty(ct, mailmime_fields_new_encoding(MAILMIME_MECHANISM_QUOTED_PRINTABLE));
 	mailmime_set_body_text(part, (char *)text, strlen(text));
 	return part;

@@ -198,14 +198,17 @@ void
 convo_config_free(struct convo_config **cp)
 {
 	struct convo_config *c = *cp;
-	char **strs[] = { &c->address, &c->local, &c->domain, &c->msgid_domain, &c->from_name,
-	                  &c->secret_file, &c->secret_env, &c->previous_secret_file,
-	                  &c->authserv_id, &c->templates_dir };
 
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		xfree(strs[i]);
+	{
+		char **strs[] = { &c->address, &c->local, &c->domain, &c->msgid_domain,
+		                  &c->from_name, &c->secret_file, &c->secret_env,
+		                  &c->previous_secret_file, &c->authserv_id, &c->templates_dir };
+
+		for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			xfree(strs[i]);
+	}
 	for (size_t i = 0; i < c->n_secrets; i++) {
 		explicit_bzero((void *)c->secrets[i].key, c->secrets[i].len);
 		free((void *)c->secrets[i].key);
