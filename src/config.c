@@ -308,6 +308,19 @@ load_categories(struct config *cfg, const struct ynode *root, struct tk_errlist 
 	}
 }
 
+/* The longest time one outbox send may take (smtp or slack). */
+static int64_t
+send_timeout_ms(const struct config *cfg)
+{
+	int64_t t = 0;
+
+	if (cfg->smtp)
+		t = cfg->smtp->timeout_ms + cfg->smtp->connect_timeout_ms;
+	if (cfg->slack && cfg->slack->timeout_ms > t)
+		t = cfg->slack->timeout_ms;
+	return t;
+}
+
 static void
 load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *errs)
 {
@@ -345,6 +358,7 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 		outbox_config_load(sec, cfg->outbox, errs);
 	if ((sec = ynode_get(root, "conversation")) != NULL)
 		convo_config_load(sec, cfg->smtp != NULL, &cfg->convo, errs);
+	outbox_config_check(cfg->outbox, send_timeout_ms(cfg), cfg->path, errs);
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);

@@ -69,6 +69,16 @@ outbox_config_load(const struct ynode *n, struct outbox_config *c, struct tk_err
 		ynode_error(errs, n, "outbox: poll_interval must be positive");
 }
 
+void
+outbox_config_check(const struct outbox_config *c, int64_t send_timeout_ms, const char *path,
+                    struct tk_errlist *errs)
+{
+	if (c->lease_ms < 2 * send_timeout_ms)
+		tk_errlist_add(errs, path, 0, 0, "outbox.lease (%" PRId64 " ms) must be at least twice "
+		               "the longest send timeout (%" PRId64 " ms), or a mail still being sent "
+		               "could be claimed and sent again", c->lease_ms, send_timeout_ms);
+}
+
 int64_t
 outbox_backoff_ms(const struct outbox_config *c, int attempts, int64_t retry_after_ms)
 {

@@ -40,6 +40,14 @@ void outbox_config_defaults(struct outbox_config *c);
 void outbox_config_load(const struct ynode *n, struct outbox_config *c, struct tk_errlist *errs);
 
 /*
+ * Cross-check (after all sections loaded): the lease must outlast the
+ * slowest send, or a second sender could claim a row still being sent.
+ * send_timeout_ms is the longest channel timeout. Errors name path.
+ */
+void outbox_config_check(const struct outbox_config *c, int64_t send_timeout_ms, const char *path,
+                         struct tk_errlist *errs);
+
+/*
  * Delay before attempt number attempts + 1, after attempts failed ones
  * (attempts >= 1): backoff_ms * 2^(attempts-1), capped at backoff_max_ms,
  * and never shorter than retry_after_ms (a server's Retry-After; 0: none).

@@ -11,7 +11,7 @@
 pg_start
 write_convo_config <<'YAML'
 YAML
-sed -i 's/^  lease: 4s/  lease: 3s\n  max_attempts: 100/' "$T/ticketd.yaml"
+sed -i 's/^  lease: 10s/  lease: 10s\n  max_attempts: 100/' "$T/ticketd.yaml"
 grep -q 'max_attempts: 100' "$T/ticketd.yaml" || fail "config edit"
 "$TICKETCTL" migrate >/dev/null
 touch "$HOOK/rate-limit"
@@ -44,7 +44,7 @@ wait_sql 20 "SELECT state || ' ' || attempts FROM outbox WHERE channel = 'slack'
 assert_eq "$(ls "$HOOK"/*.json | wc -l)" "1" "one Slack post"
 
 # 2. SIGKILL after the server accepted a mail, before the daemon recorded it.
-echo 4 >"$SINK/slow-accept"
+echo 3 >"$SINK/slow-accept"   # under the 4 s SMTP timeout: the send is in progress
 newmail 2
 settle
 wait_for 20 "the acknowledgement reaches the server" '[ "$(ls "$SINK"/*.eml | wc -l)" -ge 3 ]'

@@ -46,15 +46,16 @@ smtp:
   from: support@example.com
   from_name: Example Support
   tls: none
-  timeout: 10s
-  connect_timeout: 2s
+  timeout: 4s
+  connect_timeout: 1s
 slack:
   webhook_url_file: $T/slack-url
+  timeout: 2s
 outbox:
   backoff: 200ms
   backoff_max: 1s
   poll_interval: 100ms
-  lease: 4s
+  lease: 10s
 conversation:
   address: support@example.com
   secret_file: $T/reply-secret

@@ -93,6 +93,23 @@ test_outbox_config(void **state)
 }
 
 static void
+test_lease_check(void **state)
+{
+	struct outbox_config c;
+	struct tk_errlist errs;
+
+	outbox_config_defaults(&c);
+	tk_errlist_init(&errs);
+	outbox_config_check(&c, 75000, "ticketd.yaml", &errs);
+	assert_int_equal(errs.n, 0);
+	c.lease_ms = 100000;
+	outbox_config_check(&c, 75000, "ticketd.yaml", &errs);
+	assert_int_equal(errs.n, 1);
+	assert_true(has_error(&errs, "ticketd.yaml: outbox.lease (100000 ms) must be at least twice"));
+	tk_errlist_fini(&errs);
+}
+
+static void
 test_smtp_slack_config(void **state)
 {
 	struct tk_errlist errs;
@@ -188,6 +205,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_outbox_config),
+		cmocka_unit_test(test_lease_check),
 		cmocka_unit_test(test_smtp_slack_config),
 		cmocka_unit_test(test_status_classes),
 		cmocka_unit_test(test_read_secret),
