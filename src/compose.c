@@ -277,15 +277,40 @@ compose_render(const char *tmpl, const struct compose_var *vars, size_t n)
 	return buf_steal(&b, NULL);
 }
 
+char *
+compose_html_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': (void)buf_puts(&b, "&amp;"); break;
+		case '<': (void)buf_puts(&b, "&lt;"); break;
+		case '>': (void)buf_puts(&b, "&gt;"); break;
+		case '"': (void)buf_puts(&b, "&quot;"); break;
+		case '\'': (void)buf_puts(&b, "&#39;"); break;
+		default: (void)buf_putc(&b, *s);
+		}
+	}
+	return buf_steal(&b, NULL);
+}
+
 int
 compose_template_check(const char *tmpl, const char *const *allowed, struct tk_err *err)
 {
-	int line = 1;
-
 	if (strncmp(tmpl, "Subject:", 8) != 0)
 		return tk_err_set(err, "line 1: a template starts with a \"Subject:\" line");
 	if (strstr(tmpl, "\n\n") == NULL && strstr(tmpl, "\n\r\n") == NULL)
 		return tk_err_set(err, "a blank line must separate the Subject line from the body");
+	return compose_placeholders_check(tmpl, allowed, err);
+}
+
+int
+compose_placeholders_check(const char *tmpl, const char *const *allowed, struct tk_err *err)
+{
+	int line = 1;
+
 	for (const char *p = tmpl; *p; p++) {
 		const char *name;
 		size_t nlen, ok = 0;

@@ -81,6 +81,12 @@ char *compose_render(const char *tmpl, const struct compose_var *vars, size_t n)
  */
 int compose_template_check(const char *tmpl, const char *const *allowed, struct tk_err *err);
 
+/* Only the placeholder part of compose_template_check (for HTML bodies). */
+int compose_placeholders_check(const char *tmpl, const char *const *allowed, struct tk_err *err);
+
+/* s with & < > " ' as HTML entities (for values put into HTML templates). Caller frees. */
+char *compose_html_escape(const char *s);
+
 /*
  * Split a rendered template into its subject (the "Subject:" line, trimmed)
  * and its body (after the blank line). Both new strings; returns -1 with err

@@ -102,6 +102,30 @@ load_templates(struct convo_config *c, const struct ynode *n, struct tk_errlist 
 	}
 }
 
+/* An optional HTML body next to each text template: ack.txt -> ack.html. */
+static void
+load_html(struct convo_config *c, struct tk_errlist *errs)
+{
+	for (int i = 0; i < CT_COUNT; i++) {
+		char *path = xasprintf("%s/%.*s.html", c->templates_dir,
+		                       (int)(strlen(template_files[i]) - 4), template_files[i]);
+		struct buf b;
+		struct tk_err err = { 0 };
+
+		buf_init(&b, 1 << 20);
+		if (buf_read_file(&b, path) < 0) {
+			if (errno != ENOENT)
+				tk_errlist_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		} else if (compose_placeholders_check(b.data ? b.data : "", placeholders, &err) < 0) {
+			tk_errlist_add(errs, path, 0, 0, "%s", err.msg);
+		} else {
+			c->html[i] = buf_steal(&b, NULL);
+		}
+		buf_fini(&b);
+		free(path);
+	}
+}
+
 static void
 load_numbers(struct convo_config *c, const struct ynode *n, struct tk_errlist *errs)
 {
@@ -191,6 +215,7 @@ convo_config_load(const struct ynode *n, bool have_smtp, struct convo_config **o
 	if (c->previous_secret_file)
 		load_secret(c, n, c->previous_secret_file, NULL, errs);
 	load_templates(c, n, errs);
+	load_html(c, errs);
 	*out_r = c;
 }
 
@@ -213,8 +238,10 @@ convo_config_free(struct convo_config **cp)
 		explicit_bzero((void *)c->secrets[i].key, c->secrets[i].len);
 		free((void *)c->secrets[i].key);
 	}
-	for (int i = 0; i < CT_COUNT; i++)
+	for (int i = 0; i < CT_COUNT; i++) {
 		xfree(&c->templates[i]);
+		xfree(&c->html[i]);
+	}
 	xfree(cp);
 }
 
@@ -288,9 +315,29 @@ one_line(const char *s)
 	return out;
 }
 
+/* The HTML body: the template with every value HTML-escaped; NULL without one. */
+static char *
+render_html(const struct config *cfg, const struct convo_out *o, struct compose_var *vars,
+            size_t n)
+{
+	const char *tmpl = cfg->convo->html[o->tmpl];
+	char *escaped[16], *out;
+
+	if (tmpl == NULL || n > 16)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		escaped[i] = compose_html_escape(vars[i].value);
+		vars[i].value = escaped[i];
+	}
+	out = compose_render(tmpl, vars, n);
+	for (size_t i = 0; i < n; i++)
+		free(escaped[i]);
+	return out;
+}
+
 static int
 render(const struct config *cfg, const struct convo_out *o, char **subject_r, char **body_r,
-       struct tk_err *err)
+       char **html_r, struct tk_err *err)
 {
 	const struct convo_ticket *t = o->ticket;
 	char *subject = one_line(t->subject), *number = strrchr(t->ref, '-');
@@ -303,6 +350,7 @@ render(const struct config *cfg, const struct convo_out *o, char **subject_r, ch
 	char *out = compose_render(cfg->convo->templates[o->tmpl], vars, sizeof(vars) / sizeof(vars[0]));
 	int rc = compose_template_split(out, subject_r, body_r, err);
 
+	*html_r = rc == 0 ? render_html(cfg, o, vars, sizeof(vars) / sizeof(vars[0])) : NULL;
 	free(out);
 	free(subject);
 	return rc;
@@ -325,7 +373,8 @@ store_out_message(struct store *st, const struct config *cfg, const struct convo
 
 static int
 compose_out(const struct config *cfg, const struct convo_out *o, const char *msgid,
-            const char *subject, const char *body, char **raw_r, size_t *len_r, struct tk_err *err)
+            const char *subject, const char *body, const char *html, char **raw_r, size_t *len_r,
+            struct tk_err *err)
 {
 	const struct convo_config *c = cfg->convo;
 	char *token = token_make(c->secrets[0].key, c->secrets[0].len, (uint64_t)o->ticket->id, o->to,
@@ -336,6 +385,7 @@ compose_out(const struct config *cfg, const struct convo_out *o, const char *msg
 		.to = { o->to, o->to_name }, .subject = subject, .message_id = msgid,
 		.in_reply_to = o->in_reply_to, .refs = o->refs, .n_refs = o->n_refs,
 		.auto_submitted = o->auto_submitted, .loop_id = c->address, .text = body,
+		.html = html,
 	};
 	int rc;
 
@@ -354,15 +404,15 @@ int
 convo_send(struct store *st, const struct config *cfg, const struct convo_out *o,
            struct tk_err *err)
 {
-	char *subject = NULL, *body = NULL, *raw = NULL, *msgid = NULL;
+	char *subject = NULL, *body = NULL, *html = NULL, *raw = NULL, *msgid = NULL;
 	size_t len = 0;
 	int queued = 0, rc = -1;
 
 	if (cfg->convo == NULL || cfg->smtp == NULL || o->to == NULL || *o->to == '\0')
 		return 0;
 	msgid = compose_message_id(cfg->convo->msgid_domain, o->ticket->id);
-	if (render(cfg, o, &subject, &body, err) < 0 ||
-	    compose_out(cfg, o, msgid, subject, body, &raw, &len, err) < 0)
+	if (render(cfg, o, &subject, &body, &html, err) < 0 ||
+	    compose_out(cfg, o, msgid, subject, body, html, &raw, &len, err) < 0)
 		goto out;
 	{
 		struct outbox_item it = {
@@ -380,6 +430,7 @@ convo_send(struct store *st, const struct config *cfg, const struct convo_out *o
 out:
 	free(subject);
 	free(body);
+	free(html);
 	free(raw);
 	free(msgid);
 	return rc;

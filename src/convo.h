@@ -49,6 +49,7 @@ struct convo_config {
 	bool require_dkim, require_dmarc;
 	char *templates_dir;
 	char *templates[CT_COUNT];     /* the files' text, loaded with the config */
+	char *html[CT_COUNT];          /* optional HTML bodies (NAME.html), or NULL */
 };
 
 /* Parse the conversation: mapping (templates and secrets are read now). */

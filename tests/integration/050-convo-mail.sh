@@ -112,6 +112,7 @@ assert_eq "$(sent_q 'm[-1]["env_to"]')" "zoe@customer.example" "the agent's repl
 assert_contains "$(sent_q 'm[-1]["body"]')" "We sent the fire brigade."
 case "$(sent_q 'm[-1]["body"]')" in *"room 4 is on fire"*) fail "quoted text was relayed";; esac
 assert_eq "$(sent_q 'm[-1]["auto_submitted"]')" "" "a person's reply is not marked automatic"
+grep -q "multipart/alternative" "$(ls "$SINK"/*.eml | tail -n 1)" || fail "reply.html gives an HTML part"
 assert_eq "$(psql_q "SELECT count(*) FROM messages m JOIN agents a ON a.id = m.agent_id \
 	WHERE m.ticket_id = $T1 AND a.name = 'alice' AND m.visibility = 'public' AND m.direction = 'in'")" "1"
 assert_eq "$(psql_q "SELECT first_response_at IS NOT NULL FROM tickets WHERE id = $T1")" "t" \
@@ -306,6 +307,11 @@ assert_eq "$(psql_q "SELECT count(*) FROM tickets WHERE linked_ticket_id = $T1 A
 "$TICKETCTL" parse --json "$T/agent.eml" >"$T/agent.json"
 assert_eq "$(json_get "$T/agent.json" 'd["visible_text"]')" "We sent the fire brigade."
 assert_contains "$(json_get "$T/agent.json" 'd["quoted_text"]')" "room 4 is on fire"
+
+# The SMTP connection is reused across mails (the sink notes each client port).
+mails=$(ls "$SINK"/*.eml | wc -l)
+conns=$(grep -h '^X-Sink-Peer:' "$SINK"/*.eml | sort -u | wc -l)
+[ "$conns" -lt $((mails / 2)) ] || fail "$mails mails over $conns SMTP connections: no reuse"
 
 daemon_stop
 assert_eq "$DAEMON_RC" "0" "clean stop"

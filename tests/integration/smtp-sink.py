@@ -2,7 +2,8 @@
 """smtp-sink.py DIR PORT: a loopback SMTP server (aiosmtpd) for the tests.
 
 Each accepted message is written to DIR/NNN.eml (envelope sender and
-recipients first as X-Sink-From / X-Sink-To lines). Control files in DIR:
+recipients first as X-Sink-From / X-Sink-To lines, the client's port as
+X-Sink-Peer: one port for many mails means the connection was reused). Control files in DIR:
   reject-5xx   answer DATA with 554 (the message is refused for good)
   defer-4xx    answer DATA with 451 (try again later)
   slow-accept  write the message, then wait that many seconds (the file's
@@ -30,8 +31,8 @@ class Sink:
             return "451 4.3.0 deferred by the test sink"
         Sink.count += 1
         name = os.path.join(OUT, "%03d-%d.eml" % (Sink.count, time.time_ns()))
-        head = "X-Sink-From: %s\r\nX-Sink-To: %s\r\n" % (
-            envelope.mail_from, ",".join(envelope.rcpt_tos))
+        head = "X-Sink-From: %s\r\nX-Sink-To: %s\r\nX-Sink-Peer: %s\r\n" % (
+            envelope.mail_from, ",".join(envelope.rcpt_tos), session.peer[1])
         with open(name + ".tmp", "wb") as f:
             f.write(head.encode() + envelope.original_content)
         os.rename(name + ".tmp", name)

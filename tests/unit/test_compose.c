@@ -216,6 +216,23 @@ test_render(void **state)
 }
 
 static void
+test_html_escape(void **state)
+{
+	static const char *const allowed[] = { "text", NULL };
+	struct tk_err err = { 0 };
+	char *s = compose_html_escape("<script>alert('x') & \"y\"</script>");
+
+	assert_string_equal(s, "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+	free(s);
+	s = compose_html_escape(NULL);
+	assert_string_equal(s, "");
+	free(s);
+	assert_int_equal(compose_placeholders_check("<p>{{text}}</p>", allowed, &err), 0);
+	assert_int_equal(compose_placeholders_check("<p>\n{{body}}</p>", allowed, &err), -1);
+	assert_non_null(strstr(err.msg, "line 2"));
+}
+
+static void
 test_template_check_and_split(void **state)
 {
 	static const char *const allowed[] = { "ticket", "text", NULL };
@@ -275,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_encode_header),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_template_check_and_split),
 		cmocka_unit_test(test_hostile_render),
 	};
