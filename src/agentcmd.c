@@ -16,13 +16,24 @@
 #define AGENTCMD_FILE "reply"
 #define AGENTCMD_ARG_MAX 64
 
-static const char *const statuses[] = {"open", "pending", "resolved", "closed", NULL};
-static const char *const priorities[] = {"low", "normal", "high", "urgent", NULL};
+/* Accepted value -> the value stored (src/sql/001-initial.sql CHECK lists). */
+struct cmdvalue {
+	const char *word, *canonical;
+};
+
+static const struct cmdvalue statuses[] = {
+	{"open", "open"}, {"in_progress", "in_progress"}, {"in-progress", "in_progress"},
+	{"pending", "pending"}, {"resolved", "resolved"}, {"closed", "closed"}, {NULL, NULL},
+};
+static const struct cmdvalue priorities[] = {
+	{"low", "low"}, {"medium", "medium"}, {"normal", "medium"}, {"high", "high"},
+	{"critical", "critical"}, {"urgent", "critical"}, {NULL, NULL},
+};
 
 struct cmdspec {
 	const char *name;
 	enum agentcmd_kind kind;
-	const char *const *values; /* allowed values, or NULL */
+	const struct cmdvalue *values; /* allowed values, or NULL */
 	bool takes_arg;
 };
 
@@ -78,13 +89,14 @@ valid_user(const char *s)
 	return true;
 }
 
-static bool
-in_list(const char *v, const char *const *list)
+/* The stored form of v, or NULL when v is not allowed. */
+static const char *
+canonical(const char *v, const struct cmdvalue *list)
 {
-	for (size_t i = 0; list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; list[i].word; i++)
+		if (strcmp(v, list[i].word) == 0)
+			return list[i].canonical;
+	return NULL;
 }
 
 /* Split a command line (after '#') into name and the rest. */
@@ -143,13 +155,19 @@ parse_line(struct agentcmd_list *list, const char *s, size_t len, int line, unsi
 	int col = (int)(rest - s) + 2;
 	if (arg && (rlen > AGENTCMD_ARG_MAX || strpbrk(arg, " \t"))) {
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#%s takes one value", sp->name);
-	} else if (arg && sp->values && !in_list(arg, sp->values)) {
+	} else if (arg && sp->values && !canonical(arg, sp->values)) {
 		log_clip(clip, sizeof(clip), arg);
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#%s: unknown value \"%s\"",
 		               sp->name, clip);
 	} else if (arg && sp->kind == AGENTCMD_ASSIGN && !valid_user(arg)) {
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#assign: invalid user name");
 	} else {
+		if (arg && sp->values) {
+			char *c = xstrdup(canonical(arg, sp->values));
+
+			xfree(&arg);
+			arg = c;
+		}
 		list->cmds = xreallocarray(list->cmds, list->n + 1, sizeof(*list->cmds));
 		list->cmds[list->n++] = (struct agentcmd){sp->kind, arg, line};
 		*seen |= 1u << sp->kind;

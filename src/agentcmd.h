@@ -1,9 +1,13 @@
 /*
  * agentcmd.h: commands an agent writes at the top of an email reply:
  *
- *   #status resolved      (open, pending, resolved, closed)
+ *   #status resolved      (open, in_progress, pending, resolved, closed)
  *   #assign alice         (a user name: letters, digits, . _ - @, <= 64 bytes)
- *   #priority high        (low, normal, high, urgent)
+ *   #priority high        (low, medium, high, critical)
+ *
+ * The values are those of the tickets table (new and reopened are set by
+ * ticketd only); aliases are stored in canonical form: in-progress ->
+ * in_progress, normal -> medium, urgent -> critical.
  *   #note                 (the reply becomes an internal note)
  *
  * Commands count only on their own lines at the top of the visible text
@@ -28,7 +32,7 @@ enum agentcmd_kind {
 
 struct agentcmd {
 	enum agentcmd_kind kind;
-	char *arg;   /* lower-cased value; NULL for #note */
+	char *arg;   /* lower-cased value (canonical for status/priority); NULL for #note */
 	int line;    /* 1-based line in the visible text */
 };
 

@@ -147,7 +147,7 @@ rule_own(const struct loop_input *in, struct loop_verdict *v)
 static bool
 rule_dsn(const struct loop_input *in, struct loop_verdict *v)
 {
-	const char *ct = in->content_type, *h;
+	const char *ct = in->content_type ? in->content_type : hdr(in, "Content-Type"), *h;
 
 	if (ct && ci_prefix(ct + strspn(ct, " \t"), "multipart/report")) {
 		if (ci_contains(ct, "disposition-notification"))
@@ -234,6 +234,18 @@ suppress_requested(const struct loop_input *in)
 }
 
 void
+loop_input_from_msg(const struct mime_msg *msg, const char *instance_id, struct loop_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->headers = msg->headers;
+	in->n_headers = msg->n_headers;
+	in->from = msg->from.addr;
+	in->return_path = msg->return_path;
+	in->content_type = NULL;
+	in->instance_id = instance_id;
+}
+
+void
 loop_classify(const struct loop_input *in, struct loop_verdict *v)
 {
 	static bool (*const rules[])(const struct loop_input *, struct loop_verdict *) = {
@@ -300,7 +312,7 @@ word_in(const char *w, size_t len, const char *const *list)
 	return false;
 }
 
-/* Bytes that separate words: ASCII non-letters, emoji, symbols (U+2000-U+2BFF). */
+/* Bytes that separate words: ASCII non-letters, emoji, symbols (U+2000-U+2FFF). */
 static size_t
 separator_len(const unsigned char *p)
 {

@@ -32,7 +32,8 @@ struct loop_input {
 	size_t n_headers;
 	const char *from;          /* From addr-spec */
 	const char *return_path;   /* addr-spec, "" for a null return path <> */
-	const char *content_type;  /* top-level, e.g. "multipart/report; report-type=..." */
+	const char *content_type;  /* top-level, e.g. "multipart/report; report-type=...";
+	                              NULL: taken from a Content-Type header */
 	const char *instance_id;   /* our LOOP_HEADER value; NULL: any value is ours */
 };
 
@@ -42,6 +43,13 @@ struct loop_verdict {
 	                       for HUMAN mail that asks so: X-Auto-Response-Suppress) */
 	char reason[192];   /* e.g. "Auto-Submitted: auto-replied"; untrusted parts clipped */
 };
+
+/*
+ * Fill in from a parsed message (borrowed pointers: in lives as long as
+ * msg); content_type comes from the Content-Type header.
+ */
+void loop_input_from_msg(const struct mime_msg *msg, const char *instance_id,
+                         struct loop_input *in_r);
 
 /* Classify one message. The first matching rule wins (order in doc/loops.md). */
 void loop_classify(const struct loop_input *in, struct loop_verdict *verdict_r);

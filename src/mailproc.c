@@ -178,12 +178,9 @@ drop(struct pipeline_result *res, const struct inbound_item *item, const char *w
 static void
 classify(const struct config *cfg, const struct mime_msg *msg, struct loop_verdict *v)
 {
-	struct loop_input in = {
-		.headers = msg->headers, .n_headers = msg->n_headers, .from = msg->from.addr,
-		.return_path = msg->return_path, .content_type = mime_header(msg, "Content-Type"),
-		.instance_id = cfg->convo ? cfg->convo->address : NULL,
-	};
+	struct loop_input in;
 
+	loop_input_from_msg(msg, cfg->convo ? cfg->convo->address : NULL, &in);
 	loop_classify(&in, v);
 }
 

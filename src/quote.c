@@ -32,6 +32,11 @@ enum qkind { Q_TEXT, Q_QUOTE, Q_SIG, Q_REST };
 struct qline {
 	const char *s;
 	size_t len;
+	const char *t;   /* the line without surrounding white space */
+	size_t tlen;
+	bool empty;      /* only white space */
+	bool quoted;     /* first non-blank byte is '>' */
+	signed char label; /* label_kind() once computed, else -1 */
 };
 
 struct qdoc {
@@ -167,9 +172,7 @@ ci_prefix(const char *s, size_t len, const char *w)
 static bool
 ci_contains(const char *s, size_t len, const char *w)
 {
-	size_t wl = strlen(w), i;
-
-	for (i = 0; i + wl <= len; i++)
+	for (size_t i = 0; i < len; i++)
 		if (ci_prefix(s + i, len - i, w))
 			return true;
 	return false;
@@ -204,21 +207,30 @@ trim(const char **s, size_t *len)
 static bool
 line_empty(const struct qline *l)
 {
-	const char *s = l->s;
-	size_t len = l->len;
-
-	trim(&s, &len);
-	return len == 0;
+	return l->empty;
 }
 
 static bool
 line_quoted(const struct qline *l)
 {
-	size_t i = 0;
+	return l->quoted;
+}
 
+/* Compute a line's flags once. */
+static void
+line_scan(struct qline *l)
+{
+	const char *s = l->s;
+	size_t len = l->len, i = 0;
+
+	trim(&s, &len);
+	l->t = s;
+	l->tlen = len;
+	l->empty = len == 0;
 	while (i < l->len && is_space((unsigned char)l->s[i]))
 		i++;
-	return i < l->len && l->s[i] == '>';
+	l->quoted = i < l->len && l->s[i] == '>';
+	l->label = -1;
 }
 
 static bool
@@ -257,10 +269,9 @@ quote_is_forward_line(const char *s, size_t len)
 static bool
 is_rule(const struct qline *l)
 {
-	const char *s = l->s;
-	size_t len = l->len;
+	const char *s = l->t;
+	size_t len = l->tlen;
 
-	trim(&s, &len);
 	if (len < 5)
 		return false;
 	for (size_t i = 0; i < len; i++)
@@ -273,10 +284,9 @@ is_rule(const struct qline *l)
 static bool
 is_separator(const struct qline *l)
 {
-	const char *s = l->s;
-	size_t len = l->len;
+	const char *s = l->t;
+	size_t len = l->tlen;
 
-	trim(&s, &len);
 	if (len < 4 || len > QUOTE_ATTR_MAX || s[0] != '-' || s[1] != '-')
 		return false;
 	if (contains_any(s, len, orig_phrases))
@@ -288,16 +298,16 @@ is_separator(const struct qline *l)
 static bool
 attr_lead(const struct qline *l)
 {
-	const char *s = l->s;
-	size_t len = l->len;
+	const char *s = l->t;
+	size_t len = l->tlen;
 
-	trim(&s, &len);
 	if (len > 0 && s[0] >= '0' && s[0] <= '9')
 		return true;
 	for (size_t i = 0; attr_leads[i]; i++) {
+		if (!ci_prefix(s, len, attr_leads[i]))
+			continue;
 		size_t wl = strlen(attr_leads[i]);
-
-		if (ci_prefix(s, len, attr_leads[i]) && len > wl && s[wl] == ' ')
+		if (len > wl && s[wl] == ' ')
 			return true;
 	}
 	return false;
@@ -344,19 +354,21 @@ attribution_len(const struct qdoc *d, size_t i)
 
 /* The kind of an Outlook header label starting line l ("*From:* x"), or 0. */
 static int
-label_kind(const struct qline *l)
+label_kind_compute(const struct qline *l)
 {
 	const char *s = l->s;
 	size_t len = l->len < 64 ? l->len : 64;
 
 	while (len > 0 && (is_space((unsigned char)*s) || *s == '*'))
 		s++, len--;
+	if (!memchr(s, ':', len) && !memchr(s, '\xef', len))
+		return 0; /* no colon (ASCII or U+FF1A) near the start */
 	for (size_t i = 0; labels[i].word; i++) {
-		size_t wl = strlen(labels[i].word), j;
+		size_t j;
 
 		if (!ci_prefix(s, len, labels[i].word))
 			continue;
-		for (j = wl; j < len && (s[j] == ' ' || s[j] == '*' || s[j] == '\t'); j++)
+		for (j = strlen(labels[i].word); j < len && (s[j] == ' ' || s[j] == '*' || s[j] == '\t'); j++)
 			;
 		if (j < len && s[j] == ':')
 			return labels[i].kind;
@@ -364,6 +376,23 @@ label_kind(const struct qline *l)
 			return labels[i].kind;
 	}
 	return 0;
+}
+
+static int
+label_kind(struct qline *l)
+{
+	if (l->label < 0)
+		l->label = (signed char)(l->empty ? 0 : label_kind_compute(l));
+	return l->label;
+}
+
+bool
+quote_is_from_label(const char *s, size_t len)
+{
+	struct qline l = {.s = s, .len = len};
+
+	line_scan(&l);
+	return label_kind(&l) == L_FROM;
 }
 
 /*
@@ -384,7 +413,7 @@ header_block_len(const struct qdoc *d, size_t i)
 		if (k) {
 			kinds |= k;
 			cont = 0;
-		} else if (line_empty(&d->lines[j]) || ++cont > 2) {
+		} else if (line_empty(&d->lines[j]) || line_quoted(&d->lines[j]) || ++cont > 2) {
 			break;
 		}
 	}
@@ -399,7 +428,7 @@ header_len(const struct qdoc *d, size_t i)
 {
 	size_t k;
 
-	if (d->lines[i].len == 0 || line_quoted(&d->lines[i]))
+	if (line_empty(&d->lines[i]) || line_quoted(&d->lines[i]))
 		return 0;
 	if (is_separator(&d->lines[i]))
 		return 1;
@@ -412,10 +441,9 @@ header_len(const struct qdoc *d, size_t i)
 static bool
 is_device_line(const struct qline *l)
 {
-	const char *s = l->s;
-	size_t len = l->len, i, words = 1;
+	const char *s = l->t;
+	size_t len = l->tlen, i, words = 1;
 
-	trim(&s, &len);
 	if (len > 80)
 		return false;
 	for (i = 0; device_leads[i]; i++)
@@ -442,11 +470,10 @@ is_device_line(const struct qline *l)
 static bool
 is_dash_name(const struct qline *l)
 {
-	const char *s = l->s;
-	size_t len = l->len, words = 0;
+	const char *s = l->t;
+	size_t len = l->tlen, words = 0;
 	bool start = true;
 
-	trim(&s, &len);
 	if (len < 3 || len > 40 || s[0] != '-' || !(s[1] >= 'A' && s[1] <= 'Z'))
 		return false;
 	for (size_t i = 1; i < len; i++) {
@@ -470,19 +497,23 @@ static bool
 sig_start(const struct qdoc *d, size_t i)
 {
 	const struct qline *l = &d->lines[i];
-	const char *s = l->s;
-	size_t len = l->len;
 	bool after_blank = i == 0 || line_empty(&d->lines[i - 1]);
 
-	while (len > 0 && is_space((unsigned char)s[len - 1]))
-		len--;
-	if (len == 2 && s[0] == '-' && s[1] == '-')
+	if (l->tlen == 2 && l->t[0] == '-' && l->t[1] == '-' && l->s[0] == '-')
 		return true;
-	if (is_device_line(l))
-		return true;
-	if (after_blank && is_rule(l) && l->s[0] == '_')
+	if (after_blank && is_rule(l) && l->t[0] == '_')
 		return true;
 	return after_blank && is_dash_name(l);
+}
+
+/* Is line i the last of the author's text (only blanks, then a quote or the end)? */
+static bool
+ends_text(const struct qdoc *d, size_t i)
+{
+	size_t nx = next_nonempty(d, i + 1);
+
+	return nx == d->n || line_quoted(&d->lines[nx]) || header_len(d, nx) > 0 ||
+	       quote_is_forward_line(d->lines[nx].t, d->lines[nx].tlen);
 }
 
 static void
@@ -554,7 +585,7 @@ classify(struct qdoc *d)
 	size_t i = 0, k;
 
 	while (i < d->n) {
-		if (quote_is_forward_line(d->lines[i].s, d->lines[i].len))
+		if (quote_is_forward_line(d->lines[i].t, d->lines[i].tlen))
 			return;
 		if ((k = header_len(d, i)) > 0) {
 			i = mark_header(d, i, k);
@@ -563,11 +594,13 @@ classify(struct qdoc *d)
 
 			mark(d, weak_attribution(d, i), end, Q_QUOTE);
 			i = end;
+		} else if (is_device_line(&d->lines[i]) && ends_text(d, i)) {
+			d->kind[i++] = Q_SIG;   /* a mobile footer: that line only */
 		} else if (sig_start(d, i)) {
 			size_t j = i + 1;
 
 			while (j < d->n && !line_quoted(&d->lines[j]) && header_len(d, j) == 0 &&
-			       !quote_is_forward_line(d->lines[j].s, d->lines[j].len))
+			       !quote_is_forward_line(d->lines[j].t, d->lines[j].tlen))
 				j++;
 			mark(d, i, j, Q_SIG);
 			i = j;
@@ -698,7 +731,8 @@ qdoc_init(struct qdoc *d, const char *text)
 		if (d->n == cap)
 			d->lines = xreallocarray(d->lines, cap *= 2, sizeof(*d->lines));
 		d->lines[d->n].s = p;
-		d->lines[d->n++].len = l;
+		d->lines[d->n].len = l;
+		line_scan(&d->lines[d->n++]);
 		if (!nl)
 			break;
 		p = nl + 1;

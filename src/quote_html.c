@@ -23,13 +23,15 @@
 #include "quote_int.h"
 #include "xalloc.h"
 
-#define QH_PROBE 200 /* bytes of a container's text read for a forward marker */
+#define QH_PROBE 200       /* bytes of a container's text read for a marker */
+#define QH_PROBE_NODES 256 /* nodes visited at most for that */
 
 /* One text output: its buffer and line state. */
 struct tout {
 	struct buf b;
 	bool bol;     /* at the beginning of a line */
 	bool space;   /* a collapsed space is pending */
+	bool blank;   /* the last line written was empty */
 	int qdepth;   /* open (rendered) blockquotes */
 };
 
@@ -50,10 +52,11 @@ static const char *const block_tags[] = {
 	"ol", "p", "pre", "section", "table", "tr", "ul", NULL,
 };
 
-/* Classes (substrings) of quote containers. */
+/* Classes (substrings) of quote containers, and of signatures. */
 static const char *const quote_classes[] = {
 	"gmail_quote", "gmail_attr", "yahoo_quoted", "moz-cite-prefix",
-	"protonmail_quote", "zmail_extra", "OutlookMessageHeader", NULL,
+	"protonmail_quote", "zmail_extra", "OutlookMessageHeader",
+	"gmail_signature", "moz-signature", NULL,
 };
 
 static bool
@@ -89,6 +92,7 @@ t_newline(struct tout *t)
 {
 	if (t->bol && t->qdepth > 0)
 		quote_out(&t->b, ">", 1);
+	t->blank = t->bol;
 	quote_out(&t->b, "\n", 1);
 	t->bol = true;
 	t->space = false;
@@ -100,6 +104,15 @@ t_soft_newline(struct tout *t)
 	if (!t->bol)
 		t_newline(t);
 	t->space = false;
+}
+
+/* A paragraph boundary: end the line, then one blank line (not at the start). */
+static void
+t_paragraph(struct tout *t)
+{
+	t_soft_newline(t);
+	if (t->b.len > 0 && !t->blank)
+		t_newline(t);
 }
 
 static void
@@ -139,24 +152,32 @@ t_text(struct tout *t, const char *s, bool pre)
 	}
 }
 
-/* The first bytes of a subtree's text, for the forward check. */
+/* The first bytes of a subtree's text (br and blocks as newlines), for marker checks. */
 static void
 probe_text(xmlNode *root, char *out, size_t cap)
 {
-	size_t len = 0;
+	size_t len = 0, visited = 0;
 	xmlNode *n = root->children;
 
 	out[0] = '\0';
-	while (n && len + 1 < cap) {
-		if (n->type == XML_TEXT_NODE && n->content) {
-			size_t l = strlen((const char *)n->content);
+	while (n && len + 1 < cap && visited++ < QH_PROBE_NODES) {
+		const char *add = NULL;
+
+		if (n->type == XML_TEXT_NODE && n->content)
+			add = (const char *)n->content;
+		else if (n->type == XML_ELEMENT_NODE &&
+		         (strcasecmp((const char *)n->name, "br") == 0 ||
+		          in_list((const char *)n->name, block_tags)))
+			add = "\n";
+		if (add) {
+			size_t l = strlen(add);
 
 			l = l < cap - 1 - len ? l : cap - 1 - len;
-			memcpy(out + len, n->content, l);
+			memcpy(out + len, add, l);
 			len += l;
 			out[len] = '\0';
 		}
-		if (n->children && n->type == XML_ELEMENT_NODE) {
+		if (n->children && n->type == XML_ELEMENT_NODE && !in_list((const char *)n->name, skip_tags)) {
 			n = n->children;
 			continue;
 		}
@@ -187,12 +208,39 @@ is_quote_container(xmlNode *n)
 	return !quote_is_forward_line(probe, strcspn(probe, "\n"));
 }
 
+/*
+ * A reply separator: Outlook's divRplyFwdMsg and appendonsend, Hotmail's
+ * hr#stopSpelling, or Outlook's header div (a top border) opening with From:.
+ */
 static bool
 is_separator(xmlNode *n)
 {
+	char probe[QH_PROBE + 1];
+
 	if (attr_is(n, "id", "divRplyFwdMsg", true) || attr_is(n, "id", "appendonsend", false))
 		return true;
-	return strcasecmp((const char *)n->name, "hr") == 0 && attr_is(n, "id", "stopSpelling", false);
+	if (strcasecmp((const char *)n->name, "hr") == 0)
+		return attr_is(n, "id", "stopSpelling", false);
+	if (strcasecmp((const char *)n->name, "div") != 0 || !attr_is(n, "style", "border-top", true))
+		return false;
+	probe_text(n, probe, sizeof(probe));
+	return quote_is_from_label(probe, strcspn(probe, "\n"));
+}
+
+/*
+ * A <p> with a margin. Outlook's MsoNormal paragraphs have none, and its
+ * <o:p> reaches us as a "p" inside another p.
+ */
+static bool
+is_paragraph(xmlNode *n)
+{
+	if (strcasecmp((const char *)n->name, "p") != 0 || attr_is(n, "class", "MsoNormal", true))
+		return false;
+	xmlNode *up = n->parent;
+	for (int i = 0; up && up->type == XML_ELEMENT_NODE && i < 16; i++, up = up->parent)
+		if (strcasecmp((const char *)up->name, "p") == 0)
+			return false;
+	return true;
 }
 
 /* Enter element n; returns whether to walk its children. */
@@ -210,6 +258,8 @@ enter(struct hwalk *w, xmlNode *n)
 	struct tout *t = target(w);
 	if (strcasecmp(name, "br") == 0)
 		t_newline(t);
+	else if (is_paragraph(n))
+		t_paragraph(t);
 	else if (in_list(name, block_tags))
 		t_soft_newline(t);
 	else if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
@@ -231,7 +281,9 @@ leave(struct hwalk *w, xmlNode *n)
 		t->qdepth--;
 	else if (strcasecmp(name, "pre") == 0 && w->pre > 0)
 		w->pre--;
-	if (in_list(name, block_tags))
+	if (is_paragraph(n))
+		t_paragraph(t);
+	else if (in_list(name, block_tags))
 		t_soft_newline(t);
 	if (n == w->qroot) {
 		w->qroot = NULL;

@@ -4,7 +4,7 @@
  * A token is 24 characters of lower-case RFC 4648 base32 ("a-z2-7") over
  * 15 bytes: the ticket id (40 bits, big-endian) and the first 80 bits of
  * HMAC-SHA256(secret, "ticketd-reply-v1" NUL id(8 bytes BE) recipient),
- * where recipient is the address the mail was sent to, lower-cased. The
+ * where recipient is the address the mail was sent to, ASCII lower-cased. The
  * token is safe in an RFC 5321 local part and survives an MTA that changes
  * its case. Checking is constant-time and tries every configured secret, so
  * a secret can be rotated while tokens made with the previous one still

@@ -64,6 +64,22 @@ test_errors_with_lines(void **state)
 }
 
 static void
+test_values_and_aliases(void **state)
+{
+	struct agentcmd_list l;
+
+	assert_int_equal(agentcmd_parse("#status In-Progress\n#priority urgent\n", &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.cmds[0].arg, "in_progress");
+	assert_string_equal(l.cmds[1].arg, "critical");
+	agentcmd_list_fini(&l);
+	assert_int_equal(agentcmd_parse("#priority normal\n#status new\n", &l), -1);
+	assert_string_equal(l.cmds[0].arg, "medium");
+	assert_string_equal(l.errs.items[0], "reply:2:9: #status: unknown value \"new\"");
+	agentcmd_list_fini(&l);
+}
+
+static void
 test_no_commands(void **state)
 {
 	struct agentcmd_list l;
@@ -139,6 +155,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commands_and_text),
 		cmocka_unit_test(test_errors_with_lines),
+		cmocka_unit_test(test_values_and_aliases),
 		cmocka_unit_test(test_no_commands),
 		cmocka_unit_test(test_hostile),
 	};

@@ -134,6 +134,30 @@ test_out_of_office_subjects(void **state)
 }
 
 static void
+test_from_msg(void **state)
+{
+	struct mime_header h[] = {
+		{"Content-Type", "multipart/report; report-type=delivery-status; boundary=x"},
+		{"Subject", "Undelivered Mail Returned to Sender"},
+	};
+	struct mime_msg msg;
+	struct loop_input in;
+	struct loop_verdict v;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.headers = h;
+	msg.n_headers = 2;
+	msg.from.addr = "someone@example.com";
+	msg.return_path = "bounce@example.com";
+	loop_input_from_msg(&msg, "tk-1", &in);
+	assert_ptr_equal(in.headers, h);
+	assert_string_equal(in.instance_id, "tk-1");
+	loop_classify(&in, &v);
+	assert_int_equal(v.cls, LOOP_BOUNCE);
+	assert_non_null(strstr(v.reason, "Content-Type: multipart/report"));
+}
+
+static void
 test_bounce(void **state)
 {
 	expect("mailer-daemon@mx.example.com", "", "multipart/report; report-type=delivery-status",
@@ -271,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_own_loop),
 		cmocka_unit_test(test_auto_reply),
 		cmocka_unit_test(test_out_of_office_subjects),
+		cmocka_unit_test(test_from_msg),
 		cmocka_unit_test(test_bounce),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_suppress_and_reason_clipping),

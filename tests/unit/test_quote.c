@@ -205,6 +205,22 @@ test_dutch_nordic_polish_russian(void **state)
 }
 
 static void
+test_more_languages(void **state)
+{
+	check("Díky\n\nDne 5. 1. 2015 v 10:00 Jan <jan@example.cz> napsal(a):\n> staré\n", "Díky", NULL);
+	check("Kiitos\n\nLähettäjä: Matti\nLähetetty: maanantai\nVastaanottaja: Tuki\nAihe: Kysymys\n\nvanha\n",
+	      "Kiitos", NULL);
+	check("Teşekkürler\n\nKimden: Ali\nTarih: Pazartesi\nKime: Destek\nKonu: Soru\n\neski\n",
+	      "Teşekkürler", NULL);
+	check("谢谢\n\n发件人： 张三\n发送时间： 2015年1月5日\n收件人： 支持\n主题： 问题\n\n旧\n", "谢谢", NULL);
+	check("ありがとう\n\n差出人: 山田\n送信日時: 2015年1月5日\n宛先: サポート\n件名: 質問\n\n古い\n",
+	      "ありがとう", NULL);
+	check("Tack\n\n-----Ursprungligt meddelande-----\nFrån: Sven\n\ngammalt\n", "Tack", NULL);
+	/* A header block needs three of From/Sent/To/Subject. */
+	check("Note:\nFrom: the lab\nTo: the office\n\nmore\n", "Note:\nFrom: the lab\nTo: the office\n\nmore", "");
+}
+
+static void
 test_android_and_attribution_without_verb(void **state)
 {
 	check("ok\n\n---- John Smith wrote ----\n\n> q\n", "ok", NULL);
@@ -222,6 +238,9 @@ test_signatures(void **state)
 	check("Hi\n\nVon meinem iPhone gesendet\n", "Hi", NULL);
 	check("Hi\n\nEnvoyé de mon iPhone\n", "Hi", NULL);
 	check("Hi\n\nSent from my desk, which is nicer.\n", "Hi\n\nSent from my desk, which is nicer.", NULL);
+	/* A device-like line is a footer only at the end of the author's text. */
+	check("Sent via courier.\nPlease confirm receipt.\n", "Sent via courier.\nPlease confirm receipt.", "");
+	check("Ok\n\nSent from my iPhone\n\nOn 1/2/2015, Bob <b@x.com> wrote:\n> q\n", "Ok", NULL);
 	check("Hi\n\n-Abhishek Kona\n", "Hi", NULL);
 	/* A bullet without a space is not a signature. */
 	check("List:\n\n-fixed the bug\n-added a test\n", "List:\n\n-fixed the bug\n-added a test", NULL);
@@ -306,10 +325,94 @@ test_hostile(void **state)
 	check("--", "--", "");
 	check(":\n>", ":", ">");
 	xfree(&big);
+	/* Deeply nested containers: bounded probing, no crash. */
+	struct buf h;
+	buf_init(&h, 0);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(buf_puts(&h, "<div class=gmail_quote style=border-top:0><span>"), 0);
+	assert_int_equal(quote_split_html(h.data, h.len, &vis, &quo), 0);
+	xfree(&vis);
+	xfree(&quo);
+	buf_fini(&h);
 	assert_int_equal(quote_split_html("", 0, &vis, &quo), 0);
 	assert_string_equal(vis, "");
 	xfree(&vis);
 	xfree(&quo);
+}
+
+/* Is every non-empty line of part (right-trimmed) a line of src? */
+static bool
+lines_from(const char *part, const char *src)
+{
+	const char *p = part;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n"), k = len;
+
+		while (k > 0 && strchr(" \t", p[k - 1]))
+			k--;
+		if (k > 0) {
+			const char *q = src;
+			bool found = false;
+
+			while ((q = strstr(q, "\n")) && !found) {
+				q++;
+				found = strncmp(q, p, k) == 0;
+			}
+			if (!found && strncmp(src, p, k) != 0)
+				return false;
+		}
+		p += len + (p[len] == '\n');
+	}
+	return true;
+}
+
+/* Random replies built from rule fragments: no crash, and the output is made of input lines. */
+static void
+test_random_fragments(void **state)
+{
+	static const char *const frag[] = {
+		"Hello", "", " ", "> quoted", ">", "-- ", "--", "Sent from my iPhone", "-Bob Smith",
+		"On Mon, Jan 5, 2015 at 10:00, Bob <b@x.com> wrote:", "Le 5 janv. 2015, Jean a écrit :",
+		"From: a", "Sent: b", "To: c", "Subject: d", "Von: a", "Gesendet: b", "An: c", "Betreff: d",
+		"-----Original Message-----", "---------- Forwarded message ---------", "________",
+		"26.06.2014, \"A\" <a@x.com>:", "---- Bob wrote ----", "text: 10:30:", "\xff\xfe", "*From:* x",
+	};
+	unsigned seed = 12345;
+	struct buf b;
+
+	/* The checker itself notices a foreign line. */
+	assert_true(lines_from("b\n\na", "a\nb\n"));
+	assert_false(lines_from("a\nnope", "a\nb\n"));
+
+	buf_init(&b, 0);
+	for (int round = 0; round < 3000; round++) {
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 14;
+		char *vis = NULL, *quo = NULL;
+
+		buf_reset(&b);
+		assert_int_equal(buf_puts(&b, ""), 0);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			assert_int_equal(buf_puts(&b, frag[(seed >> 16) % (sizeof(frag) / sizeof(frag[0]))]), 0);
+			assert_int_equal(buf_puts(&b, (seed >> 8) & 1 ? "\n" : "\r\n"), 0);
+		}
+		char *norm = xstrdup(b.data);
+		char *o = norm;
+		for (const char *c = b.data; *c; c++)
+			if (*c != '\r')
+				*o++ = *c;
+		*o = '\0';
+		assert_int_equal(quote_split(b.data, &vis, &quo), 0);
+		if (!lines_from(vis, norm) || !lines_from(quo, norm))
+			print_error("input:\n%s\nvisible:\n%s\nquoted:\n%s\n", norm, vis, quo);
+		assert_true(lines_from(vis, norm));
+		assert_true(lines_from(quo, norm));
+		xfree(&vis);
+		xfree(&quo);
+		xfree(&norm);
+	}
+	buf_fini(&b);
 }
 
 static void
@@ -322,16 +425,23 @@ test_html_containers(void **state)
 	check_html("<div>Hi</div><div class=\"yahoo_quoted\">old</div>", "Hi");
 	check_html("<div>Hi</div><div id=\"divRplyFwdMsg\"><b>From:</b> x</div><div>old body</div>", "Hi");
 	check_html("<div>Hi<hr id=\"stopSpelling\">old</div><div>more old</div>", "Hi");
+	/* Outlook's header div: a top border, opening with From: (two labels are enough here). */
+	check_html("<div>Hi</div><div style=\"border:none;border-top:solid #E1E1E1 1.0pt\"><p><b>Von:</b> Bob"
+	           "<br><b>Gesendet:</b> Montag</p></div><p>old body</p>", "Hi");
+	check_html("<div>Hi</div><div style=\"border-top:1px solid\">Not a header</div>", "Hi\nNot a header");
+	/* Signatures marked up by the client. */
+	check_html("<div>Hi</div><div class=\"gmail_signature\">John<br>ACME</div>", "Hi");
+	check_html("<p>Hi</p><pre class=\"moz-signature\">-- \nJohn</pre>", "Hi");
 	/* A plain blockquote becomes "> " lines, then the text rules apply. */
 	check_html("<p>Hi<br>26.06.2014, \"A\" &lt;a@example.com&gt;:</p><blockquote>old</blockquote>", "Hi");
 	/* Gmail forward inside gmail_quote is kept. */
 	check_html("<div>FYI</div><div class=\"gmail_quote\">---------- Forwarded message ---------<br>"
 	           "From: a</div>", "FYI\n---------- Forwarded message ---------\nFrom: a");
 	/* Entities, nbsp, script and style are handled. */
-	check_html("<style>p{}</style><script>x()</script><p>a&amp;b&nbsp;</p><p>c</p>", "a&b\nc");
+	check_html("<style>p{}</style><script>x()</script><p>a&amp;b&nbsp;</p><p>c</p>", "a&b\n\nc");
 	/* Inline replies in HTML keep their quotes. */
 	check_html("<blockquote>q1</blockquote><p>a1</p><blockquote>q2</blockquote><p>a2</p>",
-	           "> q1\na1\n> q2\na2");
+	           "> q1\n\na1\n\n> q2\n\na2");
 }
 
 int
@@ -344,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_french),
 		cmocka_unit_test(test_spanish_italian_portuguese),
 		cmocka_unit_test(test_dutch_nordic_polish_russian),
+		cmocka_unit_test(test_more_languages),
 		cmocka_unit_test(test_android_and_attribution_without_verb),
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_inline_replies),
@@ -351,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_only_quote_shows_everything),
 		cmocka_unit_test(test_crlf_and_whitespace),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_random_fragments),
 		cmocka_unit_test(test_html_containers),
 	};
 
