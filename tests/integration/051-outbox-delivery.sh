@@ -11,8 +11,10 @@
 pg_start
 write_convo_config <<'YAML'
 YAML
-sed -i 's/^  lease: 10s/  lease: 10s\n  max_attempts: 100/' "$T/ticketd.yaml"
-grep -q 'max_attempts: 100' "$T/ticketd.yaml" || fail "config edit"
+# SMTP timeout 6 s (room for a slow machine around the 3 s slow-accept), so
+# the lease must be at least 2 x (6 + 1) s.
+sed -i 's/^  lease: 10s/  lease: 15s\n  max_attempts: 100/; s/^  timeout: 4s/  timeout: 6s/' "$T/ticketd.yaml"
+grep -q 'max_attempts: 100' "$T/ticketd.yaml" && grep -q 'timeout: 6s' "$T/ticketd.yaml" || fail "config edit"
 "$TICKETCTL" migrate >/dev/null
 touch "$HOOK/rate-limit"
 http_start
@@ -44,7 +46,7 @@ wait_sql 20 "SELECT state || ' ' || attempts FROM outbox WHERE channel = 'slack'
 assert_eq "$(ls "$HOOK"/*.json | wc -l)" "1" "one Slack post"
 
 # 2. SIGKILL after the server accepted a mail, before the daemon recorded it.
-echo 3 >"$SINK/slow-accept"   # under the 4 s SMTP timeout: the send is in progress
+echo 3 >"$SINK/slow-accept"   # under the 6 s SMTP timeout: the send is in progress
 newmail 2
 settle
 wait_for 20 "the acknowledgement reaches the server" '[ "$(ls "$SINK"/*.eml | wc -l)" -ge 3 ]'
@@ -57,7 +59,7 @@ rm -f "$SINK/slow-accept"
 assert_eq "$(psql_q "SELECT state FROM outbox WHERE message_id = '$KILLED'")" "sending" \
 	"the acceptance was not recorded"
 daemon_start
-wait_sql 30 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
+wait_sql 60 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
 sleep 1
 assert_eq "$(count_id "$KILLED")" "2" "the one allowed resend, with the same Message-ID"
 for id in $(psql_q "SELECT message_id FROM outbox WHERE channel = 'smtp' AND message_id <> '$KILLED'"); do
