@@ -295,6 +295,17 @@ decide_agent(struct pipeline_ctx *pc, const char *visible, struct convo_reply *r
 		r->errors = errlist_text(&l->errs);
 }
 
+/* Attachments a person attached (not inline images such as signature logos). */
+static size_t
+user_attachments(const struct mime_msg *msg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < msg->n_attachments; i++)
+		n += !msg->attachments[i].is_inline;
+	return n;
+}
+
 int
 convo_reply_decide(struct pipeline_ctx *pc, const struct mime_msg *msg,
                    const struct convo_match *m, const char *visible, bool machine,
@@ -315,7 +326,7 @@ convo_reply_decide(struct pipeline_ctx *pc, const struct mime_msg *msg,
 			.reopen_window_s = pc->cfg->convo ? pc->cfg->convo->reopen_window_ms / 1000
 			                                  : 14 * 86400,
 			.auto_reply = machine,
-			.thanks_only = loop_is_thanks_only(visible, msg->n_attachments),
+			.thanks_only = loop_is_thanks_only(visible, user_attachments(msg)),
 		};
 
 		r->action = corr_customer_reply(&cr);
