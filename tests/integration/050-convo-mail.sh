@@ -268,6 +268,24 @@ assert_eq "$(psql_q "SELECT ticket_id || ' ' || recipient FROM bounces")" "$T1 z
 assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE ticket_id = $T1 AND action = 'bounce'")" "1"
 assert_eq "$(psql_q "SELECT count(*) FROM outbox")" "$queued" "no acknowledgement for machine mail"
 
+# An auto-reply that threads (by token) is kept as a note and reopens nothing.
+psql_q "UPDATE tickets SET status = 'resolved', resolved_at = now() WHERE id = $T1" >/dev/null
+cat >"$T/ooo2.eml" <<MAIL
+From: zoe@customer.example
+To: support+$TOKEN@example.com
+Subject: Automatic reply: [#TKT-1000]
+Auto-Submitted: auto-replied
+Message-ID: <ooo2@customer.example>
+
+I am on holiday and will read your mail when I am back, thanks.
+MAIL
+ingest "$T/ooo2.eml"
+settle
+assert_eq "$(psql_q "SELECT status FROM tickets WHERE id = $T1")" "resolved" "an auto-reply never reopens"
+assert_eq "$(psql_q "SELECT visibility FROM messages WHERE message_id = 'ooo2@customer.example'")" "internal"
+assert_eq "$(psql_q "SELECT count(*) FROM outbox")" "$queued" "and causes no mail"
+psql_q "UPDATE tickets SET status = 'reopened' WHERE id = $T1" >/dev/null
+
 # 9. Acknowledgements are rate-limited per sender (burst 2).
 for i in 1 2 3; do
 	printf 'From: carol@customer.example\nTo: support@example.com\nSubject: question %s\nMessage-ID: <carol-%s@customer.example>\n\nHello %s\n' \
