@@ -83,6 +83,10 @@ assert_eq "$(json_get "$T/show.json" 'd["state"]')" "dead"
 "$TICKETCTL" outbox show "$DEAD" --raw >"$T/raw.eml"
 assert_contains "$(cat "$T/raw.eml")" "Message-ID: <$(json_get "$T/show.json" 'd["message_id"]')>"
 expect_rc 1 "$TICKETCTL" outbox show nonsense
+"$TICKETCTL" outbox list --state all --json >"$T/all.json"
+assert_eq "$(json_get "$T/all.json" 'len(d)')" "$(psql_q "SELECT count(*) FROM outbox")" "list --json"
+assert_eq "$(json_get "$T/all.json" 'sorted(set(x["state"] for x in d))')" '["dead", "sent"]'
+expect_rc 1 "$TICKETCTL" outbox frobnicate
 rm -f "$SINK/reject-5xx"
 before=$(ls "$SINK"/*.eml | wc -l)
 expect_rc 0 "$TICKETCTL" outbox retry --all
