@@ -5,7 +5,8 @@
 # mail but before the daemon recorded it -> that one mail is sent again
 # with the same Message-ID (the documented case) and nothing else twice,
 # nothing lost; 5xx -> dead at once, 4xx -> dead after max_attempts;
-# `ticketctl outbox retry` sends a dead row again; Slack 429 is retried.
+# `ticketctl outbox retry` sends a dead row again; Slack 429 is retried;
+# two daemons on one database share the queue and send every mail once.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/convo.sh"
 pg_start
@@ -106,6 +107,28 @@ wait_sql 30 "SELECT count(*) FROM outbox WHERE state = 'dead'" 2
 assert_eq "$(psql_q "SELECT min(attempts) FROM outbox WHERE state = 'dead'")" "3" "three attempts"
 assert_contains "$(psql_q "SELECT last_error FROM outbox WHERE state = 'dead' LIMIT 1")" "451"
 rm -f "$SINK/defer-4xx"
+
+# 5. Two daemons on one database share the queue: every mail once.
+sed -i 's/max_attempts: 3/max_attempts: 100/' "$T/ticketd.yaml"
+kill -HUP "$DAEMON_PID"
+"$TICKETD" -c "$T/ticketd.yaml" >>"$T/second.log" 2>&1 &
+SECOND=$!
+echo "kill -KILL $SECOND" >"$T/second.cleanup"
+wait_for 20 "second daemon ready" 'grep -q "ticketd: ready" "$T/second.log"'
+before=$(ls "$SINK"/*.eml | wc -l)
+psql_q "INSERT INTO outbox (idempotency_key, channel, recipient, message_id, payload)
+	SELECT 'two:' || g, 'smtp', 'two' || g || '@customer.example', 'two.' || g || '@example.com',
+	convert_to('From: support@example.com' || chr(13) || chr(10) || 'Message-ID: <two.' || g ||
+	'@example.com>' || chr(13) || chr(10) || 'Subject: two' || chr(13) || chr(10) || chr(13) ||
+	chr(10) || 'body' || chr(13) || chr(10), 'UTF8') FROM generate_series(1, 60) g" >/dev/null
+wait_sql 60 "SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'two:%' AND state = 'sent'" 60
+sleep 1
+assert_eq "$(ls "$SINK"/*.eml | wc -l)" "$((before + 60))" "60 mails, none twice"
+assert_eq "$(sent_q 'len(set(x["message_id"] for x in m if x["message_id"].startswith("two.")))')" "60"
+note "claims per daemon: $(psql_q "SELECT string_agg(n::text, ' ') FROM (SELECT count(*) AS n FROM outbox WHERE idempotency_key LIKE 'two:%' GROUP BY claimed_by) x")"
+kill -TERM "$SECOND"
+wait "$SECOND" || fail "second daemon did not stop cleanly"
+rm -f "$T/second.cleanup"
 
 daemon_stop
 echo "ok"
