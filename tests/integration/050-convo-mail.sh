@@ -286,6 +286,24 @@ assert_eq "$(psql_q "SELECT visibility FROM messages WHERE message_id = 'ooo2@cu
 assert_eq "$(psql_q "SELECT count(*) FROM outbox")" "$queued" "and causes no mail"
 psql_q "UPDATE tickets SET status = 'reopened' WHERE id = $T1" >/dev/null
 
+# Hostile threading input: forged and malformed tokens, a huge References
+# header, absurd subject tags. Nothing crashes; nothing threads.
+{
+	printf 'From: eve@evil.example\nTo: support+AAAAAAAAAAAAAAAAAAAAAAAA@example.com, "x" <support+%s@example.com>\n' "$TOKEN"
+	printf 'Cc: support+%s@example.com, support+%%00\x01@example.com\n' "$(printf 'z%.0s' $(seq 1 300))"
+	printf 'Delivered-To: support+%s@example.com\n' "$AGENT_TOKEN"
+	printf 'Subject: [#TKT-99999999999999999] [#%s-1] [#TKT-1000\n' "$(printf 'Q%.0s' $(seq 1 100))"
+	printf 'Message-ID: <hostile@evil.example>\nReferences:'
+	for i in $(seq 1 2000); do printf ' <r%s@nowhere>' "$i"; done
+	printf '\n\nGive me the ticket.\n'
+} >"$T/hostile.eml"
+tickets=$(psql_q "SELECT count(*) FROM tickets")
+ingest "$T/hostile.eml"
+settle
+assert_eq "$(psql_q "SELECT count(*) FROM tickets")" "$((tickets + 1))" "a new ticket, not threaded"
+assert_eq "$(psql_q "SELECT t.requester FROM messages m JOIN tickets t ON t.id = m.ticket_id \
+	WHERE m.message_id = 'hostile@evil.example'")" "eve@evil.example"
+
 # 9. Acknowledgements are rate-limited per sender (burst 2).
 for i in 1 2 3; do
 	printf 'From: carol@customer.example\nTo: support@example.com\nSubject: question %s\nMessage-ID: <carol-%s@customer.example>\n\nHello %s\n' \
