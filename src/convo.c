@@ -436,6 +436,29 @@ out:
 	return rc;
 }
 
+/*
+ * Text for Slack: &, < and > escaped as Slack asks, so a customer's subject
+ * cannot ping <!channel> or forge a <link|label>. Caller frees.
+ */
+static char *
+slack_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (; s && *s; s++) {
+		if (*s == '&')
+			(void)buf_puts(&b, "&amp;");
+		else if (*s == '<')
+			(void)buf_puts(&b, "&lt;");
+		else if (*s == '>')
+			(void)buf_puts(&b, "&gt;");
+		else
+			(void)buf_putc(&b, *s);
+	}
+	return buf_steal(&b, NULL);
+}
+
 int
 convo_slack_new_ticket(struct store *st, const struct config *cfg, const struct convo_ticket *t,
                        struct tk_err *err)
@@ -447,8 +470,14 @@ convo_slack_new_ticket(struct store *st, const struct config *cfg, const struct 
 
 	if (cfg->slack == NULL || !cfg->slack->on_new_ticket)
 		return 0;
-	text = xasprintf("New ticket %s from %s: %s", t->ref, t->requester ? t->requester : "(unknown)",
-	                 t->subject);
+	{
+		char *who = slack_escape(t->requester ? t->requester : "(unknown)");
+		char *subject = slack_escape(t->subject);
+
+		text = xasprintf("New ticket %s from %s: %s", t->ref, who, subject);
+		free(who);
+		free(subject);
+	}
 	o = json_pack("{ss}", "text", text);
 	payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);

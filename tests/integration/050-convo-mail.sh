@@ -19,7 +19,7 @@ daemon_start
 cat >"$T/new.eml" <<'MAIL'
 From: "Zoë Kunde" <zoe@customer.example>
 To: support@example.com
-Subject: Printer on fire
+Subject: Printer on fire <!channel>
 Message-ID: <new-1@customer.example>
 
 The printer in room 4 is on fire. Please help.
@@ -48,6 +48,7 @@ AGENT_TOKEN=$(printf '%s' "$AGENT_TO" | sed -n 's/.*support+\([a-z2-7]*\)@exampl
 [ -n "$AGENT_TOKEN" ] && [ "$AGENT_TOKEN" != "$TOKEN" ] || fail "agent token differs from the customer's"
 wait_for 20 "Slack post" '[ -f "$HOOK/001.json" ]'
 assert_contains "$(cat "$HOOK/001.json")" "New ticket TKT-1000"
+assert_contains "$(cat "$HOOK/001.json")" "Printer on fire &lt;!channel&gt;" "Slack control sequences escaped"
 assert_eq "$(cat "$HOOK/001.path")" "/services/T0/B0/secretpart"
 grep -q secretpart "$DAEMON_LOG" && fail "the webhook URL (a secret) was logged"
 
