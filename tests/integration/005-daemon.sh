@@ -20,7 +20,7 @@ mailboxes:
 YAML
 cp "$T/ticketd.yaml" "$T/good.yaml"
 daemon_start
-[ -d "$MD/new" ] || fail "the daemon did not create the Maildir"
+wait_for 10 "the daemon creates the Maildir" '[ -d "$MD/new" ] && [ -d "$MD/tmp" ]'
 
 mail() { # mail N SUBJECT FROM
 	cat >"$MD/tmp/m$1" <<MAIL

@@ -2,8 +2,13 @@
 # an SMTP sink (aiosmtpd), an HTTP sink for Slack, a config with the
 # conversation sections, and queries over what the sink received.
 PY=/usr/bin/python3
-SMTP_PORT=$(( PGPORT + 1 ))
-HTTP_PORT=$(( PGPORT + 2 ))
+# Free loopback ports from the kernel (tests run in parallel; PIDs are close).
+free_port() {
+	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+SMTP_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+[ "$SMTP_PORT" != "$HTTP_PORT" ] || HTTP_PORT=$(free_port)
 SINK=$T/sink
 HOOK=$T/hook
 mkdir -p "$SINK" "$HOOK"
