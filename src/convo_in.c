@@ -606,6 +606,67 @@ bounce_ids(const struct inbound_item *item, const struct mime_msg *msg, char **i
 	return n;
 }
 
+/* Record a bounce on ticket_id (when it exists) for recipient. */
+static int
+bounce_record(struct pipeline_ctx *pc, const struct inbound_item *item, int64_t ticket_id,
+              const char *recipient, const char *detail, bool *recorded_r, struct tk_err *err)
+{
+	char tid[24], iid[24];
+	PGresult *res = NULL;
+	int found;
+
+	snprintf(tid, sizeof(tid), "%" PRId64, ticket_id);
+	snprintf(iid, sizeof(iid), "%" PRId64, item->id);
+	if (store_exec(pc->st, &res, err,
+	               "INSERT INTO bounces (ticket_id, recipient, detail, inbound_id) "
+	               "SELECT id, $2, $3, $4::bigint FROM tickets WHERE id = $1::bigint RETURNING id",
+	               4, tid, recipient, detail, iid) < 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	if (!found)
+		return 0;
+	*recorded_r = true;
+	return store_ticket_event(pc->st, ticket_id, CONVO_ACTOR, "bounce", NULL, recipient, detail,
+	                          err);
+}
+
+/*
+ * No quoted Message-ID of ours: a reply token quoted in the returned
+ * headers (our Reply-To) that verifies for a recipient the DSN names.
+ */
+static int
+bounce_by_token(struct pipeline_ctx *pc, const struct inbound_item *item, const char *detail,
+                bool *recorded_r, struct tk_err *err)
+{
+	const struct convo_config *c = pc->cfg->convo;
+	char *toks[8], *rcpts[8];
+	size_t nt, nr;
+	uint64_t id = 0;
+	const char *who = NULL;
+	int rc = 0;
+
+	if (c == NULL || c->n_secrets == 0)
+		return 0;
+	nt = corr_plus_tokens_in(item->raw, item->raw_len, c->local, c->domain, toks, 8);
+	nr = corr_dsn_recipients(item->raw, item->raw_len, rcpts, 8);
+	for (size_t i = 0; i < nt && who == NULL; i++) {
+		for (size_t j = 0; j < nr && who == NULL; j++) {
+			struct tk_err terr = { 0 };
+
+			if (token_check_any(c->secrets, c->n_secrets, toks[i], rcpts[j], &id, &terr) == 0)
+				who = rcpts[j];
+		}
+	}
+	if (who)
+		rc = bounce_record(pc, item, (int64_t)id, who, detail, recorded_r, err);
+	for (size_t i = 0; i < nt; i++)
+		free(toks[i]);
+	for (size_t j = 0; j < nr; j++)
+		free(rcpts[j]);
+	return rc;
+}
+
 int
 convo_bounce(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
              bool *recorded_r, struct tk_err *err)
@@ -616,11 +677,11 @@ convo_bounce(struct pipeline_ctx *pc, const struct inbound_item *item, const str
 	int rc = -1;
 
 	*recorded_r = false;
+	log_clip(detail, sizeof(detail), msg->subject ? msg->subject : "(no subject)");
 	if (n == 0)
-		return 0;
+		return bounce_by_token(pc, item, detail, recorded_r, err);
 	arr = store_text_array((const char *const *)ids, n);
 	snprintf(iid, sizeof(iid), "%" PRId64, item->id);
-	log_clip(detail, sizeof(detail), msg->subject ? msg->subject : "(no subject)");
 	if (store_exec(pc->st, &res, err,
 	               "WITH hit AS (SELECT id, ticket_id, message_id, recipient FROM outbox "
 	               "WHERE message_id = ANY($1::text[]) ORDER BY id LIMIT 1), "
@@ -635,7 +696,7 @@ convo_bounce(struct pipeline_ctx *pc, const struct inbound_item *item, const str
 		                       PQgetvalue(res, 0, 1), detail, err) < 0)
 			goto out;
 	}
-	rc = 0;
+	rc = *recorded_r ? 0 : bounce_by_token(pc, item, detail, recorded_r, err);
 out:
 	PQclear(res);
 	free(arr);

@@ -194,3 +194,70 @@ corr_quoted_message_ids(const char *text, size_t len, char **ids, size_t max)
 	}
 	return n;
 }
+
+/* Does text[i..] start a line with name (case-insensitive)? */
+static bool
+line_starts(const char *text, size_t len, size_t i, const char *name)
+{
+	size_t nl = strlen(name);
+
+	return (i == 0 || text[i - 1] == '\n') && i + nl <= len && strncasecmp(text + i, name, nl) == 0;
+}
+
+size_t
+corr_dsn_recipients(const char *text, size_t len, char **addrs, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; text && i < len && n < max; i++) {
+		size_t a, b;
+
+		if (!line_starts(text, len, i, "final-recipient:") &&
+		    !line_starts(text, len, i, "original-recipient:"))
+			continue;
+		for (a = i; a < len && text[a] != ';' && text[a] != '\n'; a++)
+			;
+		if (a >= len || text[a] != ';')
+			continue;
+		for (a++; a < len && (text[a] == ' ' || text[a] == '\t' || text[a] == '<'); a++)
+			;
+		for (b = a; b < len && b - a < 254 && !strchr(" \t\r\n>", text[b]); b++)
+			;
+		if (b > a && memchr(text + a, '@', b - a)) {
+			addrs[n] = xstrndup(text + a, b - a);
+			for (char *c = addrs[n]; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t
+corr_plus_tokens_in(const char *text, size_t len, const char *local, const char *domain,
+                    char **tokens, size_t max)
+{
+	size_t ll = local ? strlen(local) : 0, dl = domain ? strlen(domain) : 0, n = 0;
+
+	if (ll == 0 || dl == 0)
+		return 0;
+	for (size_t i = 0; text && i + ll + 1 < len && n < max; i++) {
+		size_t t, e;
+
+		if (strncasecmp(text + i, local, ll) != 0 || text[i + ll] != '+' ||
+		    (i > 0 && (isalnum((unsigned char)text[i - 1]) || text[i - 1] == '.')))
+			continue;
+		t = i + ll + 1;
+		for (e = t; e < len && e - t <= 64 && isalnum((unsigned char)text[e]); e++)
+			;
+		if (e == t || e - t > 64 || e + 1 + dl > len || text[e] != '@' ||
+		    strncasecmp(text + e + 1, domain, dl) != 0)
+			continue;
+		tokens[n] = xstrndup(text + t, e - t);
+		for (char *c = tokens[n]; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		n++;
+		i = e;
+	}
+	return n;
+}

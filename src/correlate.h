@@ -87,4 +87,20 @@ bool corr_auth_pass(const struct mime_header *headers, size_t n, const char *aut
  */
 size_t corr_quoted_message_ids(const char *text, size_t len, char **ids, size_t max);
 
+/*
+ * Recipients a delivery status notification names: the address of each
+ * "Final-Recipient:" or "Original-Recipient:" line ("rfc822; addr", any
+ * case, at a line start) in text, lower-cased; at most max, each a new
+ * string. Returns how many.
+ */
+size_t corr_dsn_recipients(const char *text, size_t len, char **addrs, size_t max);
+
+/*
+ * Plus tokens of our address quoted anywhere in text: each
+ * "LOCAL+TOKEN@DOMAIN" (case-insensitive), the token lower-cased; at most
+ * max, each a new string. Returns how many.
+ */
+size_t corr_plus_tokens_in(const char *text, size_t len, const char *local, const char *domain,
+                           char **tokens, size_t max);
+
 #endif

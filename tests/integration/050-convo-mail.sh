@@ -260,13 +260,45 @@ Message-ID: <loop@partner.example>
 
 Automatic forward.
 MAIL
-for f in ooo bounce loop; do ingest "$T/$f.eml"; done
+# A DSN that returns only some headers: no Message-ID, but our Reply-To token.
+cat >"$T/bounce2.eml" <<MAIL
+From: postmaster@mx.customer.example
+To: support@example.com
+Subject: Delivery Status Notification (Failure)
+Message-ID: <bounce-2@mx.customer.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="C"
+
+--C
+Content-Type: text/plain
+
+Mailbox full.
+--C
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.customer.example
+
+Final-Recipient: rfc822; zoe@customer.example
+Action: failed
+Status: 5.2.2
+
+--C
+Content-Type: text/rfc822-headers
+
+From: Example Support <support@example.com>
+Reply-To: Example Support <support+$TOKEN@example.com>
+Subject: [#TKT-1000] We received your request
+
+--C--
+MAIL
+for f in ooo bounce bounce2 loop; do ingest "$T/$f.eml"; done
 settle
 assert_eq "$(psql_q "SELECT count(*) FROM tickets")" "$tickets" "no ticket from auto-reply, bounce, loop"
-assert_eq "$(psql_q "SELECT count(*) FROM inbound WHERE state = 'dropped'")" "3"
-assert_eq "$(psql_q "SELECT ticket_id || ' ' || recipient FROM bounces")" "$T1 zoe@customer.example" \
-	"the bounce is recorded on its ticket"
-assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE ticket_id = $T1 AND action = 'bounce'")" "1"
+assert_eq "$(psql_q "SELECT count(*) FROM inbound WHERE state = 'dropped'")" "4"
+assert_eq "$(psql_q "SELECT string_agg(ticket_id || ' ' || recipient || ' ' || (outbox_id IS NOT NULL), ',' ORDER BY id) FROM bounces")" \
+	"$T1 zoe@customer.example true,$T1 zoe@customer.example false" \
+	"the bounces are recorded on their ticket (by Message-ID, by token)"
+assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE ticket_id = $T1 AND action = 'bounce'")" "2"
 assert_eq "$(psql_q "SELECT count(*) FROM outbox")" "$queued" "no acknowledgement for machine mail"
 
 # An auto-reply that threads (by token) is kept as a note and reopens nothing.

@@ -193,6 +193,36 @@ test_quoted_message_ids(void **state)
 }
 
 static void
+test_dsn_recipients_and_tokens(void **state)
+{
+	static const char dsn[] =
+		"Reporting-MTA: dns; mx\r\nFinal-Recipient: rfc822; Zoe@Customer.Example\r\n"
+		"Original-Recipient: rfc822;<bob@x.example>\r\nX-Final-Recipient: rfc822; no@x\r\n"
+		"Final-Recipient: rfc822; not-an-address\r\nFinal-Recipient: no semicolon\r\n"
+		"Reply-To: Support <Support+ABCdef234@example.com>\r\n"
+		"Cc: notsupport+zzz@example.com, support+bad!@example.com, support+ok@example.org\r\n"
+		"To: support+second@EXAMPLE.com";
+	char *v[8];
+	size_t n = corr_dsn_recipients(dsn, sizeof(dsn) - 1, v, 8);
+
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "zoe@customer.example");
+	assert_string_equal(v[1], "bob@x.example");
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	n = corr_plus_tokens_in(dsn, sizeof(dsn) - 1, "support", "example.com", v, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "abcdef234");
+	assert_string_equal(v[1], "second");
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	assert_int_equal(corr_plus_tokens_in(dsn, sizeof(dsn) - 1, "support", "example.com", v, 1), 1);
+	free(v[0]);
+	assert_int_equal(corr_plus_tokens_in(dsn, sizeof(dsn) - 1, "", "example.com", v, 8), 0);
+	assert_int_equal(corr_dsn_recipients(NULL, 5, v, 8), 0);
+}
+
+static void
 test_hostile_inputs(void **state)
 {
 	char buf[300];
@@ -200,7 +230,8 @@ test_hostile_inputs(void **state)
 
 	srand(11);
 	for (int round = 0; round < 3000; round++) {
-		static const char alphabet[] = "[#]-TKT0123456789<>@+ \r\nMessage-ID:support.example.com";
+		static const char alphabet[] = "[#]-TKT0123456789<>@+ \r\nMessage-ID:support.example.com"
+		                               "Final-Recipient;";
 		size_t n = (size_t)(rand() % 299);
 		char prefix[8];
 		int64_t num;
@@ -213,6 +244,10 @@ test_hostile_inputs(void **state)
 		t = corr_plus_token(buf, "support", "example.com");
 		free(t);
 		for (size_t k = corr_quoted_message_ids(buf, n, ids, 4); k > 0; k--)
+			free(ids[k - 1]);
+		for (size_t k = corr_dsn_recipients(buf, n, ids, 4); k > 0; k--)
+			free(ids[k - 1]);
+		for (size_t k = corr_plus_tokens_in(buf, n, "support", "example.com", ids, 4); k > 0; k--)
 			free(ids[k - 1]);
 	}
 }
@@ -227,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_customer_reply),
 		cmocka_unit_test(test_auth_results),
 		cmocka_unit_test(test_quoted_message_ids),
+		cmocka_unit_test(test_dsn_recipients_and_tokens),
 		cmocka_unit_test(test_hostile_inputs),
 	};
 
