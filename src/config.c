@@ -14,6 +14,9 @@
 
 #include "config.h"
 #include "http_config.h"
+#include "convo.h"
+#include "notify.h"
+#include "outbox.h"
 #include "xalloc.h"
 #include "ynode.h"
 
@@ -23,7 +26,8 @@ static const char *const default_categories[] = {
 
 static const char *const top_keys[] = {
 	"instance", "database", "log", "workers", "shutdown_timeout", "categories",
-	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", NULL,
+	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", "smtp", "slack",
+	"outbox", "conversation", NULL,
 };
 static const char *const database_keys[] = { "dsn", NULL };
 static const char *const log_keys[] = { "level", NULL };
@@ -52,7 +56,18 @@ static const char *const all_keys[] = {
 	"mailboxes.message_timeout", "scan.enabled", "scan.backend", "scan.signatures",
 	"scan.clamd_socket", "scan.clamd_timeout", "scan.max_attachment_size",
 	"scan.max_message_size", "scan.blocked_types", "scan.allowed_types", "scan.on_error",
-	"scan.reload_check_interval", NULL,
+	"scan.reload_check_interval",
+	"smtp.url", "smtp.from", "smtp.from_name", "smtp.user", "smtp.password_file",
+	"smtp.password_env", "smtp.tls", "smtp.tls_verify", "smtp.timeout", "smtp.connect_timeout",
+	"slack.webhook_url_file", "slack.webhook_url_env", "slack.timeout", "slack.on_new_ticket",
+	"outbox.max_attempts", "outbox.backoff", "outbox.backoff_max", "outbox.lease",
+	"outbox.poll_interval",
+	"conversation.address", "conversation.from_name", "conversation.domain",
+	"conversation.secret_file", "conversation.secret_env", "conversation.previous_secret_file",
+	"conversation.reopen_window", "conversation.acknowledge", "conversation.ack_interval",
+	"conversation.ack_burst", "conversation.agent_notify", "conversation.authserv_id",
+	"conversation.require_dkim", "conversation.require_dmarc", "conversation.templates",
+	NULL,
 };
 
 const char *const *
@@ -297,6 +312,19 @@ load_categories(struct config *cfg, const struct ynode *root, struct tk_errlist 
 	}
 }
 
+/* The longest time one outbox send may take (smtp or slack). */
+static int64_t
+send_timeout_ms(const struct config *cfg)
+{
+	int64_t t = 0;
+
+	if (cfg->smtp)
+		t = cfg->smtp->timeout_ms + cfg->smtp->connect_timeout_ms;
+	if (cfg->slack && cfg->slack->timeout_ms > t)
+		t = cfg->slack->timeout_ms;
+	return t;
+}
+
 static void
 load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *errs)
 {
@@ -329,6 +357,15 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	scan_config_load(ynode_get(root, "scan"), &cfg->scan, errs);
 	if ((sec = ynode_get(root, "http")) != NULL)
 		http_config_load(sec, &cfg->http, errs);
+	if ((sec = ynode_get(root, "smtp")) != NULL)
+		smtp_config_load(sec, &cfg->smtp, errs);
+	if ((sec = ynode_get(root, "slack")) != NULL)
+		slack_config_load(sec, &cfg->slack, errs);
+	if ((sec = ynode_get(root, "outbox")) != NULL)
+		outbox_config_load(sec, cfg->outbox, errs);
+	if ((sec = ynode_get(root, "conversation")) != NULL)
+		convo_config_load(sec, cfg->smtp != NULL, &cfg->convo, errs);
+	outbox_config_check(cfg->outbox, send_timeout_ms(cfg), cfg->path, errs);
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);
@@ -350,6 +387,8 @@ config_defaults(struct config *cfg)
 	cfg->lease_ttl_ms = 30000;
 	cfg->default_tenant = xstrdup("default");
 	scan_config_init(&cfg->scan);
+	cfg->outbox = xnew(struct outbox_config);
+	outbox_config_defaults(cfg->outbox);
 }
 
 int
@@ -438,6 +477,10 @@ config_unref(struct config **cfgp)
 	xfree(&cfg->rules_dir);
 	scan_config_fini(&cfg->scan);
 	http_config_free(&cfg->http);
+	smtp_config_free(&cfg->smtp);
+	slack_config_free(&cfg->slack);
+	xfree(&cfg->outbox);
+	convo_config_free(&cfg->convo);
 	free(cfg);
 }
 

@@ -17,6 +17,11 @@
 #include "log.h"
 #include "scan.h"
 
+struct smtp_config;
+struct slack_config;
+struct outbox_config;
+struct convo_config;
+
 enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE };
 enum imap_tls { IMAP_TLS, IMAP_STARTTLS, IMAP_PLAIN };
 enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_SEEN };
@@ -73,6 +78,10 @@ struct config {
 	char *rules_dir;                  /* NULL: no routing rules */
 	struct scan_config scan;          /* attachment scanning (scan.h) */
 	struct http_config *http;         /* NULL: no webhook server (http_config.h) */
+	struct smtp_config *smtp;         /* NULL: no smtp: section (notify.h) */
+	struct slack_config *slack;       /* NULL: no slack: section (notify.h) */
+	struct outbox_config *outbox;     /* never NULL: defaults (outbox.h) */
+	struct convo_config *convo;       /* NULL: no conversation: section (convo.h) */
 	atomic_int refs;                  /* refcount */
 };
 

@@ -43,6 +43,7 @@ int ctl_parse(int argc, char **argv);    /* ctl_parse.c: parse [--json] FILE */
 int ctl_migrate(int argc, char **argv);  /* ctl_db.c: migrate */
 int ctl_ingest(int argc, char **argv);   /* ctl_db.c: ingest --mailbox NAME [FILE|-] */
 int ctl_inbound(int argc, char **argv);  /* ctl_db.c: inbound list|show|retry */
+int ctl_outbox(int argc, char **argv);   /* ctl_outbox.c: outbox list|show|retry */
 int ctl_list(int argc, char **argv);     /* ctl_tickets.c: list */
 int ctl_show(int argc, char **argv);     /* ctl_tickets.c: show NUMBER */
 int ctl_set(int argc, char **argv);      /* ctl_tickets.c: set NUMBER FIELD VALUE */

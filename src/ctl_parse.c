@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "html.h"
 #include "mime.h"
+#include "quote.h"
 #include "xalloc.h"
 
 static json_t *
@@ -47,6 +48,22 @@ iso_date(const struct mime_msg *m, char out[32])
 		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* visible_text (what an agent sees of a reply) and quoted_text (what was removed). */
+static void
+add_reply_split(json_t *o, const struct mime_msg *m)
+{
+	char *visible = NULL, *quoted = NULL;
+
+	if (m->text_from_html && m->html)
+		quote_split_html(m->html, strlen(m->html), &visible, &quoted);
+	else
+		quote_split(m->text, &visible, &quoted);
+	json_object_set_new(o, "visible_text", jstr(visible));
+	json_object_set_new(o, "quoted_text", jstr(quoted));
+	free(visible);
+	free(quoted);
+}
+
 static json_t *
 msg_json(const struct mime_msg *m)
 {
@@ -72,6 +89,7 @@ msg_json(const struct mime_msg *m)
 	json_object_set_new(o, "is_bounce", json_boolean(m->is_bounce));
 	json_object_set_new(o, "text", jstr(m->text));
 	json_object_set_new(o, "text_from_html", json_boolean(m->text_from_html));
+	add_reply_split(o, m);
 	for (size_t i = 0; i < m->n_attachments; i++) {
 		const struct mime_attachment *a = &m->attachments[i];
 		json_t *j = json_object();

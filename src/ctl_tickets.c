@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "convo.h"
 #include "ctl.h"
 #include "store.h"
 #include "store_ticket.h"
@@ -247,14 +248,18 @@ out:
 	return rc;
 }
 
+/* A status change also queues the customer's resolved/closed notice (convo.h). */
 static int
-apply_set(struct store *st, int64_t id, const char *field, const char *value, struct tk_err *err)
+apply_set(struct store *st, const struct config *cfg, int64_t id, const char *field,
+          const char *value, struct tk_err *err)
 {
 	char actor[128];
+	int changed = 0;
 
 	ctl_actor(actor, sizeof(actor));
 	if (strcmp(field, "status") == 0)
-		return store_ticket_set_status(st, id, value, actor, NULL, NULL, err);
+		return store_ticket_set_status(st, id, value, actor, NULL, &changed, err) < 0 ? -1 :
+		       changed && cfg ? convo_notify_status(st, cfg, id, value, NULL, err) : 0;
 	if (strcmp(field, "priority") == 0)
 		return store_ticket_set_priority(st, id, value, actor, err);
 	return store_ticket_set_assignee(st, id, value, actor, err);
@@ -285,7 +290,7 @@ ctl_set(int argc, char **argv)
 	} else if (found == 0) {
 		fprintf(stderr, "ticketctl: no ticket %s in tenant %s\n", argv[optind], tenant);
 		rc = CTL_USAGE;
-	} else if (apply_set(st, id, field, value, &err) < 0 || store_commit(st, &err) < 0) {
+	} else if (apply_set(st, cfg, id, field, value, &err) < 0 || store_commit(st, &err) < 0) {
 		rc = db_fail(&err);
 	} else {
 		printf("%s %s: %s\n", argv[optind], field, value);

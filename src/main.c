@@ -14,6 +14,9 @@
  *               and its committers (one PGconn each): request threads
  *               validate, committers stage many requests per transaction
  *               and answer them after the commit (http.c, http_commit.c).
+ *   outbox      one PGconn and one libcurl handle per channel; claims due
+ *               outbox rows (SKIP LOCKED, under a lease) and sends them
+ *               through SMTP or Slack (outbox.h, doc/delivery.md).
  * Hand-offs between threads go through PostgreSQL rows, never memory
  * queues, so a crash anywhere loses nothing. Shared memory state is only
  * the refcounted config snapshot and the stop flag (see daemon.h).
@@ -38,6 +41,7 @@
 #include "log.h"
 #include "rules.h"
 #include "scan.h"
+#include "outbox.h"
 #include "startup.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -50,6 +54,7 @@ struct ticketd {
 	int n_workers;
 	struct intake *intake;
 	struct http_server *http;
+	struct outbox_sender outbox;
 	const char *config_path;
 };
 
@@ -137,6 +142,10 @@ start_threads(struct ticketd *td)
 		log_err("ticketd: %s", err.msg);
 		goto out;
 	}
+	if (outbox_sender_start(&td->outbox, &td->daemon, &err) < 0) {
+		log_err("ticketd: %s", err.msg);
+		goto out;
+	}
 	rc = 0;
 out:
 	config_unref(&cfg);
@@ -158,6 +167,10 @@ stop_threads(struct ticketd *td)
 	log_info("ticketd: stopping: waiting for %d workers and the intake threads", td->n_workers);
 	if (intake_stop(&td->intake, &deadline) < 0)
 		late++;
+	if (outbox_sender_join(&td->outbox, &deadline) < 0) {
+		log_warn("ticketd: the outbox sender did not stop in time; its claim runs out by itself");
+		late++;
+	}
 	for (int i = 0; i < td->n_workers; i++) {
 		if (td->workers[i].started && pthread_timedjoin_np(td->workers[i].thread, NULL,
 		                                                   &deadline) != 0) {
@@ -252,6 +265,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	outbox_global_init();
 	daemon_init(&td.daemon, NULL);
 	if (scan_new(&cfg->scan, &td.daemon.scan, &serr) < 0) {
 		log_err("ticketd: %s", serr.msg);

@@ -18,6 +18,7 @@ static const struct ctl_command commands[] = {
 	{ "inbound", "inbound list [--state S] [--json] | show ID [--raw] | retry ID|--all",
 	  ctl_inbound },
 	{ "attachment", "attachment get [--quarantined] ID [-o FILE]", ctl_attachment },
+	{ "outbox", "outbox list [--state S] [--json] | show ID [--raw] | retry ID|--all", ctl_outbox },
 	{ "parse", "parse [--json] FILE|-", ctl_parse },
 	{ "rules", "rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] [--agent] "
 	  "FILE|- | rules check [--rules DIR]", ctl_rules },

@@ -246,6 +246,40 @@ process_one(struct pipeline_ctx *pc, struct claimed *c, bool savepoints, struct 
 	return item_failed(pc, c, res.error_kind ? res.error_kind : "internal", perr.msg, err);
 }
 
+/*
+ * The batch failed for a temporary reason (deadlock, lost connection): give
+ * back the attempts its claim counted, so transient trouble never uses up
+ * an item's attempts, and let the items come back soon. Best effort: if the
+ * database is gone, the lease brings them back later with the attempt
+ * counted.
+ */
+static void
+batch_unclaim(struct pipeline_ctx *pc, const struct claimed *items, int n)
+{
+	struct buf ids, attempts;
+	struct tk_err err = { 0 };
+
+	if (store_check(pc->st, &err) < 0)
+		return;
+	buf_init(&ids, 0);
+	buf_init(&attempts, 0);
+	for (int i = 0; i < n; i++) {
+		(void)buf_printf(&ids, "%s%" PRId64, i ? "," : "{", items[i].id);
+		(void)buf_printf(&attempts, "%s%d", i ? "," : "{", items[i].attempts);
+	}
+	(void)buf_putc(&ids, '}');
+	(void)buf_putc(&attempts, '}');
+	if (store_exec(pc->st, NULL, &err,
+	               "UPDATE inbound i SET attempts = i.attempts - 1, "
+	               "next_attempt_at = now() + interval '1 second' "
+	               "FROM unnest($1::bigint[], $2::int[]) AS u(id, attempts) "
+	               "WHERE i.id = u.id AND i.attempts = u.attempts AND i.state = 'pending'",
+	               2, ids.data, attempts.data) < 0)
+		log_debug("worker: could not give back the batch's attempts: %s", err.msg);
+	buf_fini(&ids);
+	buf_fini(&attempts);
+}
+
 int
 worker_run_batch(struct pipeline_ctx *pc, int *n_r, struct tk_err *err)
 {
@@ -283,8 +317,11 @@ worker_run_batch(struct pipeline_ctx *pc, int *n_r, struct tk_err *err)
 		rc = 0;
 	}
 out:
-	if (rc < 0)
+	if (rc < 0) {
 		store_rollback(pc->st);
+		if (err->temporary)
+			batch_unclaim(pc, items, n);
+	}
 	free(mine);
 	claimed_free(items, n);
 	return rc;

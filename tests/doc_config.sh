@@ -7,7 +7,9 @@ fails=0
 for man in "$top_srcdir"/doc/*.[58]; do
 	mandoc -Tlint -W warning "$man" || fails=$((fails + 1))
 done
-keys=$(awk '/all_keys\[\] = \{/,/NULL/' "$top_srcdir/src/config.c" | grep -o '"[a-z_.]*"' | tr -d '"')
+keys=$(for f in config.c http_config.c; do
+	awk '/all_keys\[\] = \{/,/NULL/' "$top_srcdir/src/$f" | grep -o '"[a-z_.]*"' | tr -d '"'
+done)
 count=0
 for k in $keys; do
 	count=$((count + 1))

@@ -12,6 +12,8 @@ mailboxes:
     poll_interval: 200ms
 YAML
 daemon_start
+# The intake thread creates the Maildir after "ready": wait for it.
+wait_for 10 "the Maildir" '[ -d "$MD/tmp" ] && [ -d "$MD/new" ]'
 
 drop() { # drop FIRST LAST
 	i=$1

@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+"""smtp-sink.py DIR PORT: a loopback SMTP server (aiosmtpd) for the tests.
+
+Each accepted message is written to DIR/NNN.eml (envelope sender and
+recipients first as X-Sink-From / X-Sink-To lines, the client's port as
+X-Sink-Peer: one port for many mails means the connection was reused). Control files in DIR:
+  reject-5xx   answer DATA with 554 (the message is refused for good)
+  defer-4xx    answer DATA with 451 (try again later)
+  slow-accept  write the message, then wait that many seconds (the file's
+               content) before answering 250: a client killed meanwhile
+               never learns that the message was accepted.
+Stops after one hour at the latest (tests kill it long before).
+"""
+import asyncio
+import os
+import sys
+import time
+
+from aiosmtpd.controller import Controller
+
+OUT, PORT = sys.argv[1], int(sys.argv[2])
+
+
+class Sink:
+    count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if os.path.exists(os.path.join(OUT, "reject-5xx")):
+            return "554 5.7.1 rejected by the test sink"
+        if os.path.exists(os.path.join(OUT, "defer-4xx")):
+            return "451 4.3.0 deferred by the test sink"
+        Sink.count += 1
+        name = os.path.join(OUT, "%03d-%d.eml" % (Sink.count, time.time_ns()))
+        head = "X-Sink-From: %s\r\nX-Sink-To: %s\r\nX-Sink-Peer: %s\r\n" % (
+            envelope.mail_from, ",".join(envelope.rcpt_tos), session.peer[1])
+        with open(name + ".tmp", "wb") as f:
+            f.write(head.encode() + envelope.original_content)
+        os.rename(name + ".tmp", name)
+        slow = os.path.join(OUT, "slow-accept")
+        if os.path.exists(slow):
+            with open(slow) as f:
+                await asyncio.sleep(float(f.read().strip() or "5"))
+        return "250 OK"
+
+
+controller = Controller(Sink(), hostname="127.0.0.1", port=PORT)
+controller.start()
+with open(os.path.join(OUT, "ready"), "w") as f:
+    f.write(str(os.getpid()))
+try:
+    time.sleep(3600)
+finally:
+    controller.stop()
