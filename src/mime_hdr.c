@@ -182,9 +182,8 @@ ew_search(const char *p, const char *end)
 	for (const char *s = p; (s = find2(s, end, '=', '?')) != NULL; s++) {
 		const char *q = memchr(s + 2, '?', (size_t)(end - s - 2));
 
-		if (q && q + 3 < end && strchr("qQbB", q[1]) && q[2] == '?' &&
-		    find2(q + 3, end, '?', '='))
-			return true;
+		if (q && q + 3 < end && strchr("qQbB", q[1]) && q[2] == '?')
+			return find2(q + 3, end, '?', '=') != NULL;   /* none later either */
 	}
 	return false;
 }
@@ -213,7 +212,7 @@ mime_hdr_decode(const char *v, size_t n)
 	struct buf out;
 	struct ew_pending pd;
 	bool valid_ew = true, last_ew = false;
-	const char *ws = NULL;
+	const char *ws = NULL, *no_close = NULL;   /* no "?=" from here on */
 	size_t ws_len = 0;
 
 	buf_init(&out, 0);
@@ -230,7 +229,7 @@ mime_hdr_decode(const char *v, size_t n)
 			ws_len = (size_t)(p - ws);
 			continue;
 		}
-		if (end - p > 1 && p[0] == '=' && p[1] == '?') {
+		if (end - p > 1 && p[0] == '=' && p[1] == '?' && (no_close == NULL || p < no_close)) {
 			struct buf raw;
 			const char *after;
 			char *cs = NULL;
@@ -259,6 +258,8 @@ mime_hdr_decode(const char *v, size_t n)
 			xfree(&cs);
 			if (r < 0)
 				valid_ew = false;
+			else
+				no_close = p;
 		}
 		ew_flush(&pd, &out);
 		if (ws)
