@@ -225,7 +225,7 @@ unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *
 		return NULL;
 	if (mailmime_parse(start, (size_t)(end - start), &idx, &sub) != MAILIMF_NO_ERROR || sub == NULL)
 		return NULL;
-	w->extra = xreallocarray(w->extra, w->n_extra + 1, sizeof(*w->extra));
+	MIME_GROW(w->extra, w->n_extra);
 	w->extra[w->n_extra++] = sub;
 	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
 }
@@ -446,7 +446,7 @@ add_attachment(struct walk *w, const struct part *pt, char *filename, bool in_re
 	struct buf data;
 	const char *cid = pt->content_id;
 
-	m->attachments = xreallocarray(m->attachments, m->n_attachments + 1, sizeof(*a));
+	MIME_GROW(m->attachments, m->n_attachments);
 	a = &m->attachments[m->n_attachments++];
 	memset(a, 0, sizeof(*a));
 	a->filename = filename;

@@ -304,7 +304,7 @@ addr_push(struct mime_addr **list_r, size_t *n_r, const char *spec, size_t spec_
 
 	buf_init(&b, 0);
 	mime_utf8_or_1252(spec, spec_len, &b);
-	*list_r = xreallocarray(*list_r, *n_r + 1, sizeof(**list_r));
+	MIME_GROW(*list_r, *n_r);
 	a = &(*list_r)[(*n_r)++];
 	a->addr = buf_steal(&b, NULL);
 	ascii_lower(a->addr);
@@ -548,7 +548,7 @@ mime_hdr_msgids(const char *v, size_t n, char ***ids_r, size_t *n_r)
 	while (msgid_next(&p, end, &id)) {
 		if (id.len == 0)
 			continue;
-		*ids_r = xreallocarray(*ids_r, *n_r + 1, sizeof(**ids_r));
+		MIME_GROW(*ids_r, *n_r);
 		(*ids_r)[(*n_r)++] = msgid_dup(&id);
 	}
 	buf_fini(&id);

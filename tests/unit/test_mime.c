@@ -254,6 +254,21 @@ test_deep_nesting(void **state)
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 20.0);
 	mime_msg_free(&m);
 
+	/* Many parts and references: linear growth. */
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "References:"), 0);
+	for (int i = 0; i < 50000; i++)
+		assert_int_equal(buf_printf(&b, " <r%d@x>", i), 0);
+	assert_int_equal(buf_puts(&b, "\nContent-Type: multipart/mixed; boundary=p\n\n"), 0);
+	for (int i = 0; i < 20000; i++)
+		assert_int_equal(buf_printf(&b, "--p\nContent-Disposition: attachment; filename=f%d\n\nx\n", i), 0);
+	assert_int_equal(buf_puts(&b, "--p--\n"), 0);
+	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+	assert_int_equal(m->n_references, 50000);
+	assert_int_equal(m->n_attachments, 20000);
+	assert_string_equal(m->attachments[19999].filename, "f19999");
+	mime_msg_free(&m);
+
 	/* Many attached messages: each is a leaf, none is entered. */
 	buf_reset(&b);
 	assert_int_equal(buf_puts(&b, "Content-Type: multipart/mixed; boundary=m\n\n"), 0);
