@@ -7,6 +7,12 @@
  * attachments (leaf parts with disposition attachment or a filename;
  * message parts are leaves) with their decoded bytes and SHA-256.
  *
+ * Part headers are read from the raw bytes with our own (Python-compatible)
+ * rules; libetpan's split is corrected where it goes wrong on broken mail:
+ * a multipart whose boundary never appears is a leaf, one whose first
+ * delimiter closes it has no parts, and an unterminated last part (which
+ * libetpan cuts at its last line starting with '-') is parsed again.
+ *
  * Limits against hostile input: messages over MIME_MAX_SIZE are refused.
  * mailmime_parse recurses once per nesting level and rescans each nested
  * body, so before parsing, the Content-Type values of message parts
