@@ -295,6 +295,20 @@ ascii_lower(char *s)
 			*s = (char)(*s + 32);
 }
 
+/* Copy without leading and trailing blanks. */
+static char *
+strip_blank_dup(const char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
 static void
 addr_push(struct mime_addr **list_r, size_t *n_r, const char *spec, size_t spec_len,
           const char *name)
@@ -309,6 +323,14 @@ addr_push(struct mime_addr **list_r, size_t *n_r, const char *spec, size_t spec_
 	a->addr = buf_steal(&b, NULL);
 	ascii_lower(a->addr);
 	a->name = name && *name ? mime_hdr_decode(name, strlen(name)) : NULL;
+	if (a->name) {
+		char *t = a->name;
+
+		a->name = strip_blank_dup(t);
+		xfree(&t);
+		if (a->name[0] == '\0')
+			xfree(&a->name);
+	}
 }
 
 static void
