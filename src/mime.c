@@ -7,6 +7,12 @@
  * attachments (leaf parts with disposition attachment or a filename;
  * message parts are leaves) with their decoded bytes and SHA-256.
  *
+ * Part headers are read from the raw bytes with our own (Python-compatible)
+ * rules; libetpan's split is corrected where it goes wrong on broken mail:
+ * a multipart whose boundary never appears is a leaf, one whose first
+ * delimiter closes it has no parts, and an unterminated last part (which
+ * libetpan cuts at its last line starting with '-') is parsed again.
+ *
  * Limits against hostile input: messages over MIME_MAX_SIZE are refused.
  * mailmime_parse recurses once per nesting level and rescans each nested
  * body, so before parsing, the Content-Type values of message parts
@@ -225,7 +231,7 @@ unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *
 		return NULL;
 	if (mailmime_parse(start, (size_t)(end - start), &idx, &sub) != MAILIMF_NO_ERROR || sub == NULL)
 		return NULL;
-	w->extra = xreallocarray(w->extra, w->n_extra + 1, sizeof(*w->extra));
+	MIME_GROW(w->extra, w->n_extra);
 	w->extra[w->n_extra++] = sub;
 	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
 }
@@ -446,7 +452,7 @@ add_attachment(struct walk *w, const struct part *pt, char *filename, bool in_re
 	struct buf data;
 	const char *cid = pt->content_id;
 
-	m->attachments = xreallocarray(m->attachments, m->n_attachments + 1, sizeof(*a));
+	MIME_GROW(m->attachments, m->n_attachments);
 	a = &m->attachments[m->n_attachments++];
 	memset(a, 0, sizeof(*a));
 	a->filename = filename;

@@ -182,9 +182,8 @@ ew_search(const char *p, const char *end)
 	for (const char *s = p; (s = find2(s, end, '=', '?')) != NULL; s++) {
 		const char *q = memchr(s + 2, '?', (size_t)(end - s - 2));
 
-		if (q && q + 3 < end && strchr("qQbB", q[1]) && q[2] == '?' &&
-		    find2(q + 3, end, '?', '='))
-			return true;
+		if (q && q + 3 < end && strchr("qQbB", q[1]) && q[2] == '?')
+			return find2(q + 3, end, '?', '=') != NULL;   /* none later either */
 	}
 	return false;
 }
@@ -213,7 +212,7 @@ mime_hdr_decode(const char *v, size_t n)
 	struct buf out;
 	struct ew_pending pd;
 	bool valid_ew = true, last_ew = false;
-	const char *ws = NULL;
+	const char *ws = NULL, *no_close = NULL;   /* no "?=" from here on */
 	size_t ws_len = 0;
 
 	buf_init(&out, 0);
@@ -230,7 +229,7 @@ mime_hdr_decode(const char *v, size_t n)
 			ws_len = (size_t)(p - ws);
 			continue;
 		}
-		if (end - p > 1 && p[0] == '=' && p[1] == '?') {
+		if (end - p > 1 && p[0] == '=' && p[1] == '?' && (no_close == NULL || p < no_close)) {
 			struct buf raw;
 			const char *after;
 			char *cs = NULL;
@@ -259,6 +258,8 @@ mime_hdr_decode(const char *v, size_t n)
 			xfree(&cs);
 			if (r < 0)
 				valid_ew = false;
+			else
+				no_close = p;
 		}
 		ew_flush(&pd, &out);
 		if (ws)
@@ -294,6 +295,20 @@ ascii_lower(char *s)
 			*s = (char)(*s + 32);
 }
 
+/* Copy without leading and trailing blanks. */
+static char *
+strip_blank_dup(const char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
 static void
 addr_push(struct mime_addr **list_r, size_t *n_r, const char *spec, size_t spec_len,
           const char *name)
@@ -303,11 +318,19 @@ addr_push(struct mime_addr **list_r, size_t *n_r, const char *spec, size_t spec_
 
 	buf_init(&b, 0);
 	mime_utf8_or_1252(spec, spec_len, &b);
-	*list_r = xreallocarray(*list_r, *n_r + 1, sizeof(**list_r));
+	MIME_GROW(*list_r, *n_r);
 	a = &(*list_r)[(*n_r)++];
 	a->addr = buf_steal(&b, NULL);
 	ascii_lower(a->addr);
 	a->name = name && *name ? mime_hdr_decode(name, strlen(name)) : NULL;
+	if (a->name) {
+		char *t = a->name;
+
+		a->name = strip_blank_dup(t);
+		xfree(&t);
+		if (a->name[0] == '\0')
+			xfree(&a->name);
+	}
 }
 
 static void
@@ -547,7 +570,7 @@ mime_hdr_msgids(const char *v, size_t n, char ***ids_r, size_t *n_r)
 	while (msgid_next(&p, end, &id)) {
 		if (id.len == 0)
 			continue;
-		*ids_r = xreallocarray(*ids_r, *n_r + 1, sizeof(**ids_r));
+		MIME_GROW(*ids_r, *n_r);
 		(*ids_r)[(*n_r)++] = msgid_dup(&id);
 	}
 	buf_fini(&id);

@@ -71,6 +71,13 @@ void mime_utf8_or_1252(const char *in, size_t n, struct buf *out);
 /* Whether [in, in+n) is valid UTF-8. */
 bool mime_utf8_valid(const char *in, size_t n);
 
+/* Make room for item n of an array holding n items (capacity doubles at powers of two). */
+#define MIME_GROW(arr, n) \
+	do { \
+		if (((n) & ((n) - 1)) == 0) \
+			(arr) = xreallocarray((arr), (n) ? 2 * (n) : 1, sizeof(*(arr))); \
+	} while (0)
+
 /* Append without a cap check (buffers here are uncapped). */
 void mime_buf_add(struct buf *b, const void *p, size_t n);
 

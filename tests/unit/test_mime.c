@@ -75,6 +75,34 @@ test_encoded_words(void **state)
 	check_decode("caf\xe9 \x80", "caf\xc3\xa9 \xe2\x82\xac");
 }
 
+/* Hostile headers stay linear: ~1 MB of almost-encoded-words. */
+static void
+test_hostile_headers(void **state)
+{
+	static const char *const units[] = { "=?x?q?a ", "b=?x?q?a", "=?x ", "=?utf-8?q?a?= ", "<a", "(" };
+	struct buf b;
+	struct mime_msg *m = NULL;
+	struct tk_err err;
+
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		clock_t t0 = clock();
+
+		buf_init(&b, 0);
+		assert_int_equal(buf_puts(&b, "Subject: "), 0);
+		for (int i = 0; i < 150000; i++)
+			assert_int_equal(buf_puts(&b, units[u]), 0);
+		assert_int_equal(buf_puts(&b, "\nTo: "), 0);
+		for (int i = 0; i < 100000; i++)
+			assert_int_equal(buf_puts(&b, units[u]), 0);
+		assert_int_equal(buf_puts(&b, "\n\nbody\n"), 0);
+		assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+		assert_non_null(m->subject);
+		mime_msg_free(&m);
+		buf_fini(&b);
+		assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 10.0);
+	}
+}
+
 static void
 test_rfc2231_names(void **state)
 {
@@ -224,6 +252,21 @@ test_deep_nesting(void **state)
 	assert_string_equal(m->subject, "deep");
 	/* Bounded work: well under a few seconds even under sanitizers. */
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 20.0);
+	mime_msg_free(&m);
+
+	/* Many parts and references: linear growth. */
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "References:"), 0);
+	for (int i = 0; i < 50000; i++)
+		assert_int_equal(buf_printf(&b, " <r%d@x>", i), 0);
+	assert_int_equal(buf_puts(&b, "\nContent-Type: multipart/mixed; boundary=p\n\n"), 0);
+	for (int i = 0; i < 20000; i++)
+		assert_int_equal(buf_printf(&b, "--p\nContent-Disposition: attachment; filename=f%d\n\nx\n", i), 0);
+	assert_int_equal(buf_puts(&b, "--p--\n"), 0);
+	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+	assert_int_equal(m->n_references, 50000);
+	assert_int_equal(m->n_attachments, 20000);
+	assert_string_equal(m->attachments[19999].filename, "f19999");
 	mime_msg_free(&m);
 
 	/* Many attached messages: each is a leaf, none is entered. */
@@ -491,6 +534,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encoded_words),
+		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_rfc2231_names),
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_bad_transfer_encodings),
