@@ -4,6 +4,8 @@
 # configured and built tree (./configure && make):
 #     sh bench/scan/run.sh [ROUNDS]
 # CORPUS overrides the mail directory. Needs Debian's /usr/bin/python3.
+# With clamd installed ($CLAMD or /usr/sbin/clamd) the clamd backend is
+# measured too, against a private clamd on the EICAR database.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${top_builddir:-$top}
@@ -11,7 +13,12 @@ corpus=${CORPUS:-/work/shared/corpus/emails}
 rounds=${1:-20}
 py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/tk-scan-bench-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+clamd_pid=
+cleanup() {
+	[ -n "$clamd_pid" ] && kill "$clamd_pid" && wait "$clamd_pid" || :
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 mkdir "$tmp/att" "$tmp/db-eicar" "$tmp/db-synth"
 $py "$top/bench/scan/extract.py" "$corpus" "$tmp/att"
@@ -46,3 +53,18 @@ echo "== libclamav, EICAR-only database"
 echo "== libclamav, synthetic database (100k hash + 20k body signatures)"
 "$b" "$tmp/db-synth" "$rounds" 1 clamav "$tmp"/att/*
 "$b" "$tmp/db-synth" "$rounds" 2 clamav "$tmp"/att/*
+
+clamd=${CLAMD:-/usr/sbin/clamd}
+if [ -x "$clamd" ]; then
+	printf 'LocalSocket %s\nDatabaseDirectory %s\nForeground yes\nLogFile %s\n' \
+		"$tmp/clamd.sock" "$tmp/db-eicar" "$tmp/clamd.log" > "$tmp/clamd.conf"
+	"$clamd" -c "$tmp/clamd.conf" >/dev/null 2>&1 &
+	clamd_pid=$!
+	i=0
+	while [ ! -S "$tmp/clamd.sock" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "== clamd (INSTREAM over a unix socket), EICAR-only database"
+	"$b" "$tmp/clamd.sock" "$rounds" 1 clamd "$tmp"/att/*
+	"$b" "$tmp/clamd.sock" "$rounds" 2 clamd "$tmp"/att/*
+else
+	echo "== clamd not found ($clamd): clamd backend not measured"
+fi

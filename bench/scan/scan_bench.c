@@ -4,7 +4,8 @@
  *
  * usage: scan_bench SIGDIR ROUNDS THREADS MODE FILE...
  *   MODE clamav: libclamav engine from SIGDIR; off: scanning disabled
- *   (libmagic typing and limits only, to separate their cost).
+ *   (libmagic typing and limits only, to separate their cost); clamd:
+ *   clamd's unix socket given as SIGDIR.
  * Prints one line of key=value figures.
  */
 #include <pthread.h>
@@ -93,7 +94,7 @@ main(int argc, char **argv)
 	size_t bytes = 0;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: scan_bench SIGDIR ROUNDS THREADS clamav|off FILE...\n");
+		fprintf(stderr, "usage: scan_bench SIGDIR ROUNDS THREADS clamav|off|clamd FILE...\n");
 		return 2;
 	}
 	rounds = atoi(argv[2]);
@@ -111,6 +112,11 @@ main(int argc, char **argv)
 	xfree(&cfg.signatures);
 	cfg.signatures = xstrdup(argv[1]);
 	cfg.enabled = strcmp(argv[4], "off") != 0;
+	if (strcmp(argv[4], "clamd") == 0) {
+		cfg.backend = SCAN_BACKEND_CLAMD;
+		xfree(&cfg.clamd_socket);
+		cfg.clamd_socket = xstrdup(argv[1]);
+	}
 	cfg.max_attachment_size = 0;
 	cfg.reload_check_interval_ms = 60000;
 	rss0 = rss_kb();
