@@ -512,10 +512,10 @@ session(struct imap_run *r, struct tk_err *err)
 	for (;;) {
 		int w = round_new(r, &c, &raw, err);
 
-		if (w == 0)
+		if (w == 0) {
 			r->backoff_ms = IMAP_BACKOFF_MIN_MS; /* a whole round went through */
-		if (w == 0)
 			w = mb->idle && c.has_idle ? wait_idle(r, &c, err) : wait_poll(r, &c, err);
+		}
 		if (w < 0)
 			goto out;
 		if (w > 0)
