@@ -7,7 +7,8 @@
  * and in ONE transaction: takes the rate-limit tokens of each limited
  * source (ticketd_rate_take, shared by every daemon on the database),
  * inserts every admitted body into the inbound stage with one multi-row
- * INSERT, and commits. Only then is each request answered (202, or 429 for
+ * INSERT, and commits. A batch without rate-limited sources is the INSERT
+ * alone, in autocommit: one statement is atomic, one round trip. Only then is each request answered (202, or 429 for
  * those over the limit) and its connection resumed; when the transaction
  * fails they all get 503 with Retry-After, and nothing of them is stored.
  * While one committer waits on PostgreSQL the queue fills for the next, so
@@ -189,9 +190,17 @@ commit_batch(struct committer_ctx *cc, struct http_req **v, int n, bool *admit,
 {
 	struct config *cfg = cc->srv->cfg;
 
+	bool limited = false;
+
+	for (int i = 0; i < n; i++)
+		limited = limited || v[i]->src->rate_count > 0;
 	if (cc->st == NULL && store_open(config_dsn(cfg), &cc->st, err) < 0)
 		return -1;
-	if (store_check(cc->st, err) < 0 || store_begin(cc->st, err) < 0)
+	if (store_check(cc->st, err) < 0)
+		return -1;
+	if (!limited) /* one statement is atomic by itself: one round trip */
+		return insert_batch(cc, v, n, admit, err);
+	if (store_begin(cc->st, err) < 0)
 		return -1;
 	if (apply_limits(cc, v, n, admit, err) < 0 || insert_batch(cc, v, n, admit, err) < 0 ||
 	    store_commit(cc->st, err) < 0) {
