@@ -8,7 +8,9 @@
 
 #include "attach.h"
 #include "log.h"
+#include "config.h"
 #include "mime.h"
+#include "notice.h"
 #include "pipeline.h"
 #include "scan.h"
 #include "store.h"
@@ -32,6 +34,25 @@ struct attach_run {
 	const struct scan_result *message_verdict; /* non-NULL: the whole message is too big */
 	int held;
 };
+
+/* Tell the admin (scan.notify_channel) what was held back, through the outbox. */
+static int
+notify_held(struct attach_run *ar, int64_t attachment_id, const char *what, struct tk_err *err)
+{
+	const struct scan_config *sc = &ar->pc->cfg->scan;
+	char key[64], subject[128];
+	struct notice n = {
+		.channel = sc->notify_channel, .recipient = sc->notify_recipient,
+		.idempotency_key = key, .ticket_id = ar->ticket_id, .subject = subject, .text = what,
+	};
+
+	if (sc->notify_channel == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "attachment-held:%" PRId64, attachment_id);
+	snprintf(subject, sizeof(subject), "[ticketd] attachment held back on ticket id %" PRId64,
+	         ar->ticket_id);
+	return notice_enqueue(ar->pc->st, ar->pc->cfg, &n, NULL, err);
+}
 
 static int
 quarantine(struct attach_run *ar, const struct attach_file *f, const char *sha,
@@ -67,8 +88,10 @@ quarantine(struct attach_run *ar, const struct attach_file *f, const char *sha,
 	         f->filename ? f->filename : "(no name)", scan_verdict_name(sr->verdict), sr->detail);
 	log_warn("scan: ticket=%" PRId64 " %s", ar->ticket_id, what);
 	ar->held++;
-	return store_ticket_event(ar->pc->st, ar->ticket_id, ATTACH_ACTOR, "attachment_held",
-	                          NULL, scan_verdict_name(sr->verdict), what, err);
+	if (store_ticket_event(ar->pc->st, ar->ticket_id, ATTACH_ACTOR, "attachment_held", NULL,
+	                       scan_verdict_name(sr->verdict), what, err) < 0)
+		return -1;
+	return notify_held(ar, id, what, err);
 }
 
 static int

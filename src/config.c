@@ -56,7 +56,7 @@ static const char *const all_keys[] = {
 	"mailboxes.message_timeout", "scan.enabled", "scan.backend", "scan.signatures",
 	"scan.clamd_socket", "scan.clamd_timeout", "scan.max_attachment_size",
 	"scan.max_message_size", "scan.blocked_types", "scan.allowed_types", "scan.on_error",
-	"scan.reload_check_interval",
+	"scan.reload_check_interval", "scan.notify_channel", "scan.notify_recipient",
 	"smtp.url", "smtp.from", "smtp.from_name", "smtp.user", "smtp.password_file",
 	"smtp.password_env", "smtp.tls", "smtp.tls_verify", "smtp.timeout", "smtp.connect_timeout",
 	"slack.webhook_url_file", "slack.webhook_url_env", "slack.timeout", "slack.on_new_ticket",
@@ -325,6 +325,22 @@ send_timeout_ms(const struct config *cfg)
 	return t;
 }
 
+/* A notice channel must be configured, and smtp needs a recipient address. */
+static void
+check_notify(const struct config *cfg, const char *key, const char *channel,
+             const char *recipient, struct tk_errlist *errs)
+{
+	if (channel == NULL)
+		return;
+	if (strcmp(channel, "smtp") == 0 && cfg->smtp == NULL)
+		tk_errlist_add(errs, cfg->path, 0, 0, "%s is smtp but there is no smtp: section", key);
+	else if (strcmp(channel, "smtp") == 0 && (recipient == NULL || !strchr(recipient, '@')))
+		tk_errlist_add(errs, cfg->path, 0, 0, "%s is smtp: the notify_recipient must be an "
+		               "address", key);
+	else if (strcmp(channel, "slack") == 0 && cfg->slack == NULL)
+		tk_errlist_add(errs, cfg->path, 0, 0, "%s is slack but there is no slack: section", key);
+}
+
 static void
 load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *errs)
 {
@@ -366,6 +382,11 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	if ((sec = ynode_get(root, "conversation")) != NULL)
 		convo_config_load(sec, cfg->smtp != NULL, &cfg->convo, errs);
 	outbox_config_check(cfg->outbox, send_timeout_ms(cfg), cfg->path, errs);
+	check_notify(cfg, "scan.notify_channel", cfg->scan.notify_channel, cfg->scan.notify_recipient,
+	             errs);
+	if (cfg->http != NULL)
+		check_notify(cfg, "http.incidents.notify_channel", cfg->http->notify_channel,
+		             cfg->http->notify_recipient, errs);
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);

@@ -15,6 +15,7 @@
 #include "hook.h"
 #include "http_config.h"
 #include "incident.h"
+#include "notice.h"
 #include "log.h"
 #include "rules.h"
 #include "store.h"
@@ -354,21 +355,39 @@ out:
 static int
 notify_resolved(struct incident_ctx *ic, int64_t id, struct tk_err *err)
 {
-	char sid[24];
+	char sid[24], *key = NULL, *subject = NULL, *text = NULL;
+	PGresult *res = NULL;
+	int rc = -1;
 
 	if (ic->hc == NULL || ic->hc->notify_channel == NULL)
 		return 0;
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
-	return store_exec(ic->pc->st, NULL, err,
-	                  "INSERT INTO outbox (channel, idempotency_key, ticket_id, recipient, payload) "
-	                  "SELECT $1, 'incident-resolved:' || t.id || ':' || (SELECT count(*) FROM "
-	                  "ticket_events e WHERE e.ticket_id = t.id AND e.action = 'status' AND "
-	                  "e.new_value = 'resolved'), t.id, $3, convert_to(json_build_object("
-	                  "'event', 'incident_resolved', 'ticket_id', t.id, 'number', t.number, "
-	                  "'subject', t.subject, 'alert_key', t.alert_key, 'alert_count', t.alert_count, "
-	                  "'resolved_at', t.resolved_at)::text, 'UTF8') FROM tickets t WHERE t.id = $2 "
-	                  "ON CONFLICT (idempotency_key) DO NOTHING",
-	                  3, ic->hc->notify_channel, sid, ic->hc->notify_recipient);
+	if (store_exec(ic->pc->st, &res, err,
+	               "SELECT n.ticket_prefix || '-' || t.number, t.subject, coalesce(t.alert_key, ''), "
+	               "t.alert_count, (SELECT count(*) FROM ticket_events e WHERE e.ticket_id = t.id "
+	               "AND e.action = 'status' AND e.new_value = 'resolved') FROM tickets t "
+	               "JOIN tenants n ON n.id = t.tenant_id WHERE t.id = $1::bigint", 1, sid) < 0)
+		return -1;
+	if (PQntuples(res) == 1) {
+		struct notice n = { .channel = ic->hc->notify_channel,
+		                    .recipient = ic->hc->notify_recipient, .ticket_id = id };
+
+		key = xasprintf("incident-resolved:%s:%s", sid, PQgetvalue(res, 0, 4));
+		subject = xasprintf("[%s] resolved: %s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		text = xasprintf("Incident %s is resolved.\nAlert: %s (seen %s times)\n",
+		                 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+		n.idempotency_key = key;
+		n.subject = subject;
+		n.text = text;
+		rc = notice_enqueue(ic->pc->st, ic->pc->cfg, &n, NULL, err);
+	} else {
+		rc = 0;
+	}
+	PQclear(res);
+	free(key);
+	free(subject);
+	free(text);
+	return rc;
 }
 
 static int

@@ -606,6 +606,8 @@ scan_config_copy(struct scan_config *dst, const struct scan_config *src)
 	*dst = *src;
 	dst->signatures = xstrdup(src->signatures);
 	dst->clamd_socket = xstrdup(src->clamd_socket);
+	dst->notify_channel = src->notify_channel ? xstrdup(src->notify_channel) : NULL;
+	dst->notify_recipient = src->notify_recipient ? xstrdup(src->notify_recipient) : NULL;
 	dst->blocked_types = xcalloc(src->n_blocked_types + 1, sizeof(char *));
 	for (size_t i = 0; i < src->n_blocked_types; i++)
 		dst->blocked_types[i] = xstrdup(src->blocked_types[i]);

@@ -45,6 +45,8 @@ struct scan_config {
 	size_t n_allowed_types;
 	enum scan_on_error on_error;    /* default quarantine */
 	int64_t reload_check_interval_ms; /* default 60s; 0 = check before every scan */
+	char *notify_channel;           /* "smtp" or "slack": tell someone what was held back */
+	char *notify_recipient;         /* address for smtp */
 };
 
 enum scan_verdict {

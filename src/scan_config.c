@@ -19,7 +19,7 @@
 static const char *const scan_keys[] = {
 	"enabled", "backend", "signatures", "clamd_socket", "clamd_timeout",
 	"max_attachment_size", "max_message_size", "blocked_types", "allowed_types",
-	"on_error", "reload_check_interval", NULL
+	"on_error", "reload_check_interval", "notify_channel", "notify_recipient", NULL
 };
 
 void
@@ -51,6 +51,8 @@ scan_config_fini(struct scan_config *cfg)
 {
 	xfree(&cfg->signatures);
 	xfree(&cfg->clamd_socket);
+	xfree(&cfg->notify_channel);
+	xfree(&cfg->notify_recipient);
 	scan_types_free(&cfg->blocked_types, &cfg->n_blocked_types);
 	scan_types_free(&cfg->allowed_types, &cfg->n_allowed_types);
 }
@@ -217,6 +219,20 @@ scan_load_key(const char *key, const struct ynode *v, struct scan_config *cfg,
 		return scan_load_on_error(v, &cfg->on_error, errs);
 	if (strcmp(key, "reload_check_interval") == 0)
 		return scan_load_duration(v, 0, &cfg->reload_check_interval_ms, errs);
+	if (strcmp(key, "notify_channel") == 0 || strcmp(key, "notify_recipient") == 0) {
+		const char *s;
+		char **dst = key[7] == 'c' ? &cfg->notify_channel : &cfg->notify_recipient;
+
+		if (ynode_str(v, &s, errs) < 0)
+			return -1;
+		if (dst == &cfg->notify_channel && strcmp(s, "smtp") != 0 && strcmp(s, "slack") != 0) {
+			ynode_error(errs, v, "notify_channel must be smtp or slack");
+			return -1;
+		}
+		xfree(dst);
+		*dst = xstrdup(s);
+		return 0;
+	}
 	return 0; /* unknown keys are reported by ynode_check_keys */
 }
 

@@ -30,6 +30,10 @@ http:
     reopen_window: 1h
     notify_channel: smtp
     notify_recipient: oncall@example.com
+smtp:
+  # Nothing listens here: the notices stay queued in the outbox, which is what is checked.
+  url: smtp://127.0.0.1:9
+  from: ticketd@example.com
 YAML
 TEST_GROUP_TOKEN=group-token; export TEST_GROUP_TOKEN
 daemon_start
@@ -59,6 +63,11 @@ expect_code 202 "resolved"
 drain
 assert_eq "$(psql_q "SELECT DISTINCT status FROM tickets WHERE alert_key LIKE 'am:%'")" "resolved"
 assert_eq "$(count "outbox WHERE channel = 'smtp' AND recipient = 'oncall@example.com'")" "2" "resolution notices"
+# Each notice is a mail composed for its channel, with a stable Message-ID.
+notice=$(psql_q "SELECT convert_from(payload, 'UTF8') FROM outbox ORDER BY id LIMIT 1")
+assert_contains "$notice" "Auto-Submitted: auto-generated"
+assert_contains "$notice" "is resolved."
+assert_eq "$(count "outbox WHERE message_id IS NOT NULL")" "2" "Message-ID stored with the notice"
 # A repeated resolve changes nothing and queues nothing.
 post /v1/alertmanager "$PAYLOADS/alertmanager-v4-resolved.json" -H "$AUTH"
 drain

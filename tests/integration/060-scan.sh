@@ -18,6 +18,12 @@ scan:
   max_attachment_size: 100k
   blocked_types: [application/x-executable, application/x-sharedlib, application/x-pie-executable]
   reload_check_interval: 500ms
+  notify_channel: smtp
+  notify_recipient: security@example.com
+smtp:
+  # Nothing listens here: the admin notices stay queued in the outbox, which is what is checked.
+  url: smtp://127.0.0.1:9
+  from: ticketd@example.com
 YAML
 daemon_start
 
@@ -51,6 +57,13 @@ assert_eq "$(psql_q "SELECT count(*) FROM quarantine")" \
 	"$(psql_q "SELECT count(*) FROM attachments WHERE NOT stored")" "every held-back body quarantined"
 assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE action = 'attachment_held'")" \
 	"$(psql_q "SELECT count(*) FROM attachments WHERE NOT stored")" "audit event per held-back file"
+
+# The admin is told about each one, through the outbox.
+assert_eq "$(psql_q "SELECT count(*) FROM outbox WHERE recipient = 'security@example.com'
+	AND idempotency_key LIKE 'attachment-held:%'")" \
+	"$(psql_q "SELECT count(*) FROM attachments WHERE NOT stored")" "admin notice per held-back file"
+assert_contains "$(psql_q "SELECT convert_from(payload, 'UTF8') FROM outbox o JOIN attachments a
+	ON o.idempotency_key = 'attachment-held:' || a.id WHERE a.filename = 'eicar.com'")" "Eicar-Test-Signature"
 
 # The ticket shows a placeholder naming what was held back and why.
 num=$(psql_q "SELECT number FROM tickets WHERE subject = 'eicar plain'")
