@@ -19,7 +19,7 @@
 #include "store_inbound.h"
 #include "xalloc.h"
 
-#define MAILDIR_BATCH 64
+#define MAILDIR_BATCH STORE_INBOUND_BATCH
 #define MAILDIR_MAX_MESSAGE (64 * 1024 * 1024)
 
 struct maildir_file {
@@ -85,42 +85,49 @@ files_free(struct maildir_file *files, size_t n)
 	}
 }
 
-/* Stage one file in the open transaction. 1 staged, 0 duplicate/unreadable, -1 error. */
+/*
+ * Stage a batch of files in one statement (its own transaction). A file
+ * that cannot be read is left in place (readable[i] false) and logged.
+ */
 static int
-stage_file(struct store *st, const struct config_mailbox *mb, const struct maildir_file *f,
-           struct tk_err *err)
+stage_batch(struct store *st, const struct config_mailbox *mb, const struct maildir_file *files,
+            size_t n, bool *readable, int *staged_r, struct tk_err *err)
 {
-	struct inbound_stage in = { .source = mb->name, .kind = "mail" };
-	char key[512];
-	struct buf b;
-	int64_t id;
-	bool dup;
+	struct inbound_stage in[MAILDIR_BATCH] = { 0 };
+	char keys[MAILDIR_BATCH][512];
+	struct buf bufs[MAILDIR_BATCH];
+	size_t m = 0;
 	int rc;
 
-	buf_init(&b, MAILDIR_MAX_MESSAGE);
-	if (buf_read_file(&b, f->path) < 0) {
-		log_warn("maildir: mailbox=%s cannot read %s: %s; left in place", mb->name, f->path,
-		         strerror(errno));
-		buf_fini(&b);
-		return 0;
+	for (size_t i = 0; i < n; i++) {
+		buf_init(&bufs[i], MAILDIR_MAX_MESSAGE);
+		readable[i] = buf_read_file(&bufs[i], files[i].path) == 0;
+		if (!readable[i]) {
+			log_warn("maildir: mailbox=%s cannot read %s: %s; left in place", mb->name,
+			         files[i].path, strerror(errno));
+			continue;
+		}
+		snprintf(keys[i], sizeof(keys[i]), "maildir:%s", files[i].unique);
+		in[m] = (struct inbound_stage){
+			.source = mb->name, .kind = "mail", .raw = bufs[i].data ? bufs[i].data : "",
+			.raw_len = bufs[i].len, .dedup_key = keys[i],
+		};
+		m++;
 	}
-	snprintf(key, sizeof(key), "maildir:%s", f->unique);
-	in.raw = b.data ? b.data : "";
-	in.raw_len = b.len;
-	in.dedup_key = key;
-	rc = store_inbound_stage(st, &in, &id, &dup, err);
-	buf_fini(&b);
-	if (rc < 0)
-		return -1;
-	return dup ? 0 : 1;
+	rc = store_inbound_stage_many(st, in, m, staged_r, err);
+	for (size_t i = 0; i < n; i++)
+		buf_fini(&bufs[i]);
+	return rc;
 }
 
 /* After the commit: move each staged file into the processed Maildir. */
 static void
 move_files(const struct config_mailbox *mb, const char *done_dir, struct maildir_file *files,
-           size_t n)
+           const bool *staged, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (!staged[i])
+			continue;
 		char *to = xasprintf("%s/cur/%s%s", done_dir, files[i].name,
 		                     strchr(files[i].name, ':') ? "" : ":2,S");
 
@@ -136,6 +143,7 @@ maildir_scan_once(struct store *st, const struct config_mailbox *mb, int *staged
                   struct tk_err *err)
 {
 	struct maildir_file files[MAILDIR_BATCH];
+	bool readable[MAILDIR_BATCH];
 	char *done_dir = processed_dir(mb);
 	int rc = -1;
 
@@ -149,26 +157,11 @@ maildir_scan_once(struct store *st, const struct config_mailbox *mb, int *staged
 		n = list_dir(mb->path, "cur", files, n, MAILDIR_BATCH);
 		if (n == 0)
 			break;
-		if (store_begin(st, err) < 0) {
+		if (stage_batch(st, mb, files, n, readable, &staged, err) < 0) {
 			files_free(files, n);
 			goto out;
 		}
-		for (size_t i = 0; i < n; i++) {
-			int s = stage_file(st, mb, &files[i], err);
-
-			if (s < 0) {
-				store_rollback(st);
-				files_free(files, n);
-				goto out;
-			}
-			staged += s;
-		}
-		if (store_commit(st, err) < 0) {
-			store_rollback(st);
-			files_free(files, n);
-			goto out;
-		}
-		move_files(mb, done_dir, files, n);
+		move_files(mb, done_dir, files, readable, n);
 		files_free(files, n);
 		*staged_r += staged;
 		if (n < MAILDIR_BATCH)

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "store_inbound.h"
 
 void
@@ -63,6 +64,52 @@ store_inbound_stage(struct store *st, const struct inbound_stage *in, int64_t *i
 out:
 	PQclear(res);
 	return rc;
+}
+
+int
+store_inbound_stage_many(struct store *st, const struct inbound_stage *in, size_t n,
+                         int *staged_r, struct tk_err *err)
+{
+	const char *values[STORE_INBOUND_BATCH * 7];
+	int lengths[STORE_INBOUND_BATCH * 7] = { 0 }, formats[STORE_INBOUND_BATCH * 7] = { 0 };
+	char sha[STORE_INBOUND_BATCH][65];
+	struct buf sql;
+	PGresult *res = NULL;
+	int rc;
+
+	*staged_r = 0;
+	if (n == 0)
+		return 0;
+	if (n > STORE_INBOUND_BATCH)
+		return tk_err_set(err, "inbound: batch of %zu is over %d", n, STORE_INBOUND_BATCH);
+	buf_init(&sql, 0);
+	(void)buf_puts(&sql, "INSERT INTO inbound (source, kind, raw, raw_sha256, dedup_key, "
+	                     "message_id, meta) VALUES ");
+	for (size_t i = 0; i < n; i++) {
+		size_t b = i * 7;
+
+		store_sha256_hex(in[i].raw, in[i].raw_len, sha[i]);
+		values[b] = in[i].source;
+		values[b + 1] = in[i].kind;
+		values[b + 2] = in[i].raw;
+		lengths[b + 2] = (int)in[i].raw_len;
+		formats[b + 2] = 1;
+		values[b + 3] = sha[i];
+		values[b + 4] = in[i].dedup_key;
+		values[b + 5] = in[i].message_id;
+		values[b + 6] = in[i].meta ? in[i].meta : "{}";
+		(void)buf_printf(&sql, "%s($%zu, $%zu, $%zu, $%zu, $%zu, $%zu, $%zu::jsonb)",
+		                 i ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7);
+	}
+	(void)buf_puts(&sql, " ON CONFLICT (source, dedup_key) WHERE dedup_key IS NOT NULL "
+	                     "DO NOTHING");
+	rc = store_execv(st, &res, err, sql.data, (int)(n * 7), values, lengths, formats);
+	buf_fini(&sql);
+	if (rc < 0)
+		return -1;
+	*staged_r = (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return 0;
 }
 
 int

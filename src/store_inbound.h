@@ -31,6 +31,15 @@ struct inbound_stage {
 int store_inbound_stage(struct store *st, const struct inbound_stage *in, int64_t *id_r,
                         bool *dup_r, struct tk_err *err) __attribute__((warn_unused_result));
 
+/*
+ * Stage n items in one statement (in the caller's transaction). Items whose
+ * (source, dedup_key) was staged before are skipped. *staged_r gets the
+ * number of new rows. n is at most STORE_INBOUND_BATCH.
+ */
+#define STORE_INBOUND_BATCH 64
+int store_inbound_stage_many(struct store *st, const struct inbound_stage *in, size_t n,
+                             int *staged_r, struct tk_err *err) __attribute__((warn_unused_result));
+
 /* Put failed items back to pending (all failed ones when id is 0). *n_r: how many. */
 int store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
