@@ -39,6 +39,17 @@ int ctl_open(struct config **cfg_r, struct store **st_r);
 /* The actor named in audit events for ticketctl changes ("ticketctl:$USER"). */
 const char *ctl_actor(char *buf, unsigned len);
 
+/* A staged-work queue (inbound, outbox) with list, show and retry. */
+struct ctl_queue {
+	const char *default_state;   /* what `list` shows without --state */
+	const char *usage;
+	int (*list)(struct store *st, const char *state, int json);
+	int (*show)(struct store *st, const char *id, int raw);
+	int (*retry)(struct store *st, const char *what);
+};
+/* Parse `NAME list [--state S] [--json] | show ID [--raw] | retry ID|--all` and run it. */
+int ctl_queue_run(const struct ctl_queue *q, int argc, char **argv);
+
 int ctl_parse(int argc, char **argv);    /* ctl_parse.c: parse [--json] FILE */
 int ctl_migrate(int argc, char **argv);  /* ctl_db.c: migrate */
 int ctl_ingest(int argc, char **argv);   /* ctl_db.c: ingest --mailbox NAME [FILE|-] */

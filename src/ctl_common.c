@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -58,6 +59,45 @@ ctl_open(struct config **cfg_r, struct store **st_r)
 	if ((rc = ctl_connect(*cfg_r, st_r)) != CTL_OK)
 		config_unref(cfg_r);
 	return rc;
+}
+
+int
+ctl_queue_run(const struct ctl_queue *q, int argc, char **argv)
+{
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	const char *state = q->default_state;
+	int json = 0, raw = 0, rc;
+
+	if (argc < 2)
+		goto usage;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--raw") == 0)
+			raw = 1;
+		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+			state = argv[++i];
+	}
+	if (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "show") != 0 &&
+	    strcmp(argv[1], "retry") != 0)
+		goto usage;
+	if (strcmp(argv[1], "list") != 0 && argc < 3)
+		goto usage;
+	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
+		return rc;
+	if (strcmp(argv[1], "list") == 0)
+		rc = q->list(st, state, json);
+	else if (strcmp(argv[1], "show") == 0)
+		rc = q->show(st, argv[2], raw);
+	else
+		rc = q->retry(st, argv[2]);
+	store_close(&st);
+	config_unref(&cfg);
+	return rc;
+usage:
+	fprintf(stderr, "%s\n", q->usage);
+	return CTL_USAGE;
 }
 
 const char *

@@ -128,39 +128,11 @@ outbox_retry(struct store *st, const char *what)
 int
 ctl_outbox(int argc, char **argv)
 {
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	const char *state = "dead";
-	int json = 0, raw = 0, rc;
+	static const struct ctl_queue q = {
+		.default_state = "dead", .list = outbox_list, .show = outbox_show, .retry = outbox_retry,
+		.usage = "usage: ticketctl outbox list [--state pending|sending|sent|dead|all] [--json] "
+	            "| show ID [--raw] | retry ID|--all",
+	};
 
-	if (argc < 2)
-		goto usage;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--raw") == 0)
-			raw = 1;
-		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
-			state = argv[++i];
-	}
-	if (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "show") != 0 &&
-	    strcmp(argv[1], "retry") != 0)
-		goto usage;
-	if (strcmp(argv[1], "list") != 0 && argc < 3)
-		goto usage;
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
-		return rc;
-	if (strcmp(argv[1], "list") == 0)
-		rc = outbox_list(st, state, json);
-	else if (strcmp(argv[1], "show") == 0)
-		rc = outbox_show(st, argv[2], raw);
-	else
-		rc = outbox_retry(st, argv[2]);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
-usage:
-	fprintf(stderr, "usage: ticketctl outbox list [--state pending|sending|sent|dead|all] [--json] "
-	                "| show ID [--raw] | retry ID|--all\n");
-	return CTL_USAGE;
+	return ctl_queue_run(&q, argc, argv);
 }
