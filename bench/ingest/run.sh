@@ -61,6 +61,8 @@ mailboxes:
 YAML
 "$TOP/src/ticketctl" -c "$W/ticketd.yaml" migrate >/dev/null
 [ -n "${STATEMENTS:-}" ] && "$PG_BINDIR/psql" -XAq "$DSN" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+# For experiments: SQL to run on the fresh schema (e.g. a storage setting).
+[ -n "${EXTRA_SQL:-}" ] && "$PG_BINDIR/psql" -XAq "$DSN" -c "$EXTRA_SQL" >/dev/null
 
 rss_sampler() { # PID OUTFILE
 	while kill -0 "$1" 2>/dev/null; do
