@@ -76,48 +76,6 @@ config_keys(void)
 	return all_keys; /* the http section lists its own: http_config_keys() */
 }
 
-/* Read an optional string key into *dst (replacing the default). */
-static void
-opt_str(const struct ynode *map, const char *key, char **dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-	const char *s;
-
-	if (n == NULL || ynode_str(n, &s, errs) < 0)
-		return;
-	xfree(dst);
-	*dst = xstrdup(s);
-}
-
-static void
-opt_ms(const struct ynode *map, const char *key, int64_t *dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-
-	if (n != NULL)
-		ynode_duration_ms(n, dst, errs);
-}
-
-static void
-opt_int(const struct ynode *map, const char *key, int64_t min, int64_t max, int *dst,
-        struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-	int64_t v;
-
-	if (n != NULL && ynode_int(n, min, max, &v, errs) == 0)
-		*dst = (int)v;
-}
-
-static void
-opt_bool(const struct ynode *map, const char *key, bool *dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-
-	if (n != NULL)
-		ynode_bool(n, dst, errs);
-}
-
 /* Match a scalar against a NULL-terminated list of names; index or -1 (error added). */
 static int
 opt_enum(const struct ynode *map, const char *key, const char *const *names, int *dst,
@@ -158,9 +116,9 @@ load_agent(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	cfg->agents = xreallocarray(cfg->agents, cfg->n_agents + 1, sizeof(*cfg->agents));
 	a = &cfg->agents[cfg->n_agents++];
 	memset(a, 0, sizeof(*a));
-	opt_str(n, "name", &a->name, errs);
-	opt_str(n, "email", &a->email, errs);
-	opt_str(n, "display_name", &a->display_name, errs);
+	ynode_opt_str(n, "name", &a->name, errs);
+	ynode_opt_str(n, "email", &a->email, errs);
+	ynode_opt_str(n, "display_name", &a->display_name, errs);
 	if (a->name == NULL)
 		ynode_error(errs, n, "agent needs a name");
 	if (a->email == NULL || strchr(a->email, '@') == NULL)
@@ -236,37 +194,37 @@ load_mailbox(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	m = &cfg->mailboxes[cfg->n_mailboxes++];
 	memset(m, 0, sizeof(*m));
 	mailbox_defaults(m);
-	opt_str(n, "name", &m->name, errs);
+	ynode_opt_str(n, "name", &m->name, errs);
 	if (ynode_get(n, "type") == NULL)
 		ynode_error(errs, n, "mailbox needs a type (maildir, imap or pipe)");
 	opt_enum(n, "type", kinds, &kind, errs);
 	m->kind = kind < 0 ? MAILBOX_PIPE : (enum mailbox_kind)kind;
-	opt_str(n, "tenant", &m->tenant, errs);
-	opt_str(n, "queue", &m->queue, errs);
-	opt_str(n, "priority", &m->priority, errs);
-	opt_str(n, "path", &m->path, errs);
-	opt_str(n, "processed", &m->processed, errs);
-	opt_str(n, "host", &m->host, errs);
+	ynode_opt_str(n, "tenant", &m->tenant, errs);
+	ynode_opt_str(n, "queue", &m->queue, errs);
+	ynode_opt_str(n, "priority", &m->priority, errs);
+	ynode_opt_str(n, "path", &m->path, errs);
+	ynode_opt_str(n, "processed", &m->processed, errs);
+	ynode_opt_str(n, "host", &m->host, errs);
 	m->port = 0;
-	opt_int(n, "port", 1, 65535, &m->port, errs);
+	ynode_opt_int(n, "port", 1, 65535, &m->port, errs);
 	opt_enum(n, "tls", tlsmodes, &tls, errs);
 	m->tls = (enum imap_tls)tls;
 	if (m->port == 0)
 		m->port = m->tls == IMAP_TLS ? 993 : 143;
-	opt_bool(n, "tls_verify", &m->tls_verify, errs);
-	opt_str(n, "user", &m->user, errs);
-	opt_str(n, "password_file", &m->password_file, errs);
-	opt_str(n, "password_env", &m->password_env, errs);
-	opt_str(n, "xoauth2_token_file", &m->xoauth2_token_file, errs);
-	opt_str(n, "folder", &m->folder, errs);
+	ynode_opt_bool(n, "tls_verify", &m->tls_verify, errs);
+	ynode_opt_str(n, "user", &m->user, errs);
+	ynode_opt_str(n, "password_file", &m->password_file, errs);
+	ynode_opt_str(n, "password_env", &m->password_env, errs);
+	ynode_opt_str(n, "xoauth2_token_file", &m->xoauth2_token_file, errs);
+	ynode_opt_str(n, "folder", &m->folder, errs);
 	opt_enum(n, "after", afters, &after, errs);
 	m->after = (enum imap_after)after;
-	opt_str(n, "move_to", &m->move_to, errs);
-	opt_bool(n, "idle", &m->idle, errs);
+	ynode_opt_str(n, "move_to", &m->move_to, errs);
+	ynode_opt_bool(n, "idle", &m->idle, errs);
 	if (m->kind == MAILBOX_MAILDIR)
 		m->poll_interval_ms = 1000;
-	opt_ms(n, "poll_interval", &m->poll_interval_ms, errs);
-	opt_ms(n, "message_timeout", &m->message_timeout_ms, errs);
+	ynode_opt_ms(n, "poll_interval", &m->poll_interval_ms, errs);
+	ynode_opt_ms(n, "message_timeout", &m->message_timeout_ms, errs);
 	check_mailbox(m, n, errs);
 	for (size_t i = 0; i + 1 < cfg->n_mailboxes && m->name; i++)
 		if (cfg->mailboxes[i].name && strcmp(cfg->mailboxes[i].name, m->name) == 0)
@@ -348,12 +306,12 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	const char *lvl = NULL;
 
 	ynode_check_keys(root, top_keys, "the configuration", errs);
-	opt_str(root, "instance", &cfg->instance, errs);
-	opt_str(root, "default_tenant", &cfg->default_tenant, errs);
-	opt_ms(root, "shutdown_timeout", &cfg->shutdown_timeout_ms, errs);
+	ynode_opt_str(root, "instance", &cfg->instance, errs);
+	ynode_opt_str(root, "default_tenant", &cfg->default_tenant, errs);
+	ynode_opt_ms(root, "shutdown_timeout", &cfg->shutdown_timeout_ms, errs);
 	if ((sec = ynode_get(root, "database")) != NULL &&
 	    ynode_check_keys(sec, database_keys, "database", errs) == 0)
-		opt_str(sec, "dsn", &cfg->dsn, errs);
+		ynode_opt_str(sec, "dsn", &cfg->dsn, errs);
 	if ((sec = ynode_get(root, "log")) != NULL && ynode_check_keys(sec, log_keys, "log", errs) == 0) {
 		const struct ynode *l = ynode_get(sec, "level");
 
@@ -362,14 +320,14 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	}
 	if ((sec = ynode_get(root, "workers")) != NULL &&
 	    ynode_check_keys(sec, workers_keys, "workers", errs) == 0) {
-		opt_int(sec, "count", 1, 64, &cfg->workers, errs);
-		opt_int(sec, "batch", 1, 1000, &cfg->batch, errs);
-		opt_ms(sec, "poll_interval", &cfg->poll_interval_ms, errs);
-		opt_int(sec, "max_attempts", 1, 1000, &cfg->max_attempts, errs);
-		opt_ms(sec, "lease_ttl", &cfg->lease_ttl_ms, errs);
+		ynode_opt_int(sec, "count", 1, 64, &cfg->workers, errs);
+		ynode_opt_int(sec, "batch", 1, 1000, &cfg->batch, errs);
+		ynode_opt_ms(sec, "poll_interval", &cfg->poll_interval_ms, errs);
+		ynode_opt_int(sec, "max_attempts", 1, 1000, &cfg->max_attempts, errs);
+		ynode_opt_ms(sec, "lease_ttl", &cfg->lease_ttl_ms, errs);
 	}
 	if ((sec = ynode_get(root, "rules")) != NULL && ynode_check_keys(sec, rules_keys, "rules", errs) == 0)
-		opt_str(sec, "dir", &cfg->rules_dir, errs);
+		ynode_opt_str(sec, "dir", &cfg->rules_dir, errs);
 	scan_config_load(ynode_get(root, "scan"), &cfg->scan, errs);
 	if ((sec = ynode_get(root, "http")) != NULL)
 		http_config_load(sec, &cfg->http, errs);

@@ -49,18 +49,6 @@ convo_template_file(enum convo_tmpl t)
 }
 
 static void
-opt_s(const struct ynode *map, const char *key, char **dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-	const char *s;
-
-	if (n != NULL && ynode_str(n, &s, errs) == 0) {
-		xfree(dst);
-		*dst = xstrdup(s);
-	}
-}
-
-static void
 load_secret(struct convo_config *c, const struct ynode *n, const char *file, const char *env,
             struct tk_errlist *errs)
 {
@@ -196,14 +184,14 @@ convo_config_load(const struct ynode *n, bool have_smtp, struct convo_config **o
 	c->ack_burst = 3;
 	c->require_dkim = c->require_dmarc = true;
 	c->templates_dir = xstrdup(PKGDATADIR "/templates");
-	opt_s(n, "address", &c->address, errs);
-	opt_s(n, "from_name", &c->from_name, errs);
-	opt_s(n, "domain", &c->msgid_domain, errs);
-	opt_s(n, "secret_file", &c->secret_file, errs);
-	opt_s(n, "secret_env", &c->secret_env, errs);
-	opt_s(n, "previous_secret_file", &c->previous_secret_file, errs);
-	opt_s(n, "authserv_id", &c->authserv_id, errs);
-	opt_s(n, "templates", &c->templates_dir, errs);
+	ynode_opt_str(n, "address", &c->address, errs);
+	ynode_opt_str(n, "from_name", &c->from_name, errs);
+	ynode_opt_str(n, "domain", &c->msgid_domain, errs);
+	ynode_opt_str(n, "secret_file", &c->secret_file, errs);
+	ynode_opt_str(n, "secret_env", &c->secret_env, errs);
+	ynode_opt_str(n, "previous_secret_file", &c->previous_secret_file, errs);
+	ynode_opt_str(n, "authserv_id", &c->authserv_id, errs);
+	ynode_opt_str(n, "templates", &c->templates_dir, errs);
 	load_numbers(c, n, errs);
 	split_address(c, n, errs);
 	if (!have_smtp)

@@ -63,38 +63,6 @@ http_hook_kind_name(enum hook_kind k)
 	return (unsigned)k < 4 ? kind_names[k] : "?";
 }
 
-static void
-get_str(const struct ynode *map, const char *key, char **dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-	const char *s;
-
-	if (n == NULL || ynode_str(n, &s, errs) < 0)
-		return;
-	xfree(dst);
-	*dst = xstrdup(s);
-}
-
-static void
-get_int(const struct ynode *map, const char *key, int64_t min, int64_t max, int *dst,
-        struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-	int64_t v;
-
-	if (n != NULL && ynode_int(n, min, max, &v, errs) == 0)
-		*dst = (int)v;
-}
-
-static void
-get_ms(const struct ynode *map, const char *key, int64_t *dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-
-	if (n != NULL)
-		ynode_duration_ms(n, dst, errs);
-}
-
 /* A string or a list of strings, as a NULL-terminated vector. */
 static char **
 get_strv(const struct ynode *map, const char *key, struct tk_errlist *errs)
@@ -180,9 +148,9 @@ load_auth(struct http_source *s, const struct ynode *auth, struct tk_errlist *er
 			s->auth = (enum http_auth_kind)i;
 	if (strcmp(v, types[s->auth]) != 0)
 		ynode_error(errs, t, "auth type \"%s\" is not none, bearer or hmac", v);
-	get_str(auth, "header", &s->sig_header, errs);
-	get_str(auth, "timestamp_header", &s->ts_header, errs);
-	get_ms(auth, "tolerance", &s->tolerance_ms, errs);
+	ynode_opt_str(auth, "header", &s->sig_header, errs);
+	ynode_opt_str(auth, "timestamp_header", &s->ts_header, errs);
+	ynode_opt_ms(auth, "tolerance", &s->tolerance_ms, errs);
 	load_secret(s, auth, errs);
 }
 
@@ -193,13 +161,13 @@ load_mapping(struct http_source *s, const struct ynode *m, struct tk_errlist *er
 
 	if (ynode_check_keys(m, mapping_keys, "mapping", errs) && m->kind != YNODE_MAP)
 		return;
-	get_str(m, "alerts", &map->alerts, errs);
-	get_str(m, "dedup_key", &map->dedup_key, errs);
-	get_str(m, "summary", &map->summary, errs);
-	get_str(m, "description", &map->description, errs);
-	get_str(m, "severity", &map->severity, errs);
-	get_str(m, "status", &map->status, errs);
-	get_str(m, "labels", &map->labels, errs);
+	ynode_opt_str(m, "alerts", &map->alerts, errs);
+	ynode_opt_str(m, "dedup_key", &map->dedup_key, errs);
+	ynode_opt_str(m, "summary", &map->summary, errs);
+	ynode_opt_str(m, "description", &map->description, errs);
+	ynode_opt_str(m, "severity", &map->severity, errs);
+	ynode_opt_str(m, "status", &map->status, errs);
+	ynode_opt_str(m, "labels", &map->labels, errs);
 	if (ynode_get(m, "firing") != NULL) {
 		free_strv(&map->firing);
 		map->firing = get_strv(m, "firing", errs);
@@ -263,7 +231,7 @@ load_source(struct http_config *hc, const struct ynode *n, struct tk_errlist *er
 	s = &hc->sources[hc->n_sources++];
 	memset(s, 0, sizeof(*s));
 	source_defaults(s);
-	get_str(n, "name", &s->name, errs);
+	ynode_opt_str(n, "name", &s->name, errs);
 	if ((t = ynode_get(n, "type")) == NULL)
 		ynode_error(errs, n, "source needs a type (alertmanager, grafana, pagerduty, generic)");
 	else if (ynode_str(t, &v, errs) == 0) {
@@ -279,15 +247,15 @@ load_source(struct http_config *hc, const struct ynode *n, struct tk_errlist *er
 	}
 	if ((sub = ynode_get(n, "auth")) != NULL)
 		load_auth(s, sub, errs);
-	get_str(n, "routing_key", &s->routing_key, errs);
-	get_str(n, "tenant", &s->tenant, errs);
-	get_str(n, "queue", &s->queue, errs);
+	ynode_opt_str(n, "routing_key", &s->routing_key, errs);
+	ynode_opt_str(n, "tenant", &s->tenant, errs);
+	ynode_opt_str(n, "queue", &s->queue, errs);
 	if ((sub = ynode_get(n, "group_by_group")) != NULL)
 		ynode_bool(sub, &s->group_by_group, errs);
 	if ((sub = ynode_get(n, "rate_limit")) != NULL &&
 	    ynode_check_keys(sub, rate_keys, "rate_limit", errs) == 0) {
-		get_int(sub, "requests", 1, 1000000000, &s->rate_count, errs);
-		get_ms(sub, "per", &s->rate_window_ms, errs);
+		ynode_opt_int(sub, "requests", 1, 1000000000, &s->rate_count, errs);
+		ynode_opt_ms(sub, "per", &s->rate_window_ms, errs);
 		if (s->rate_window_ms < 1000 || s->rate_window_ms % 1000 != 0)
 			ynode_error(errs, sub, "rate_limit.per must be whole seconds, at least 1s");
 	}
@@ -317,11 +285,11 @@ load_incidents(struct http_config *hc, const struct ynode *n, struct tk_errlist 
 {
 	if (ynode_check_keys(n, incident_keys, "incidents", errs) && n->kind != YNODE_MAP)
 		return;
-	get_ms(n, "reopen_window", &hc->reopen_window_ms, errs);
-	get_int(n, "flap_count", 2, 1000, &hc->flap_count, errs);
-	get_ms(n, "flap_window", &hc->flap_window_ms, errs);
-	get_str(n, "notify_channel", &hc->notify_channel, errs);
-	get_str(n, "notify_recipient", &hc->notify_recipient, errs);
+	ynode_opt_ms(n, "reopen_window", &hc->reopen_window_ms, errs);
+	ynode_opt_int(n, "flap_count", 2, 1000, &hc->flap_count, errs);
+	ynode_opt_ms(n, "flap_window", &hc->flap_window_ms, errs);
+	ynode_opt_str(n, "notify_channel", &hc->notify_channel, errs);
+	ynode_opt_str(n, "notify_recipient", &hc->notify_recipient, errs);
 	if (hc->notify_channel && strcmp(hc->notify_channel, "smtp") != 0 &&
 	    strcmp(hc->notify_channel, "slack") != 0)
 		ynode_error(errs, ynode_get(n, "notify_channel"), "notify_channel must be smtp or slack");
@@ -353,20 +321,20 @@ http_config_load(const struct ynode *n, struct http_config **hc_r, struct tk_err
 		ynode_error(errs, n, "http needs listen: ADDRESS:PORT (or a list of them)");
 	if ((sub = ynode_get(n, "tls")) != NULL &&
 	    ynode_check_keys(sub, tls_keys, "tls", errs) == 0) {
-		get_str(sub, "cert", &hc->tls_cert, errs);
-		get_str(sub, "key", &hc->tls_key, errs);
+		ynode_opt_str(sub, "cert", &hc->tls_cert, errs);
+		ynode_opt_str(sub, "key", &hc->tls_key, errs);
 		if (hc->tls_cert == NULL || hc->tls_key == NULL)
 			ynode_error(errs, sub, "tls needs cert and key");
 	}
-	get_int(n, "threads", 1, 256, &hc->threads, errs);
+	ynode_opt_int(n, "threads", 1, 256, &hc->threads, errs);
 	if ((sub = ynode_get(n, "body_limit")) != NULL &&
 	    ynode_size(sub, &hc->body_limit, errs) == 0 &&
 	    (hc->body_limit < 1024 || hc->body_limit > 64 * 1024 * 1024))
 		ynode_error(errs, sub, "body_limit must be between 1k and 64M");
-	get_int(n, "connection_limit", 1, 100000, &hc->connection_limit, errs);
-	get_ms(n, "connection_timeout", &hc->connection_timeout_ms, errs);
-	get_int(n, "committers", 1, 16, &hc->committers, errs);
-	get_int(n, "commit_batch", 1, 10000, &hc->commit_batch, errs);
+	ynode_opt_int(n, "connection_limit", 1, 100000, &hc->connection_limit, errs);
+	ynode_opt_ms(n, "connection_timeout", &hc->connection_timeout_ms, errs);
+	ynode_opt_int(n, "committers", 1, 16, &hc->committers, errs);
+	ynode_opt_int(n, "commit_batch", 1, 10000, &hc->commit_batch, errs);
 	if ((sub = ynode_get(n, "sources")) != NULL) {
 		if (sub->kind != YNODE_SEQ)
 			ynode_error(errs, sub, "sources must be a list");

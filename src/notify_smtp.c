@@ -44,18 +44,6 @@ struct smtp_reader {
 };
 
 static void
-opt_string(const struct ynode *map, const char *key, char **dst, struct tk_errlist *errs)
-{
-	const struct ynode *n = ynode_get(map, key);
-	const char *s;
-
-	if (n != NULL && ynode_str(n, &s, errs) == 0) {
-		xfree(dst);
-		*dst = xstrdup(s);
-	}
-}
-
-static void
 smtp_config_check(struct smtp_config *c, const struct ynode *n, struct tk_errlist *errs)
 {
 	if (c->url == NULL || (strncmp(c->url, "smtp://", 7) != 0 && strncmp(c->url, "smtps://", 8) != 0))
@@ -83,12 +71,12 @@ smtp_config_load(const struct ynode *n, struct smtp_config **out_r, struct tk_er
 	c->tls_verify = true;
 	c->timeout_ms = 60000;
 	c->connect_timeout_ms = 15000;
-	opt_string(n, "url", &c->url, errs);
-	opt_string(n, "from", &c->from, errs);
-	opt_string(n, "from_name", &c->from_name, errs);
-	opt_string(n, "user", &c->user, errs);
-	opt_string(n, "password_file", &c->password_file, errs);
-	opt_string(n, "password_env", &c->password_env, errs);
+	ynode_opt_str(n, "url", &c->url, errs);
+	ynode_opt_str(n, "from", &c->from, errs);
+	ynode_opt_str(n, "from_name", &c->from_name, errs);
+	ynode_opt_str(n, "user", &c->user, errs);
+	ynode_opt_str(n, "password_file", &c->password_file, errs);
+	ynode_opt_str(n, "password_env", &c->password_env, errs);
 	if ((t = ynode_get(n, "tls")) != NULL) {
 		const char *s;
 		int found = 0;

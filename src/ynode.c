@@ -411,3 +411,44 @@ ynode_size(const struct ynode *n, int64_t *out_r, struct tk_errlist *errs)
 	}
 	return 0;
 }
+
+void
+ynode_opt_str(const struct ynode *map, const char *key, char **dst, struct tk_errlist *errs)
+{
+	const struct ynode *n = ynode_get(map, key);
+	const char *s;
+
+	if (n == NULL || ynode_str(n, &s, errs) < 0)
+		return;
+	xfree(dst);
+	*dst = xstrdup(s);
+}
+
+void
+ynode_opt_int(const struct ynode *map, const char *key, int64_t min, int64_t max, int *dst,
+              struct tk_errlist *errs)
+{
+	const struct ynode *n = ynode_get(map, key);
+	int64_t v;
+
+	if (n != NULL && ynode_int(n, min, max, &v, errs) == 0)
+		*dst = (int)v;
+}
+
+void
+ynode_opt_ms(const struct ynode *map, const char *key, int64_t *dst, struct tk_errlist *errs)
+{
+	const struct ynode *n = ynode_get(map, key);
+
+	if (n != NULL)
+		ynode_duration_ms(n, dst, errs);
+}
+
+void
+ynode_opt_bool(const struct ynode *map, const char *key, bool *dst, struct tk_errlist *errs)
+{
+	const struct ynode *n = ynode_get(map, key);
+
+	if (n != NULL)
+		ynode_bool(n, dst, errs);
+}

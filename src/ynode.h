@@ -61,6 +61,17 @@ int ynode_duration_ms(const struct ynode *n, int64_t *out_r, struct tk_errlist *
 /* Sizes: "512", "512k", "10M", "1G" (powers of 1024); result in bytes. */
 int ynode_size(const struct ynode *n, int64_t *out_r, struct tk_errlist *errs);
 
+/*
+ * Optional keys of a map: when key is present, read it into *dst (a string
+ * replaces and frees the old *dst); when absent, leave *dst alone. Errors
+ * go to errs at the value's position.
+ */
+void ynode_opt_str(const struct ynode *map, const char *key, char **dst, struct tk_errlist *errs);
+void ynode_opt_int(const struct ynode *map, const char *key, int64_t min, int64_t max, int *dst,
+                   struct tk_errlist *errs);
+void ynode_opt_ms(const struct ynode *map, const char *key, int64_t *dst, struct tk_errlist *errs);
+void ynode_opt_bool(const struct ynode *map, const char *key, bool *dst, struct tk_errlist *errs);
+
 /* Pure parsers behind the readers (exposed for unit tests). */
 int ynode_parse_duration_ms(const char *s, int64_t *out_r);
 int ynode_parse_size(const char *s, int64_t *out_r);
