@@ -13,45 +13,10 @@
 
 #include "buf.h"
 #include "hook.h"
+#include "jsonptr.h"
 #include "xalloc.h"
 
 #define GENERIC_MAX_ALERTS 10000
-
-/* RFC 6901: "" is the whole document; ~1 is '/', ~0 is '~'. */
-static const json_t *
-pointer(const json_t *doc, const char *ptr)
-{
-	const json_t *cur = doc;
-	char tok[256];
-
-	if (ptr == NULL)
-		return NULL;
-	while (*ptr == '/' && cur != NULL) {
-		size_t n = 0;
-
-		for (ptr++; *ptr && *ptr != '/'; ptr++) {
-			char c = *ptr;
-
-			if (c == '~' && (ptr[1] == '0' || ptr[1] == '1'))
-				c = *++ptr == '0' ? '~' : '/';
-			if (n + 1 >= sizeof(tok))
-				return NULL;
-			tok[n++] = c;
-		}
-		tok[n] = '\0';
-		if (json_is_object(cur)) {
-			cur = json_object_get(cur, tok);
-		} else if (json_is_array(cur)) {
-			char *end;
-			long i = strtol(tok, &end, 10);
-
-			cur = (n && *end == '\0' && i >= 0) ? json_array_get(cur, (size_t)i) : NULL;
-		} else {
-			cur = NULL;
-		}
-	}
-	return *ptr == '\0' ? cur : NULL;
-}
 
 /* A scalar as text (caller frees), NULL for null/object/array/missing. */
 static char *
@@ -78,14 +43,14 @@ map_value(const json_t *alert, const char *spec)
 	if (spec == NULL)
 		return NULL;
 	if (spec[0] == '/')
-		return scalar_text(pointer(alert, spec));
+		return scalar_text(jsonptr_get(alert, spec));
 	buf_init(&b, 0);
 	for (p = spec; *p; p++) {
 		const char *close;
 
 		if (p[0] == '{' && p[1] == '/' && (close = strchr(p, '}')) != NULL) {
 			char *ptr = xstrndup(p + 1, (size_t)(close - p - 1));
-			char *v = scalar_text(pointer(alert, ptr));
+			char *v = scalar_text(jsonptr_get(alert, ptr));
 
 			(void)buf_puts(&b, v ? v : "");
 			free(ptr);
@@ -139,7 +104,7 @@ alert_list(const json_t *doc, const struct http_source *src, const json_t **list
 		*n_r = 1;
 		return 0;
 	}
-	list = pointer(doc, src->map.alerts);
+	list = jsonptr_get(doc, src->map.alerts);
 	if (!json_is_array(list))
 		return hook_why(why, whylen, "%.100s: must be an array of alerts", src->map.alerts);
 	if (json_array_size(list) == 0 || json_array_size(list) > GENERIC_MAX_ALERTS)
@@ -191,7 +156,7 @@ generic_one(struct hook_alert *out, const json_t *a, const struct http_source *s
 	const struct http_mapping *m = &src->map;
 	char *status = NULL;
 	json_t *obj = json_object();
-	const json_t *labels = m->labels ? pointer(a, m->labels) : NULL;
+	const json_t *labels = m->labels ? jsonptr_get(a, m->labels) : NULL;
 
 	out->key = map_value(a, m->dedup_key);
 	out->action = (enum hook_action)map_action(m, a, &status);

@@ -11,9 +11,9 @@
 
 /* ticketd. */
 #include "mime.h"
+#include "jsonptr.h"
 #include "rules.h"
 
-#define RULES_JSON_TOKEN_MAX 256
 
 static int
 str_value(const char *s, int (*each)(const char *, size_t, void *), void *arg)
@@ -155,38 +155,6 @@ json_values(const json_t *v, bool nested, int (*each)(const char *, size_t, void
 	}
 }
 
-/* Resolve an RFC 6901 pointer ("/a/b~1c/0"); NULL when absent. */
-static const json_t *
-json_pointer(const json_t *root, const char *ptr)
-{
-	const json_t *cur = root;
-
-	while (cur != NULL && *ptr == '/') {
-		char tok[RULES_JSON_TOKEN_MAX];
-		size_t n = 0;
-
-		for (ptr++; *ptr && *ptr != '/'; ptr++) {
-			char c = *ptr;
-
-			if (c == '~' && (ptr[1] == '0' || ptr[1] == '1'))
-				c = *++ptr == '0' ? '~' : '/';
-			if (n + 1 >= sizeof(tok))
-				return NULL;
-			tok[n++] = c;
-		}
-		tok[n] = '\0';
-		if (json_is_object(cur)) {
-			cur = json_object_get(cur, tok);
-		} else if (json_is_array(cur) && n > 0 && strspn(tok, "0123456789") == n &&
-		           (n == 1 || tok[0] != '0') && n < 10) {
-			cur = json_array_get(cur, (size_t)strtoul(tok, NULL, 10));
-		} else {
-			return NULL;
-		}
-	}
-	return *ptr == '\0' ? cur : NULL;
-}
-
 static const json_t *
 member(const json_t *obj, const char *map, const char *key)
 {
@@ -244,7 +212,7 @@ alert_lookup(const struct rules_input *in, const struct rules_field *f,
 		return first_values(c, 3, each, arg);
 	}
 	case RULES_F_JSON:
-		return json_values_or_none(json_pointer(a, f->arg), each, arg);
+		return json_values_or_none(jsonptr_get(a, f->arg), each, arg);
 	default:
 		return 0; /* mail fields: no value */
 	}
