@@ -62,7 +62,10 @@ write_file(const char *path, const void *data, size_t len)
 static void
 replace_file(const char *path, const char *text, int mtime_ahead)
 {
-	char *tmp = xasprintf("%s.tmp", path);
+	/* Written beside the signature directory, not in it: a scan must see only
+	 * the final rename, never a half-made file, or it reloads twice. */
+	const char *slash = strrchr(path, '/');
+	char *tmp = xasprintf("%.*s/../%s.tmp", (int)(slash - path), path, slash + 1);
 	struct timespec ts[2];
 
 	write_file(tmp, text, strlen(text));
