@@ -29,7 +29,7 @@ static const char *const top_keys[] = {
 	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", "smtp", "slack",
 	"outbox", "conversation", NULL,
 };
-static const char *const database_keys[] = { "dsn", NULL };
+static const char *const database_keys[] = { "dsn", "prepared_statements", NULL };
 static const char *const log_keys[] = { "level", NULL };
 static const char *const workers_keys[] = {
 	"count", "batch", "poll_interval", "max_attempts", "lease_ttl", NULL,
@@ -44,7 +44,7 @@ static const char *const mailbox_keys[] = {
 
 /* Every key path, for the documentation test. */
 static const char *const all_keys[] = {
-	"instance", "database.dsn", "log.level", "workers.count", "workers.batch",
+	"instance", "database.dsn", "database.prepared_statements", "log.level", "workers.count", "workers.batch",
 	"workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
 	"categories", "default_tenant", "rules.dir", "agents.name", "agents.email",
 	"agents.display_name", "agents.skills", "mailboxes.name", "mailboxes.type",
@@ -310,8 +310,10 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	ynode_opt_str(root, "default_tenant", &cfg->default_tenant, errs);
 	ynode_opt_ms(root, "shutdown_timeout", &cfg->shutdown_timeout_ms, errs);
 	if ((sec = ynode_get(root, "database")) != NULL &&
-	    ynode_check_keys(sec, database_keys, "database", errs) == 0)
+	    ynode_check_keys(sec, database_keys, "database", errs) == 0) {
 		ynode_opt_str(sec, "dsn", &cfg->dsn, errs);
+		ynode_opt_bool(sec, "prepared_statements", &cfg->prepared_statements, errs);
+	}
 	if ((sec = ynode_get(root, "log")) != NULL && ynode_check_keys(sec, log_keys, "log", errs) == 0) {
 		const struct ynode *l = ynode_get(sec, "level");
 
@@ -358,6 +360,7 @@ config_defaults(struct config *cfg)
 	gethostname(host, sizeof(host) - 1);
 	cfg->instance = xasprintf("%s:%d", host, (int)getpid());
 	cfg->log_level = LOG_LVL_INFO;
+	cfg->prepared_statements = true;
 	cfg->workers = 2;
 	cfg->batch = 64;
 	cfg->poll_interval_ms = 200;

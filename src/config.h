@@ -61,6 +61,7 @@ struct config {
 	char *path;
 	char *instance;                   /* this daemon's name in leases and logs */
 	char *dsn;                        /* TICKETD_DSN overrides */
+	bool prepared_statements;         /* database.prepared_statements (default true) */
 	enum log_level log_level;
 	int workers;
 	int batch;

@@ -32,6 +32,8 @@ ctl_load_config(struct config **cfg_r)
 	if (config_load(path, cfg_r, &errs) < 0) {
 		tk_errlist_print(&errs, stderr);
 		rc = CTL_USAGE;
+	} else {
+		store_set_prepare_default((*cfg_r)->prepared_statements);
 	}
 	tk_errlist_fini(&errs);
 	return rc;

@@ -43,6 +43,7 @@
 #include "scan.h"
 #include "outbox.h"
 #include "startup.h"
+#include "store.h"
 #include "worker.h"
 #include "xalloc.h"
 
@@ -258,6 +259,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(cfg->log_level);
+	store_set_prepare_default(cfg->prepared_statements);
 	html_init(); /* libxml2, once, before the threads that parse HTML */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

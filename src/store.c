@@ -3,6 +3,9 @@
  * transactions, savepoints, error classification and the migrations.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +19,28 @@
 
 #define STORE_CACHE_SLOTS 16
 
+#define STORE_PREPARED_MAX 256
+
+/* A statement prepared on this connection, by the text of its SQL. */
+struct store_prepared {
+	uint64_t hash;
+	char *sql;
+};
+
+/*
+ * Whether connections opened from now on prepare their parameterised
+ * statements (the process's store context, set once before the threads
+ * start; off behind a PgBouncer in transaction mode older than 1.21).
+ */
+static atomic_bool store_prepare_default = true;
+
 struct store {
 	PGconn *conn;
 	char *dsn;
 	char sqlstate[6];
+	bool prepare;
+	struct store_prepared prepared[STORE_PREPARED_MAX];
+	int n_prepared;
 	/* Small per-connection cache of immutable name -> id pairs (tenants). */
 	struct { char *name; int64_t id; } cache[STORE_CACHE_SLOTS];
 };
@@ -31,10 +52,26 @@ store_notice(void *arg, const char *msg)
 	(void)msg; /* NOTICEs (e.g. IF NOT EXISTS) are not worth a log line */
 }
 
+static void
+store_forget_prepared(struct store *st)
+{
+	for (int i = 0; i < st->n_prepared; i++)
+		xfree(&st->prepared[i].sql);
+	st->n_prepared = 0;
+}
+
+void
+store_set_prepare_default(bool on)
+{
+	atomic_store(&store_prepare_default, on);
+}
+
 static int
 store_connect(struct store *st, struct tk_err *err)
 {
 	char clipped[256];
+
+	store_forget_prepared(st); /* they died with the old session */
 
 	if (st->conn)
 		PQfinish(st->conn);
@@ -62,6 +99,7 @@ store_open(const char *dsn, struct store **st_r, struct tk_err *err)
 		return tk_err_set(err, "database: no DSN configured");
 	}
 	st->dsn = xstrdup(dsn);
+	st->prepare = atomic_load(&store_prepare_default);
 	if (store_connect(st, err) < 0) {
 		store_close(&st);
 		return -1;
@@ -81,6 +119,7 @@ store_close(struct store **stp)
 		PQfinish(st->conn);
 	for (int i = 0; i < STORE_CACHE_SLOTS; i++)
 		xfree(&st->cache[i].name);
+	store_forget_prepared(st);
 	xfree(&st->dsn);
 	xfree(stp);
 }
@@ -139,6 +178,43 @@ store_result(struct store *st, PGresult *res, PGresult **res_r, struct tk_err *e
 	return tk_err_set(err, "database: %s (SQLSTATE %s)", msg, st->sqlstate);
 }
 
+/* FNV-1a over the SQL text. */
+static uint64_t
+sql_hash(const char *sql)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * The index of sql among this connection's prepared statements, preparing
+ * it on first use (planned once, not on every call). -1 when the cache is
+ * full (run unprepared), -2 when PREPARE failed (err set).
+ */
+static int
+store_prepare(struct store *st, const char *sql, int n, struct tk_err *err)
+{
+	uint64_t h = sql_hash(sql);
+	char name[16];
+	int i;
+
+	for (i = 0; i < st->n_prepared; i++)
+		if (st->prepared[i].hash == h && strcmp(st->prepared[i].sql, sql) == 0)
+			return i;
+	if (st->n_prepared == STORE_PREPARED_MAX)
+		return -1;
+	snprintf(name, sizeof(name), "tk%d", i);
+	if (store_result(st, PQprepare(st->conn, name, sql, n, NULL), NULL, err) < 0)
+		return -2;
+	st->prepared[i].hash = h;
+	st->prepared[i].sql = xstrdup(sql);
+	st->n_prepared++;
+	return i;
+}
+
 int
 store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
             const char *const *values, const int *lengths, const int *formats)
@@ -148,6 +224,19 @@ store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *
 		if (res_r)
 			*res_r = NULL;
 		return tk_err_temp(err, "database: not connected");
+	}
+	if (st->prepare && n > 0) {
+		int idx = store_prepare(st, sql, n, err);
+
+		if (idx == -2)
+			return -1;
+		if (idx >= 0) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "tk%d", idx);
+			return store_result(st, PQexecPrepared(st->conn, name, n, values, lengths, formats,
+			                                       0), res_r, err);
+		}
 	}
 	return store_result(st, PQexecParams(st->conn, sql, n, NULL, values, lengths, formats, 0),
 	                    res_r, err);

@@ -23,6 +23,13 @@ struct store;
 int store_open(const char *dsn, struct store **st_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 void store_close(struct store **st);
+/*
+ * Whether connections opened from now on prepare their parameterised
+ * statements (default on: each is planned once per connection). Set once,
+ * before threads start; turn it off behind PgBouncer in transaction pooling
+ * mode older than 1.21, which cannot carry named prepared statements.
+ */
+void store_set_prepare_default(bool on);
 /* Reconnect when the connection was lost; 0 when usable. */
 int store_check(struct store *st, struct tk_err *err) __attribute__((warn_unused_result));
 PGconn *store_conn(struct store *st);

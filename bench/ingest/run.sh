@@ -111,7 +111,7 @@ for kind in ("new","reply"):
 	echo "maildir: all $COUNT staged after $(( T_STAGED - t0 )) ms"
 	echo "maildir: CPU seconds: ticketd $(cpu_of "$PID"), postgres $(( $(pg_cpu) - pg0 ))"
 	if [ -n "${STATEMENTS:-}" ]; then
-		"$PG_BINDIR/psql" -XAq "$DSN" -c "SELECT round(total_exec_time) AS ms, calls, left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+		"$PG_BINDIR/psql" -XAq "$DSN" -c "SELECT round(total_exec_time) AS exec_ms, round(total_plan_time) AS plan_ms, calls, left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12"
 	fi
 	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 	report maildir "$t0" "$t1" "$W/rss.maildir"

@@ -50,7 +50,7 @@ test_good_config(void **state)
 	struct config *cfg = NULL;
 
 	unsetenv("TICKETD_DSN");
-	write_file("database:\n  dsn: \"dbname=x\"\nworkers:\n  count: 3\n  poll_interval: 50ms\n"
+	write_file("database:\n  dsn: \"dbname=x\"\n  prepared_statements: no\nworkers:\n  count: 3\n  poll_interval: 50ms\n"
 	           "categories: [Billing, Other]\n"
 	           "agents:\n  - name: alice\n    email: Alice@Example.COM\n    skills: { db: 4 }\n"
 	           "mailboxes:\n  - name: support\n    type: maildir\n    path: /tmp/x\n"
@@ -60,6 +60,7 @@ test_good_config(void **state)
 	assert_int_equal(config_load(path, &cfg, &errs), 0);
 	assert_int_equal(errs.n, 0);
 	assert_string_equal(cfg->dsn, "dbname=x");
+	assert_false(cfg->prepared_statements);
 	assert_int_equal(cfg->workers, 3);
 	assert_int_equal(cfg->poll_interval_ms, 50);
 	assert_int_equal(cfg->n_categories, 2);
@@ -122,6 +123,7 @@ test_missing_dsn_and_file(void **state)
 	setenv("TICKETD_DSN", "dbname=y", 1);
 	tk_errlist_init(&errs);
 	assert_int_equal(config_load(path, &cfg, &errs), 0);
+	assert_true(cfg->prepared_statements); /* the default */
 	config_unref(&cfg);
 	tk_errlist_fini(&errs);
 	unsetenv("TICKETD_DSN");
