@@ -42,4 +42,9 @@ assert_contains "$OUT" "$T/syntax.yaml:2:1: YAML syntax error"
 expect_rc 1 "$TICKETD" -t -c "$T/missing.yaml"
 assert_contains "$OUT" "missing.yaml: cannot read"
 expect_rc 1 "$TICKETD" -x
+
+# The annotated example in contrib/ stays a valid configuration (with the
+# shipped rules in place of /etc/ticketd/rules).
+sed "s|dir: /etc/ticketd/rules|dir: $top_srcdir/rules|" "$top_srcdir/contrib/ticketd.yaml" >"$T/example.yaml"
+expect_rc 0 "$TICKETD" -t -c "$T/example.yaml"
 echo "ok"
