@@ -101,6 +101,32 @@ ctype_value_at(const char *p, const char *end)
 	return p < end ? p : NULL;   /* a long comment: look at where it stops */
 }
 
+/*
+ * libetpan parses the top header's address and phrase fields word by word
+ * into buffers that grow by copying: quadratic on one field of 100,000
+ * encoded words. A line that starts a field longer than MIME_FIELD_MAX
+ * (with its continuation lines) and is not a Content-* field is renamed
+ * in the private copy ("To" -> "xo"): libetpan skips it as an unknown
+ * field, and we read every header we report from the original anyway.
+ * Returns true when the line at p starts such a field.
+ */
+#define MIME_FIELD_MAX (64 * 1024)
+
+static bool
+field_oversized(const char *p, const char *end)
+{
+	const char *q = p;
+
+	if (p >= end || *p == ' ' || *p == '\t' || *p == '-' || prefix_ci(p, end, "content-"))
+		return false;
+	while (q && q < end && (size_t)(q - p) <= MIME_FIELD_MAX) {
+		q = memchr(q, '\n', (size_t)(end - q));
+		if (q == NULL || ++q >= end || (*q != ' ' && *q != '\t'))
+			break;
+	}
+	return (size_t)((q ? q : end) - p) > MIME_FIELD_MAX;
+}
+
 /* Returns raw or a neutered private copy (*copy_r set, caller frees). */
 static const char *
 guard(const char *raw, size_t len, char **copy_r)
@@ -124,6 +150,10 @@ guard(const char *raw, size_t len, char **copy_r)
 			neuter = true;
 		else if (v && prefix_ci(v, end, "multipart"))
 			neuter = ++containers > limit;
+		else if (v == NULL && field_oversized(p, end)) {
+			v = p;   /* rename the field itself */
+			neuter = true;
+		}
 		if (neuter) {
 			if (*copy_r == NULL)
 				*copy_r = xmemdup(raw, len);
