@@ -99,10 +99,13 @@ YAML
 }
 
 # Start ticketd in the background on $T/ticketd.yaml and wait until it is ready.
+# The log is appended to across restarts: wait for one more "ready" line
+# than it held before, so a restart waits for the new daemon.
 daemon_start() {
+	_ready=$(grep -c "ticketd: ready" "$DAEMON_LOG" 2>/dev/null || true)
 	"$TICKETD" -c "$T/ticketd.yaml" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
-	wait_for 20 "daemon ready" 'grep -q "ticketd: ready" "$DAEMON_LOG"'
+	wait_for 20 "daemon ready" '[ "$(grep -c "ticketd: ready" "$DAEMON_LOG")" -gt "${_ready:-0}" ]'
 }
 
 # Stop with SIGTERM and wait; returns the exit status in DAEMON_RC.
