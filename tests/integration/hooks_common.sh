@@ -1,11 +1,14 @@
 # hooks_common.sh: helpers for the webhook tests (sourced after common.sh).
 #
-# HTTP_PORT is a free-looking loopback port derived from the PID; post()
+# HTTP_PORT is a loopback port derived from the PID; post()
 # sends a file or a string with curl and leaves the status in CODE and the
 # body in $T/resp; count() counts rows.
 
 PAYLOADS=$top_srcdir/tests/data/payloads
-HTTP_PORT=$(( 30000 + ($$ % 20000) ))
+# Below the kernel's ephemeral range (32768-60999), so no client socket of
+# this or another test (thousands in 046) can hold or self-connect to it;
+# even, so HTTP_PORT + 1 (044's Alertmanager) is this test's alone.
+HTTP_PORT=$(( 20000 + 2 * ($$ % 6000) ))
 URL=http://127.0.0.1:$HTTP_PORT
 command -v curl >/dev/null || { echo "curl missing: skipped"; exit 77; }
 
