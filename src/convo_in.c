@@ -99,7 +99,7 @@ find_references(struct store *st, const struct mime_msg *msg, int64_t *id_r, str
 		return 0;
 	arr = store_text_array(ids, n);
 	if (store_exec(st, &res, err,
-	               "SELECT ticket_id FROM (SELECT ticket_id, message_id FROM messages "
+	               STORE_CUSTOM_PLAN "SELECT ticket_id FROM (SELECT ticket_id, message_id FROM messages "
 	               "WHERE message_id = ANY($1::text[]) UNION ALL SELECT ticket_id, message_id "
 	               "FROM outbox WHERE message_id = ANY($1::text[]) AND ticket_id IS NOT NULL) x "
 	               "ORDER BY array_position($1::text[], message_id) LIMIT 1", 1, arr) < 0) {
@@ -683,7 +683,7 @@ convo_bounce(struct pipeline_ctx *pc, const struct inbound_item *item, const str
 	arr = store_text_array((const char *const *)ids, n);
 	snprintf(iid, sizeof(iid), "%" PRId64, item->id);
 	if (store_exec(pc->st, &res, err,
-	               "WITH hit AS (SELECT id, ticket_id, message_id, recipient FROM outbox "
+	               STORE_CUSTOM_PLAN "WITH hit AS (SELECT id, ticket_id, message_id, recipient FROM outbox "
 	               "WHERE message_id = ANY($1::text[]) ORDER BY id LIMIT 1), "
 	               "b AS (INSERT INTO bounces (ticket_id, outbox_id, message_id, recipient, detail, "
 	               "inbound_id) SELECT ticket_id, id, message_id, recipient, $2, $3::bigint "

@@ -376,7 +376,7 @@ sweep(struct imap_run *r, struct imap_client *c, struct tk_err *err)
 			                 r->uidvalidity, uids[i + j]);
 		(void)buf_putc(&keys, '}');
 		if (store_exec(r->st, &res, err,
-		               "SELECT split_part(dedup_key, ':', 2)::bigint FROM inbound "
+		               STORE_CUSTOM_PLAN "SELECT split_part(dedup_key, ':', 2)::bigint FROM inbound "
 		               "WHERE source = $1 AND dedup_key = ANY($2::text[])",
 		               2, r->mailbox, keys.data) < 0) {
 			buf_fini(&keys);

@@ -225,7 +225,8 @@ store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *
 			*res_r = NULL;
 		return tk_err_temp(err, "database: not connected");
 	}
-	if (st->prepare && n > 0) {
+	if (st->prepare && n > 0 &&
+	    strncmp(sql, STORE_CUSTOM_PLAN, sizeof(STORE_CUSTOM_PLAN) - 1) != 0) {
 		int idx = store_prepare(st, sql, n, err);
 
 		if (idx == -2)

@@ -43,6 +43,14 @@ const char *store_sqlstate(const struct store *st);
  */
 int store_exec(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n, ...)
 	__attribute__((warn_unused_result));
+/*
+ * Put first in a statement whose best plan depends on its arguments and on
+ * the tables' size now (lookups by an array of keys): it is planned on every
+ * call and never prepared. A prepared statement's generic plan is kept for
+ * the connection's life; made while a table was small (a fresh database),
+ * it scans that table whole long after it has grown.
+ */
+#define STORE_CUSTOM_PLAN "/* custom plan */ "
 /* Same with explicit arrays: lengths/formats as for PQexecParams (binary allowed). */
 int store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
                 const char *const *values, const int *lengths, const int *formats)

@@ -129,7 +129,7 @@ batch_lock(struct pipeline_ctx *pc, struct claimed *items, int n, bool *mine, st
 		(void)buf_printf(&ids, "%s%" PRId64, i ? "," : "", items[i].id);
 	(void)buf_putc(&ids, '}');
 	if (store_exec(pc->st, &res, err,
-	               "SELECT id, attempts FROM inbound WHERE id = ANY($1::bigint[]) "
+	               STORE_CUSTOM_PLAN "SELECT id, attempts FROM inbound WHERE id = ANY($1::bigint[]) "
 	               "AND state = 'pending' ORDER BY id FOR UPDATE", 1, ids.data) < 0) {
 		buf_fini(&ids);
 		return -1;
