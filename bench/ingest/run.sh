@@ -127,11 +127,12 @@ run_pipe() {
 	rss_sampler "$PID" "$W/rss.pipe" &
 	sleep 1
 	t0=$(now_ms)
+	feeders=
 	for p in "$W"/part.*; do
 		(while read -r f; do "$TOP/src/ticketctl" -c "$W/ticketd.yaml" ingest --mailbox pipe "$f"; done <"$p") &
+		feeders="$feeders $!"
 	done
-	wait_feeders=$(jobs -p | grep -v "^$PID\$" || true)
-	for j in $wait_feeders; do wait "$j" 2>/dev/null || true; done
+	for j in $feeders; do wait "$j" || true; done
 	t_staged=$(now_ms)
 	wait_done 0.2
 	t1=$(now_ms)
@@ -154,8 +155,9 @@ report() { # MODE T0 T1 RSSFILE
 	tickets=$("$PG_BINDIR/psql" -XAtq "$DSN" -c "SELECT count(*) FROM tickets")
 	failed=$("$PG_BINDIR/psql" -XAtq "$DSN" -c "SELECT count(*) FROM inbound WHERE state = 'failed'")
 	rss=$(sort -n "$4" | awk 'NR==1 {min=$1} {max=$1} END {printf "%d-%d", min, max}')
+	size=$("$PG_BINDIR/psql" -XAtq "$DSN" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
 	echo "$1: $COUNT messages ($BYTES bytes) in $ms ms = $(( COUNT * 1000 / (ms ? ms : 1) )) msg/s;" \
-		"tickets $tickets, failed $failed; daemon RSS KiB min-max $rss"
+		"tickets $tickets, failed $failed; daemon RSS KiB min-max $rss; database $size"
 }
 
 run_soak() {

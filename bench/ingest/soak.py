@@ -20,8 +20,13 @@ for kind in ('new', 'reply'):
 ids = re.compile(rb'<([^<>@\s]+@[^<>\s]+)>')
 
 def processed():
+    # Cheap on purpose (indexes only: the newest id, the pending rows): a
+    # count over a million-row inbound five times a second would load the
+    # server more than what is measured. Ids count staged rows (no gaps:
+    # staging does not roll back here).
     out = subprocess.run(['psql', '-XAtq', dsn, '-c',
-                          "SELECT count(*) FROM inbound WHERE state <> 'pending'"],
+                          "SELECT coalesce((SELECT max(id) FROM inbound), 0) - "
+                          "(SELECT count(*) FROM inbound WHERE state = 'pending')"],
                          capture_output=True, text=True, check=True).stdout
     return int(out.strip())
 
