@@ -146,7 +146,7 @@ outbox_claim(struct store *st, const struct outbox_config *cfg, const char *hold
 	memset(c_r, 0, sizeof(*c_r));
 	snprintf(lease, sizeof(lease), "%" PRId64, cfg->lease_ms);
 	if (store_exec(st, &res, err,
-	               "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
+	               STORE_CUSTOM_PLAN "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
 	               "claimed_by = $1, updated_at = now(), "
 	               "lease_until = now() + $2::bigint * interval '1 millisecond' "
 	               "WHERE id = (SELECT id FROM outbox WHERE "

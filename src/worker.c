@@ -62,7 +62,7 @@ batch_claim(struct pipeline_ctx *pc, struct claimed **items_r, int *n_r, struct 
 	snprintf(limit, sizeof(limit), "%d", pc->cfg->batch);
 	snprintf(lease, sizeof(lease), "%" PRId64, pc->cfg->lease_ttl_ms);
 	if (store_exec(pc->st, &res, err,
-	               "UPDATE inbound SET attempts = attempts + 1, "
+	               STORE_CUSTOM_PLAN "UPDATE inbound SET attempts = attempts + 1, "
 	               "next_attempt_at = now() + $2::bigint * interval '1 millisecond' "
 	               "WHERE id IN (SELECT id FROM inbound WHERE state = 'pending' "
 	               "AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1::int "
@@ -173,7 +173,7 @@ batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk
 	(void)buf_putc(&tickets, '}');
 	(void)buf_putc(&states, '}');
 	rc = store_exec(pc->st, NULL, err,
-	                "UPDATE inbound i SET state = u.state, ticket_id = u.ticket, "
+	                STORE_CUSTOM_PLAN "UPDATE inbound i SET state = u.state, ticket_id = u.ticket, "
 	                "processed_at = now(), last_error = NULL, error_kind = NULL "
 	                "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, ticket, state) "
 	                "WHERE i.id = u.id", 3, ids.data, tickets.data, states.data);
@@ -270,7 +270,7 @@ batch_unclaim(struct pipeline_ctx *pc, const struct claimed *items, int n)
 	(void)buf_putc(&ids, '}');
 	(void)buf_putc(&attempts, '}');
 	if (store_exec(pc->st, NULL, &err,
-	               "UPDATE inbound i SET attempts = i.attempts - 1, "
+	               STORE_CUSTOM_PLAN "UPDATE inbound i SET attempts = i.attempts - 1, "
 	               "next_attempt_at = now() + interval '1 second' "
 	               "FROM unnest($1::bigint[], $2::int[]) AS u(id, attempts) "
 	               "WHERE i.id = u.id AND i.attempts = u.attempts AND i.state = 'pending'",

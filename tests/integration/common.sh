@@ -59,7 +59,7 @@ pg_start() {
 
 pg_up() {
 	as_pg "$PG_BINDIR/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 30 \
-		-o "-c listen_addresses='' -k $PGDIR -p $PGPORT -c fsync=${PG_FSYNC:-off} -c max_connections=100" \
+		-o "-c listen_addresses='' -k $PGDIR -p $PGPORT -c fsync=${PG_FSYNC:-off} -c max_connections=100 ${PG_OPTS:-}" \
 		start >/dev/null || { cat "$PGDIR/server.log" >&2; fail "postgres did not start"; }
 }
 
