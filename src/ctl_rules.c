@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Libraries. */
 #include <jansson.h>
 
 /* ticketd. */
 #include "buf.h"
+#include "config.h"
 #include "ctl.h"
 #include "mime.h"
 #include "rules.h"
@@ -46,7 +48,6 @@ static int
 ctl_rules_args(int argc, char **argv, bool want_file, struct ctl_rules_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->dir = CTL_RULES_DEFAULT_DIR;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_val = i + 1 < argc;
@@ -315,25 +316,61 @@ out:
 	return rc;
 }
 
+/*
+ * Without --rules: the rules directory of the configuration the daemon
+ * reads (-c FILE, TICKETD_CONFIG or the default file), else the default
+ * directory. *cfg_r keeps the configuration (o->dir points into it).
+ */
+static int
+ctl_rules_dir(struct ctl_rules_opts *o, struct config **cfg_r)
+{
+	int rc;
+
+	*cfg_r = NULL;
+	if (o->dir != NULL)
+		return CTL_OK;
+	o->dir = CTL_RULES_DEFAULT_DIR;
+	if (getenv("TICKETD_CONFIG") == NULL && access(SYSCONFDIR "/ticketd/ticketd.yaml", F_OK) != 0)
+		return CTL_OK;
+	if ((rc = ctl_load_config(cfg_r)) != CTL_OK)
+		return rc;
+	if (*cfg_r == NULL)
+		return CTL_OK;
+	if ((*cfg_r)->rules_dir == NULL) {
+		fprintf(stderr, "ticketctl: %s configures no rules directory (rules.dir); "
+		        "name one with --rules DIR\n", (*cfg_r)->path);
+		return CTL_USAGE;
+	}
+	o->dir = (*cfg_r)->rules_dir;
+	return CTL_OK;
+}
+
+static int
+ctl_rules_check(const struct ctl_rules_opts *o)
+{
+	struct rules *rs;
+
+	if ((rs = ctl_rules_load(o->dir)) == NULL)
+		return CTL_USAGE;
+	printf("%s: %zu rules, OK%s\n", o->dir, rules_count(rs), rules_jit(rs) ? " (JIT)" : "");
+	rules_unref(&rs);
+	return CTL_OK;
+}
+
 int
 ctl_rules(int argc, char **argv)
 {
 	struct ctl_rules_opts o;
-	struct rules *rs;
+	struct config *cfg = NULL;
+	bool test = argc >= 2 && strcmp(argv[1], "test") == 0;
+	int rc;
 
-	if (argc >= 2 && strcmp(argv[1], "test") == 0) {
-		if (ctl_rules_args(argc, argv, true, &o) < 0)
-			return ctl_rules_usage();
-		return ctl_rules_test(&o);
-	}
-	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
-		if (ctl_rules_args(argc, argv, false, &o) < 0)
-			return ctl_rules_usage();
-		if ((rs = ctl_rules_load(o.dir)) == NULL)
-			return CTL_USAGE;
-		printf("%s: %zu rules, OK%s\n", o.dir, rules_count(rs), rules_jit(rs) ? " (JIT)" : "");
-		rules_unref(&rs);
-		return CTL_OK;
-	}
-	return ctl_rules_usage();
+	if (!test && !(argc >= 2 && strcmp(argv[1], "check") == 0))
+		return ctl_rules_usage();
+	if (ctl_rules_args(argc, argv, test, &o) < 0)
+		return ctl_rules_usage();
+	if ((rc = ctl_rules_dir(&o, &cfg)) == CTL_OK)
+		rc = test ? ctl_rules_test(&o) : ctl_rules_check(&o);
+	config_unref(&cfg);
+	return rc;
 }

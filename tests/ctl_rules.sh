@@ -53,6 +53,16 @@ expect "$tmp/bad.out" "10-x.yaml:3:23: bad regex \"/(a/\": missing closing paren
 expect "$tmp/bad.out" "10-x.yaml:3:29: unknown field \"frm\" in condition"
 expect "$tmp/bad.out" "10-x.yaml:4:22: priority \"urgent\" is not one of"
 
+# Without --rules: the configuration's rules.dir (what the daemon loads).
+printf 'database: { dsn: "host=/nonexistent" }\nrules: { dir: "%s" }\n' "$rules" >"$tmp/with.yaml"
+"$ctl" -c "$tmp/with.yaml" rules check >"$tmp/cfg.out" 2>&1 || fail "rules check from the config"
+expect "$tmp/cfg.out" "$rules: "
+"$ctl" -c "$tmp/with.yaml" rules test --json "$data/autoreply.eml" >"$tmp/cfg.ar" || fail "rules test from the config"
+expect "$tmp/cfg.ar" '"drop-auto-replies"'
+printf 'database: { dsn: "host=/nonexistent" }\n' >"$tmp/without.yaml"
+"$ctl" -c "$tmp/without.yaml" rules check >"$tmp/nodir.out" 2>&1 && fail "a config without rules.dir accepted"
+expect "$tmp/nodir.out" "configures no rules directory (rules.dir)"
+
 # Usage errors.
 "$ctl" rules test --rules "$rules" >/dev/null 2>&1 && fail "missing FILE accepted"
 "$ctl" rules test --rules "$rules" "$tmp/missing.eml" >/dev/null 2>&1 && fail "missing file accepted"
