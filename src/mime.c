@@ -102,16 +102,12 @@ ctype_value_at(const char *p, const char *end)
 }
 
 /*
- * libetpan parses the top header's address and phrase fields word by word
- * into buffers that grow by copying: quadratic on one field of 100,000
- * encoded words. A line that starts a field longer than MIME_FIELD_MAX
- * (with its continuation lines) and is not a Content-* field is renamed
- * in the private copy ("To" -> "xo"): libetpan skips it as an unknown
- * field, and we read every header we report from the original anyway.
- * Returns true when the line at p starts such a field.
+ * A line that starts a field longer than MIME_FIELD_MAX (with its
+ * continuation lines) and is not a Content-* field is renamed in the
+ * private copy ("To" -> "xo"): libetpan skips it as an unknown field, and
+ * we read every header we report from the original anyway. Returns true
+ * when the line at p starts such a field.
  */
-#define MIME_FIELD_MAX (64 * 1024)
-
 static bool
 field_oversized(const char *p, const char *end)
 {

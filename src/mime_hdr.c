@@ -456,14 +456,6 @@ addrs_lenient(const char *v, size_t n, struct mime_addr **list_r, size_t *n_r)
 	}
 }
 
-/*
- * libetpan's phrase parser grows its buffer word by word, which turns
- * quadratic on a display name of thousands of encoded words; no honest
- * address list comes near this size, so longer ones go to the lenient
- * (linear) parser.
- */
-#define ADDRS_STRICT_MAX (64 * 1024)
-
 void
 mime_hdr_addrs(const char *v, size_t n, struct mime_addr **list_r, size_t *n_r)
 {
@@ -471,7 +463,7 @@ mime_hdr_addrs(const char *v, size_t n, struct mime_addr **list_r, size_t *n_r)
 	size_t idx = 0;
 	int r;
 
-	if (n > ADDRS_STRICT_MAX) {
+	if (n > MIME_FIELD_MAX) { /* the lenient parser is linear */
 		addrs_lenient(v, n, list_r, n_r);
 		return;
 	}

@@ -71,6 +71,13 @@ void mime_utf8_or_1252(const char *in, size_t n, struct buf *out);
 /* Whether [in, in+n) is valid UTF-8. */
 bool mime_utf8_valid(const char *in, size_t n);
 
+/*
+ * libetpan's header parsers grow their buffers word by word, quadratic on
+ * one field of 100,000 encoded words; no honest field comes near this
+ * size, so longer ones never reach them (mime.c guard, mime_hdr_addrs).
+ */
+#define MIME_FIELD_MAX (64 * 1024)
+
 /* Make room for item n of an array holding n items (capacity doubles at powers of two). */
 #define MIME_GROW(arr, n) \
 	do { \
