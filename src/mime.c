@@ -102,11 +102,11 @@ ctype_value_at(const char *p, const char *end)
 }
 
 /*
- * A line that starts a field longer than MIME_FIELD_MAX (with its
- * continuation lines) and is not a Content-* field is renamed in the
- * private copy ("To" -> "xo"): libetpan skips it as an unknown field, and
- * we read every header we report from the original anyway. Returns true
- * when the line at p starts such a field.
+ * A line of the message's own header that starts a field longer than
+ * MIME_FIELD_MAX (with its continuation lines) and is not a Content-*
+ * field is renamed in the private copy ("To" -> "xo"): libetpan skips it
+ * as an unknown field, and we read every header we report from the
+ * original anyway. Returns true when the line at p starts such a field.
  */
 static bool
 field_oversized(const char *p, const char *end)
@@ -137,16 +137,20 @@ guard(const char *raw, size_t len, char **copy_r)
 	if (limit < 8)
 		limit = 8;
 
+	bool top = true;   /* in the message's own header (libetpan parses its fields) */
+
 	*copy_r = NULL;
 	for (const char *p = raw; p && p < end;) {
 		const char *v = ctype_value_at(p, end);
 		bool neuter = false;
 
+		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))
+			top = false;
 		if (v && prefix_ci(v, end, "message"))
 			neuter = true;
 		else if (v && prefix_ci(v, end, "multipart"))
 			neuter = ++containers > limit;
-		else if (v == NULL && field_oversized(p, end)) {
+		else if (top && v == NULL && field_oversized(p, end)) {
 			v = p;   /* rename the field itself */
 			neuter = true;
 		}
