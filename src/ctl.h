@@ -32,6 +32,9 @@ struct ctl_command {
  * still succeeds if $TICKETD_DSN is set. Errors are printed; CTL_OK or CTL_USAGE.
  */
 int ctl_load_config(struct config **cfg_r);
+/* The configuration file ticketctl reads (-c FILE, TICKETD_CONFIG, or the
+ * default file when it exists), or NULL when there is none. */
+const char *ctl_config_path(void);
 /* Connect with the config's DSN ($TICKETD_DSN wins); CTL_OK or CTL_TEMPFAIL (printed). */
 int ctl_connect(const struct config *cfg, struct store **st_r);
 /* Config and connection in one step; on failure nothing is left to free. */

@@ -11,22 +11,30 @@
 #include "ctl.h"
 #include "store.h"
 
+const char *
+ctl_config_path(void)
+{
+	const char *path = getenv("TICKETD_CONFIG");
+	static const char dflt[] = SYSCONFDIR "/ticketd/ticketd.yaml";
+
+	if (path != NULL)
+		return path;
+	return access(dflt, F_OK) == 0 ? dflt : NULL;
+}
+
 int
 ctl_load_config(struct config **cfg_r)
 {
-	const char *path = getenv("TICKETD_CONFIG");
+	const char *path = ctl_config_path();
 	struct tk_errlist errs;
 	int rc = CTL_OK;
 
 	*cfg_r = NULL;
 	if (path == NULL) {
-		path = SYSCONFDIR "/ticketd/ticketd.yaml";
-		if (access(path, F_OK) != 0) {
-			if (getenv("TICKETD_DSN") != NULL)
-				return CTL_OK;
-			fprintf(stderr, "ticketctl: no configuration (-c FILE) and TICKETD_DSN is not set\n");
-			return CTL_USAGE;
-		}
+		if (getenv("TICKETD_DSN") != NULL)
+			return CTL_OK;
+		fprintf(stderr, "ticketctl: no configuration (-c FILE) and TICKETD_DSN is not set\n");
+		return CTL_USAGE;
 	}
 	tk_errlist_init(&errs);
 	if (config_load(path, cfg_r, &errs) < 0) {

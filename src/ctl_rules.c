@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Libraries. */
 #include <jansson.h>
@@ -330,7 +329,7 @@ ctl_rules_dir(struct ctl_rules_opts *o, struct config **cfg_r)
 	if (o->dir != NULL)
 		return CTL_OK;
 	o->dir = CTL_RULES_DEFAULT_DIR;
-	if (getenv("TICKETD_CONFIG") == NULL && access(SYSCONFDIR "/ticketd/ticketd.yaml", F_OK) != 0)
+	if (ctl_config_path() == NULL)
 		return CTL_OK;
 	if ((rc = ctl_load_config(cfg_r)) != CTL_OK)
 		return rc;
