@@ -131,14 +131,12 @@ guard(const char *raw, size_t len, char **copy_r)
 	size_t containers = 0;
 	/* Each level may rescan the whole message: bound levels x size (~1 GiB). */
 	size_t limit = ((size_t)1 << 30) / len;
+	bool top = true;   /* in the message's own header (libetpan parses its fields) */
 
 	if (limit > MIME_MAX_CONTAINERS)
 		limit = MIME_MAX_CONTAINERS;
 	if (limit < 8)
 		limit = 8;
-
-	bool top = true;   /* in the message's own header (libetpan parses its fields) */
-
 	*copy_r = NULL;
 	for (const char *p = raw; p && p < end;) {
 		const char *v = ctype_value_at(p, end);
