@@ -1,13 +1,13 @@
 #!/bin/sh
 # doc_config.sh: every man page is lint-clean, and ticketd.conf(5) documents
-# every key the config loader accepts (src/config.c all_keys).
+# every key the config loader accepts (src/core/config.c all_keys).
 set -u
 : "${top_srcdir:=.}"
 fails=0
 for man in "$top_srcdir"/doc/*.[58]; do
 	mandoc -Tlint -W warning "$man" || fails=$((fails + 1))
 done
-keys=$(for f in config.c http_config.c; do
+keys=$(for f in core/config.c intake/http_config.c; do
 	awk '/all_keys\[\] = \{/,/NULL/' "$top_srcdir/src/$f" | grep -o '"[a-z_.]*"' | tr -d '"'
 done)
 count=0

@@ -1,10 +1,10 @@
 #!/bin/sh
 # doc_rules.sh: ticketd-rules(5) is lint-clean and documents every rule key,
-# field, set field and operator that src/rules.c accepts (curl's test1139).
+# field, set field and operator that src/route/rules.c accepts (curl's test1139).
 set -u
 : "${top_srcdir:=.}"
 man="$top_srcdir/doc/ticketd-rules.5"
-src="$top_srcdir/src/rules.c $top_srcdir/src/rules_cond.c"
+src="$top_srcdir/src/route/rules.c $top_srcdir/src/route/rules_cond.c"
 fails=0
 
 if command -v mandoc >/dev/null 2>&1; then

@@ -11,7 +11,7 @@ top=$(cd "$here/../.." && pwd)
 out="$top/bench/out"
 mkdir -p "$out"
 pkgs="libetpan libxml-2.0 libcrypto"
-cc -O2 -include "$top/config.h" -I"$top/src" $(pkg-config --cflags $pkgs) \
+cc -O2 -include "$top/config.h" $(for d in "$top"/src/*/; do printf -- "-I%s " "$d"; done) $(pkg-config --cflags $pkgs) \
 	"$here/bench_parse.c" "$top/src/libticketd.a" $(pkg-config --libs $pkgs) \
 	-o "$out/bench_parse"
 rounds=${1:-200}

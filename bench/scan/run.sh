@@ -40,7 +40,7 @@ with open(os.path.join(d, 'synth.ndb'), 'w') as f:
         f.write('Bench.Body.%d:0:*:%s\n' % (i, '%032x' % r.getrandbits(128)))
 PY
 
-cc -O2 -include "$build/config.h" -I"$top/src" "$top/bench/scan/scan_bench.c" \
+cc -O2 -include "$build/config.h" $(for d in "$top"/src/*/; do printf -- "-I%s " "$d"; done) "$top/bench/scan/scan_bench.c" \
 	"$build/src/libticketd.a" $(pkg-config --libs libclamav libmagic libytnef yaml-0.1) \
 	-lpthread -o "$tmp/scan_bench"
 

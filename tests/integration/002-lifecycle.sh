@@ -5,7 +5,7 @@
 pg_start
 "$TICKETCTL" migrate >/dev/null
 
-# The spec, written out independently of src/lifecycle.c.
+# The spec, written out independently of src/store/lifecycle.c.
 allowed() {
 	case "$1:$2" in
 	new:open|new:in_progress|new:pending|new:resolved|new:closed) return 0 ;;
