@@ -4,7 +4,9 @@
  *
  * A subcommand gets argv from its own name on (argv[0] is "parse",
  * "rules", ...) and returns the process exit code: CTL_OK, CTL_USAGE (usage
- * or input error), CTL_TEMPFAIL (database unreachable, EX_TEMPFAIL).
+ * or input error), CTL_DATAERR (ingest: a message that can never be
+ * accepted, EX_DATAERR, so the MTA bounces it), CTL_TEMPFAIL (database
+ * unreachable, EX_TEMPFAIL, so the MTA tries again later).
  *
  * The global option -c FILE is passed to subcommands as the environment
  * variable TICKETD_CONFIG (the process's own context); ctl_load_config()
@@ -15,6 +17,7 @@
 
 #define CTL_OK 0
 #define CTL_USAGE 1
+#define CTL_DATAERR 65
 #define CTL_TEMPFAIL 75
 
 struct config;

@@ -45,20 +45,29 @@ ctl_migrate(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Read the message: CTL_OK, CTL_DATAERR for one that can never be accepted
+ * (larger than 64 MiB, empty: the MTA bounces it), CTL_USAGE otherwise.
+ */
 static int
 read_input(const char *file, struct buf *b)
 {
 	int fd = (file == NULL || strcmp(file, "-") == 0) ? 0 : open(file, O_RDONLY | O_CLOEXEC);
-	int rc;
+	const char *name = fd ? file : "stdin";
+	int rc = CTL_OK;
 
 	if (fd < 0) {
 		fprintf(stderr, "ticketctl: ingest: cannot open %s: %s\n", file, strerror(errno));
-		return -1;
+		return CTL_USAGE;
 	}
-	rc = buf_read_fd(b, fd);
-	if (rc < 0)
-		fprintf(stderr, "ticketctl: ingest: cannot read %s: %s\n", fd ? file : "stdin",
+	if (buf_read_fd(b, fd) < 0) {
+		rc = errno == EFBIG ? CTL_DATAERR : CTL_USAGE;
+		fprintf(stderr, "ticketctl: ingest: cannot read %s: %s\n", name,
 		        errno == EFBIG ? "message larger than 64 MiB" : strerror(errno));
+	} else if (b->len == 0) {
+		rc = CTL_DATAERR;
+		fprintf(stderr, "ticketctl: ingest: %s: empty message\n", name);
+	}
 	if (fd > 0)
 		close(fd);
 	return rc;
@@ -96,10 +105,8 @@ ctl_ingest(int argc, char **argv)
 		return CTL_USAGE;
 	}
 	buf_init(&b, INGEST_MAX);
-	if (read_input(optind < argc ? argv[optind] : NULL, &b) < 0) {
-		rc = CTL_USAGE;
+	if ((rc = read_input(optind < argc ? argv[optind] : NULL, &b)) != CTL_OK)
 		goto out;
-	}
 	if ((rc = ctl_connect(cfg, &st)) != CTL_OK)
 		goto out;
 	/* Identical bytes twice are an MTA retry after a lost reply: stage once. */

@@ -5,9 +5,12 @@
  *
  * A processor returns 0 (done: a ticket or message was stored, or the item
  * was dropped by a rule), or -1 with err and res->error_kind set ("parse",
- * "database", "internal", "rules", "scan"). A temporary err (database)
- * makes the worker retry the whole batch later without counting an attempt
- * against the item.
+ * "limit", "database", "internal", "rules", "scan"). A temporary err
+ * (database) makes the worker retry the whole batch later without counting
+ * an attempt against the item. "parse" and "limit" are permanent (the item
+ * itself can never be processed: empty, too large, not JSON, over a
+ * processing limit): the item fails at once. The other kinds are retried
+ * with backoff up to workers.max_attempts.
  */
 #ifndef TK_PIPELINE_H
 #define TK_PIPELINE_H

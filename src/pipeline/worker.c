@@ -94,21 +94,36 @@ retry_delay_s(int attempts)
 	return attempts >= 12 ? 3600 : (1 << attempts) < 3600 ? (1 << attempts) : 3600;
 }
 
+/*
+ * A failure whose kind says the item itself can never be processed ("parse":
+ * empty, over the size limit, not JSON; "limit": over a processing limit)
+ * fails at once; the same bytes would fail the same way on every retry.
+ */
+static bool
+kind_permanent(const char *kind)
+{
+	return strcmp(kind, "parse") == 0 || strcmp(kind, "limit") == 0;
+}
+
 static int
 item_failed(struct pipeline_ctx *pc, const struct claimed *c, const char *kind, const char *msg,
             struct tk_err *err)
 {
 	char sid[24], max[16], delay[16];
+	int last = kind_permanent(kind) ? c->attempts : pc->cfg->max_attempts;
 
 	snprintf(sid, sizeof(sid), "%" PRId64, c->id);
-	snprintf(max, sizeof(max), "%d", pc->cfg->max_attempts);
+	snprintf(max, sizeof(max), "%d", last);
 	snprintf(delay, sizeof(delay), "%d", retry_delay_s(c->attempts));
-	if (c->attempts >= pc->cfg->max_attempts)
+	if (kind_permanent(kind))
+		log_warn("worker: inbound %" PRId64 " failed for good (%s error, not retried): %s "
+		         "(ticketctl inbound show %" PRId64 ")", c->id, kind, msg, c->id);
+	else if (c->attempts >= last)
 		log_warn("worker: inbound %" PRId64 " failed for good after %d attempts: %s "
 		         "(ticketctl inbound show %" PRId64 ")", c->id, c->attempts, msg, c->id);
 	else
 		log_warn("worker: inbound %" PRId64 " failed (attempt %d of %d), will retry: %s",
-		         c->id, c->attempts, pc->cfg->max_attempts, msg);
+		         c->id, c->attempts, last, msg);
 	return store_exec(pc->st, NULL, err,
 	                  "UPDATE inbound SET state = CASE WHEN attempts >= $2::int THEN 'failed' "
 	                  "ELSE 'pending' END, error_kind = $3, last_error = $4, "

@@ -387,5 +387,17 @@ const struct migration migrations[] = {
 	  "END\n"
 	  "$$;\n"
 	},
+	{ 8, "008-intake-limits",
+	  "-- 008-intake-limits.sql: two more kinds of failed inbound items.\n"
+	  "--   intake  an intake refused the file before staging it (a Maildir entry\n"
+	  "--           that is not a regular file, an empty file, one over the size\n"
+	  "--           limit): the row has no raw bytes, only what happened and where\n"
+	  "--           the file was moved (meta), for `ticketctl inbound list`.\n"
+	  "--   limit   processing went over a limit (MIME parts, nesting, the time\n"
+	  "--           budget of one item): failed at once, like parse errors.\n"
+	  "ALTER TABLE inbound DROP CONSTRAINT inbound_error_kind_check;\n"
+	  "ALTER TABLE inbound ADD CONSTRAINT inbound_error_kind_check\n"
+	  "    CHECK (error_kind IN ('parse', 'database', 'internal', 'rules', 'scan', 'intake', 'limit'));\n"
+	},
 	{ 0, 0, 0 }
 };

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The MTA pipe: ticketctl ingest stages from a file or stdin and exits 0
-# only after the commit, 75 when the database is unavailable, 1 on bad
-# input; identical bytes (an MTA retry) are staged once; the same
-# Message-ID through two mailboxes makes one ticket.
+# only after the commit, 75 when the database is unavailable, 65 for a
+# message that can never be accepted (empty, over 64 MiB: the MTA bounces
+# it), 1 on bad usage; identical bytes (an MTA retry) are staged once; the
+# same Message-ID through two mailboxes makes one ticket.
 . "$(dirname "$0")/common.sh"
 pg_start
 write_config <<YAML
@@ -35,6 +36,15 @@ expect_rc 1 "$TICKETCTL" ingest --mailbox nosuch "$T/a.eml"
 assert_contains "$OUT" 'no mailbox named "nosuch"'
 expect_rc 1 "$TICKETCTL" ingest --mailbox pipe "$T/does-not-exist.eml"
 expect_rc 1 "$TICKETCTL" ingest "$T/a.eml"
+
+# Never acceptable: EX_DATAERR (65), so the MTA bounces instead of retrying.
+expect_rc 65 sh -c "'$TICKETCTL' ingest --mailbox pipe - </dev/null"
+assert_contains "$OUT" "empty message"
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero >"$T/big.eml"
+expect_rc 65 "$TICKETCTL" ingest --mailbox pipe "$T/big.eml"
+assert_contains "$OUT" "larger than 64 MiB"
+rm -f "$T/big.eml"
+assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "2" "nothing staged for them"
 
 # The database down: EX_TEMPFAIL, nothing staged, the MTA keeps the mail.
 pg_down

@@ -17,8 +17,12 @@ export TICKETD_CONFIG=$T/ticketd.yaml
 "$TICKETD" -t -c "$T/ticketd.yaml" >/dev/null || fail "test config invalid: $("$TICKETD" -t -c "$T/ticketd.yaml" 2>&1)"
 "$TICKETCTL" migrate >/dev/null
 
-# A poison item: an alert payload that is not JSON.
+# A poison item: an alert payload that is not JSON; and an empty mail
+# (staged by an older ticketctl, or a webhook). Both can never succeed:
+# failed at once, after one attempt, with their reason (not retried
+# max_attempts times with backoff).
 psql_q "INSERT INTO inbound (source, kind, raw, raw_sha256) VALUES ('pipe', 'alert', 'not json {', 'x')" >/dev/null
+psql_q "INSERT INTO inbound (source, kind, raw, raw_sha256, message_id) VALUES ('pipe', 'mail', '', 'x', 'empty')" >/dev/null
 for i in 1 2 3; do
 	printf 'From: u%s@example.org\nSubject: fine %s\nMessage-ID: <fine%s@t>\n\nok\n' "$i" "$i" "$i" |
 		"$TICKETCTL" ingest --mailbox pipe - || fail "ingest $i"
@@ -26,11 +30,12 @@ done
 daemon_start
 wait_sql 10 "SELECT count(*) FROM tickets" 3
 wait_sql 15 "SELECT state FROM inbound WHERE kind = 'alert'" failed
-row=$(psql_q "SELECT attempts || '|' || error_kind || '|' || (last_error IS NOT NULL) FROM inbound WHERE kind = 'alert'")
-case "$row" in
-2\|internal\|true|2\|parse\|true) ;;
-*) fail "poison item row: $row" ;;
-esac
+assert_eq "$(psql_q "SELECT attempts || '|' || error_kind || '|' || (last_error IS NOT NULL) FROM inbound WHERE kind = 'alert'")" \
+	"1|parse|true" "poison item failed at its first attempt"
+wait_sql 10 "SELECT state || '|' || attempts || '|' || error_kind || '|' || last_error FROM inbound WHERE message_id = 'empty'" \
+	"failed|1|parse|mime: empty message"
+grep -q "inbound $(psql_q "SELECT id FROM inbound WHERE message_id = 'empty'") failed for good (parse error, not retried)" "$DAEMON_LOG" ||
+	fail "the permanent failure is not logged as such"
 id=$(psql_q "SELECT id FROM inbound WHERE kind = 'alert'")
 "$TICKETCTL" inbound list >"$T/list"
 assert_contains "$(cat "$T/list")" "failed"
@@ -41,7 +46,8 @@ assert_contains "$(cat "$T/show")" '"state":"failed"'
 assert_eq "$("$TICKETCTL" inbound show "$id" --raw)" "not json {" "raw bytes kept"
 expect_rc 0 "$TICKETCTL" inbound retry "$id"
 assert_contains "$OUT" "requeued: 1"
-wait_sql 15 "SELECT state || attempts FROM inbound WHERE kind = 'alert'" failed2
+wait_for 15 "the retried item failed again" '[ "$(grep -c "inbound $id failed for good" "$DAEMON_LOG")" = 2 ]'
+assert_eq "$(psql_q "SELECT state || attempts FROM inbound WHERE kind = 'alert'")" failed1
 expect_rc 1 "$TICKETCTL" inbound retry 999999
 expect_rc 1 "$TICKETCTL" inbound retry abc
 daemon_stop
