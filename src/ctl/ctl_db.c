@@ -225,7 +225,8 @@ inbound_retry(struct store *st, const char *what)
 	}
 	printf("requeued: %d\n", n);
 	if (n == 0 && id != 0) {
-		fprintf(stderr, "ticketctl: inbound %s is not in state failed\n", what);
+		fprintf(stderr, "ticketctl: inbound %s is not in state failed, or was refused at intake "
+		                "(nothing to process)\n", what);
 		return CTL_USAGE;
 	}
 	return CTL_OK;

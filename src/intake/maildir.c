@@ -3,11 +3,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "buf.h"
 #include "config.h"
@@ -15,6 +19,7 @@
 #include "lease.h"
 #include "log.h"
 #include "maildir.h"
+#include "mime.h"
 #include "store.h"
 #include "store_inbound.h"
 #include "xalloc.h"
@@ -22,10 +27,20 @@
 #define MAILDIR_BATCH STORE_INBOUND_BATCH
 #define MAILDIR_MAX_MESSAGE (64 * 1024 * 1024)
 
+enum maildir_fate {
+	MF_STAGE,         /* read: stage it, then move it to the processed Maildir */
+	MF_REFUSE,        /* never stageable: record a failed item, move it to .Failed */
+	MF_LEAVE,         /* could not be read now (permissions, I/O): left in place */
+};
+
 struct maildir_file {
 	char *path;       /* full path of the file now */
 	char *name;       /* file name */
 	char *unique;     /* unique part (before ":2,") */
+	const char *sub;  /* "new" or "cur" */
+	struct stat sb;   /* lstat() at listing time */
+	enum maildir_fate fate;
+	char why[128];    /* MF_REFUSE: what is wrong with it */
 };
 
 int
@@ -48,7 +63,34 @@ processed_dir(const struct config_mailbox *mb)
 	return mb->processed ? xstrdup(mb->processed) : xasprintf("%s/.Processed", mb->path);
 }
 
-/* List up to max regular files of dir/sub into files (appending). */
+static const char *
+type_name(mode_t mode)
+{
+	return S_ISLNK(mode) ? "a symbolic link" : S_ISFIFO(mode) ? "a FIFO" :
+	       S_ISDIR(mode) ? "a directory" : S_ISSOCK(mode) ? "a socket" :
+	       S_ISCHR(mode) || S_ISBLK(mode) ? "a device" : "not a regular file";
+}
+
+/* Refuse what can never be staged: anything but a non-empty regular file within the limit. */
+static void
+judge(struct maildir_file *f, const struct stat *sb)
+{
+	f->fate = MF_REFUSE;
+	if (!S_ISREG(sb->st_mode))
+		snprintf(f->why, sizeof(f->why), "is %s, not a regular file", type_name(sb->st_mode));
+	else if (sb->st_size == 0)
+		snprintf(f->why, sizeof(f->why), "is empty");
+	else if (sb->st_size > MAILDIR_MAX_MESSAGE)
+		snprintf(f->why, sizeof(f->why), "has %jd bytes, over the %d MiB limit",
+		         (intmax_t)sb->st_size, MAILDIR_MAX_MESSAGE >> 20);
+	else
+		f->fate = MF_STAGE;
+}
+
+/*
+ * List up to max entries of dir/sub into files (appending), judged by
+ * lstat() (never followed, never opened here: a FIFO would block).
+ */
 static size_t
 list_dir(const char *dir, const char *sub, struct maildir_file *files, size_t n, size_t max)
 {
@@ -60,15 +102,23 @@ list_dir(const char *dir, const char *sub, struct maildir_file *files, size_t n,
 	if ((dp = opendir(path)) == NULL)
 		return n;
 	while (n < max && (de = readdir(dp)) != NULL) {
+		struct maildir_file *f = &files[n];
 		char *colon;
 
 		if (de->d_name[0] == '.')
 			continue;
-		files[n].name = xstrdup(de->d_name);
-		files[n].path = xasprintf("%s/%s", path, de->d_name);
-		files[n].unique = xstrdup(de->d_name);
-		if ((colon = strchr(files[n].unique, ':')) != NULL)
+		memset(f, 0, sizeof(*f));
+		f->path = xasprintf("%s/%s", path, de->d_name);
+		if (lstat(f->path, &f->sb) < 0) {   /* gone since readdir */
+			xfree(&f->path);
+			continue;
+		}
+		f->name = xstrdup(de->d_name);
+		f->unique = xstrdup(de->d_name);
+		f->sub = sub;
+		if ((colon = strchr(f->unique, ':')) != NULL)
 			*colon = '\0';
+		judge(f, &f->sb);
 		n++;
 	}
 	closedir(dp);
@@ -86,56 +136,171 @@ files_free(struct maildir_file *files, size_t n)
 }
 
 /*
+ * Read f into b: opened without following a link or waiting on a FIFO, and
+ * judged again by fstat() (it may have been swapped since the listing).
+ * Sets f->fate to MF_REFUSE or MF_LEAVE when it cannot be staged.
+ */
+static void
+read_file(const struct config_mailbox *mb, struct maildir_file *f, struct buf *b)
+{
+	int fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	char clip[256];
+
+	if (fd < 0 && errno == ELOOP) {
+		f->fate = MF_REFUSE;
+		snprintf(f->why, sizeof(f->why), "is a symbolic link, not a regular file");
+		return;
+	}
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		log_warn("maildir: mailbox=%s cannot read %s: %s; left in place", mb->name,
+		         log_clip(clip, sizeof(clip), f->path), strerror(errno));
+		f->fate = MF_LEAVE;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	judge(f, &sb);
+	if (f->fate == MF_STAGE && (sb.st_dev != f->sb.st_dev || sb.st_ino != f->sb.st_ino)) {
+		f->fate = MF_LEAVE;   /* replaced since the listing: look again next scan */
+	} else if (f->fate == MF_STAGE) {
+		buf_reserve(b, (size_t)sb.st_size);
+		if (buf_read_fd(b, fd) < 0) {
+			f->fate = errno == EFBIG ? MF_REFUSE : MF_LEAVE;
+			snprintf(f->why, sizeof(f->why), "grew over the %d MiB limit while it was read",
+			         MAILDIR_MAX_MESSAGE >> 20);
+			if (f->fate == MF_LEAVE)
+				log_warn("maildir: mailbox=%s cannot read %s: %s; left in place", mb->name,
+				         log_clip(clip, sizeof(clip), f->path), strerror(errno));
+		} else if (b->len == 0) {
+			f->fate = MF_REFUSE;
+			snprintf(f->why, sizeof(f->why), "is empty");
+		}
+	}
+	close(fd);
+}
+
+/* The dedup key of a file: its unique name, hex when that is not valid UTF-8 (caller frees). */
+static char *
+dedup_key(const char *unique)
+{
+	size_t n = strlen(unique);
+	char *clean = mime_utf8_clean(unique, n), *key;
+
+	if (strcmp(clean, unique) == 0) {
+		key = xasprintf("maildir:%s", unique);
+	} else {
+		key = xmalloc(sizeof("maildir-hex:") + 2 * n);
+		strcpy(key, "maildir-hex:");
+		for (size_t i = 0; i < n; i++)
+			snprintf(key + 12 + 2 * i, 3, "%02x", (unsigned char)unique[i]);
+	}
+	xfree(&clean);
+	return key;
+}
+
+/*
  * Stage a batch of files in one statement (its own transaction). A file
- * that cannot be read is left in place (readable[i] false) and logged.
+ * that cannot be read now is left in place (MF_LEAVE) and logged.
  */
 static int
-stage_batch(struct store *st, const struct config_mailbox *mb, const struct maildir_file *files,
-            size_t n, bool *readable, int *staged_r, struct tk_err *err)
+stage_batch(struct store *st, const struct config_mailbox *mb, struct maildir_file *files,
+            size_t n, int *staged_r, struct tk_err *err)
 {
 	struct inbound_stage in[MAILDIR_BATCH] = { 0 };
-	char keys[MAILDIR_BATCH][512];
+	char *keys[MAILDIR_BATCH] = { 0 };
 	struct buf bufs[MAILDIR_BATCH];
 	size_t m = 0;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		buf_init(&bufs[i], MAILDIR_MAX_MESSAGE);
-		readable[i] = buf_read_file(&bufs[i], files[i].path) == 0;
-		if (!readable[i]) {
-			log_warn("maildir: mailbox=%s cannot read %s: %s; left in place", mb->name,
-			         files[i].path, strerror(errno));
+		if (files[i].fate == MF_STAGE)
+			read_file(mb, &files[i], &bufs[i]);
+		if (files[i].fate != MF_STAGE)
 			continue;
-		}
-		snprintf(keys[i], sizeof(keys[i]), "maildir:%s", files[i].unique);
+		keys[i] = dedup_key(files[i].unique);
 		in[m] = (struct inbound_stage){
-			.source = mb->name, .kind = "mail", .raw = bufs[i].data ? bufs[i].data : "",
-			.raw_len = bufs[i].len, .dedup_key = keys[i],
+			.source = mb->name, .kind = "mail", .raw = bufs[i].data, .raw_len = bufs[i].len,
+			.dedup_key = keys[i],
 		};
 		m++;
 	}
 	rc = store_inbound_stage_many(st, in, m, staged_r, err);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		buf_fini(&bufs[i]);
+		xfree(&keys[i]);
+	}
+	return rc;
+}
+
+/*
+ * Record a refused file as a failed inbound item (error kind "intake") that
+ * `ticketctl inbound list` shows, then move it out of new/ into failed_dir.
+ */
+static int
+refuse(struct store *st, const struct config_mailbox *mb, const char *failed_dir,
+       const struct maildir_file *f, struct tk_err *err)
+{
+	char *to = xasprintf("%s/cur/%s", failed_dir, f->name), *key = dedup_key(f->unique);
+	char *file = xasprintf("%s/%s", f->sub, f->name);
+	char *file_u = mime_utf8_clean(file, strlen(file)), *to_u = mime_utf8_clean(to, strlen(to));
+	char *why = xasprintf("maildir: %s %s; moved to %s/cur/", file_u, f->why, failed_dir);
+	json_t *meta = json_pack("{s:s, s:s, s:I}", "file", file_u, "moved_to", to_u,
+	                         "size", (json_int_t)f->sb.st_size);
+	char *meta_s = json_dumps(meta, JSON_COMPACT);
+	char clip[256];
+	int rc;
+
+	rc = store_inbound_refuse(st, mb->name, key, why, meta_s ? meta_s : "{}", err);
+	if (rc == 0 && rename(f->path, to) < 0)
+		log_warn("maildir: mailbox=%s cannot move %s to %s: %s (recorded; retried next scan)",
+		         mb->name, log_clip(clip, sizeof(clip), f->path), failed_dir, strerror(errno));
+	else if (rc == 0)
+		log_warn("maildir: mailbox=%s refused %s", mb->name, log_clip(clip, sizeof(clip), why));
+	json_decref(meta);
+	free(meta_s);
+	xfree(&why);
+	xfree(&key);
+	xfree(&file);
+	xfree(&file_u);
+	xfree(&to_u);
+	xfree(&to);
 	return rc;
 }
 
 /* After the commit: move each staged file into the processed Maildir. */
 static void
 move_files(const struct config_mailbox *mb, const char *done_dir, struct maildir_file *files,
-           const bool *staged, size_t n)
+           size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!staged[i])
+		if (files[i].fate != MF_STAGE)
 			continue;
 		char *to = xasprintf("%s/cur/%s%s", done_dir, files[i].name,
 		                     strchr(files[i].name, ':') ? "" : ":2,S");
+		char clip[256];
 
 		if (rename(files[i].path, to) < 0)
 			log_warn("maildir: mailbox=%s cannot move %s to %s: %s (staged; retried next scan)",
-			         mb->name, files[i].path, to, strerror(errno));
+			         mb->name, log_clip(clip, sizeof(clip), files[i].path), done_dir,
+			         strerror(errno));
 		xfree(&to);
 	}
+}
+
+static int
+scan_batch(struct store *st, const struct config_mailbox *mb, const char *done_dir,
+           const char *failed_dir, struct maildir_file *files, size_t n, int *staged_r,
+           struct tk_err *err)
+{
+	if (stage_batch(st, mb, files, n, staged_r, err) < 0)
+		return -1;
+	move_files(mb, done_dir, files, n);
+	for (size_t i = 0; i < n; i++)
+		if (files[i].fate == MF_REFUSE && refuse(st, mb, failed_dir, &files[i], err) < 0)
+			return -1;
+	return 0;
 }
 
 int
@@ -143,33 +308,34 @@ maildir_scan_once(struct store *st, const struct config_mailbox *mb, int *staged
                   struct tk_err *err)
 {
 	struct maildir_file files[MAILDIR_BATCH];
-	bool readable[MAILDIR_BATCH];
-	char *done_dir = processed_dir(mb);
+	char *done_dir = processed_dir(mb), *failed_dir = xasprintf("%s/.Failed", mb->path);
 	int rc = -1;
 
 	*staged_r = 0;
-	if (maildir_ensure(mb->path, err) < 0 || maildir_ensure(done_dir, err) < 0)
+	if (maildir_ensure(mb->path, err) < 0 || maildir_ensure(done_dir, err) < 0 ||
+	    maildir_ensure(failed_dir, err) < 0)
 		goto out;
 	for (;;) {
-		size_t n = list_dir(mb->path, "new", files, 0, MAILDIR_BATCH);
+		size_t n = list_dir(mb->path, "new", files, 0, MAILDIR_BATCH), left = 0;
 		int staged = 0;
 
 		n = list_dir(mb->path, "cur", files, n, MAILDIR_BATCH);
 		if (n == 0)
 			break;
-		if (stage_batch(st, mb, files, n, readable, &staged, err) < 0) {
-			files_free(files, n);
-			goto out;
-		}
-		move_files(mb, done_dir, files, readable, n);
+		rc = scan_batch(st, mb, done_dir, failed_dir, files, n, &staged, err);
+		for (size_t i = 0; i < n; i++)
+			left += files[i].fate == MF_LEAVE;
 		files_free(files, n);
+		if (rc < 0)
+			goto out;
 		*staged_r += staged;
-		if (n < MAILDIR_BATCH)
+		if (n < MAILDIR_BATCH || left == n)
 			break;
 	}
 	rc = 0;
 out:
 	xfree(&done_dir);
+	xfree(&failed_dir);
 	return rc;
 }
 

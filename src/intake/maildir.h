@@ -2,8 +2,15 @@
  * maildir.h: Maildir intake. Picks up messages from new/ and cur/ of the
  * mailbox's Maildir, stages them (in batches, one transaction each), and
  * only after the commit moves each file into the processed Maildir's cur/.
- * The dedup key is the file's unique name, so a crash between commit and
- * move stages nothing twice: the next scan finds the row and just moves.
+ * The dedup key is the file's unique name (hex when it is not UTF-8), so a
+ * crash between commit and move stages nothing twice: the next scan finds
+ * the row and just moves.
+ *
+ * Entries are judged by lstat() and opened with O_NOFOLLOW | O_NONBLOCK,
+ * then judged again by fstat(): only regular files are read (a symbolic
+ * link is never followed, a FIFO never waited on). What can never be mail
+ * (not a regular file, empty, over 64 MiB) is recorded as a failed inbound
+ * item of kind "intake" and moved to path/.Failed/cur/.
  */
 #ifndef TK_MAILDIR_H
 #define TK_MAILDIR_H

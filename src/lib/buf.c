@@ -52,6 +52,16 @@ buf_append(struct buf *b, const void *data, size_t len)
 	return 0;
 }
 
+void
+buf_reserve(struct buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->alloc) {
+		b->data = xrealloc(b->data, b->len + n + 1);
+		b->alloc = b->len + n + 1;
+		b->data[b->len] = '\0';
+	}
+}
+
 int
 buf_puts(struct buf *b, const char *s)
 {

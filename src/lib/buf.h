@@ -24,6 +24,8 @@ void buf_init(struct buf *b, size_t cap);
 void buf_fini(struct buf *b);
 void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *data, size_t len);
+/* Make room for n more bytes exactly (when the size is known: no doubling). */
+void buf_reserve(struct buf *b, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

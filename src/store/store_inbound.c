@@ -113,6 +113,21 @@ store_inbound_stage_many(struct store *st, const struct inbound_stage *in, size_
 }
 
 int
+store_inbound_refuse(struct store *st, const char *source, const char *dedup_key,
+                     const char *why, const char *meta, struct tk_err *err)
+{
+	char sha[65];
+
+	store_sha256_hex("", 0, sha);
+	return store_exec(st, NULL, err,
+	                  "INSERT INTO inbound (source, kind, state, raw, raw_sha256, dedup_key, meta, "
+	                  "error_kind, last_error, processed_at) VALUES ($1, 'mail', 'failed', '', $2, "
+	                  "$3, $4::jsonb, 'intake', $5, now()) "
+	                  "ON CONFLICT (source, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING",
+	                  5, source, sha, dedup_key, meta, why);
+}
+
+int
 store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
 {
 	char sid[24];
@@ -121,7 +136,8 @@ store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
 	if (store_exec(st, &res, err,
 	               "UPDATE inbound SET state = 'pending', attempts = 0, next_attempt_at = now(), "
-	               "error_kind = NULL WHERE state = 'failed' AND ($1::bigint = 0 OR id = $1::bigint)",
+	               "error_kind = NULL WHERE state = 'failed' AND error_kind IS DISTINCT FROM 'intake' "
+	               "AND ($1::bigint = 0 OR id = $1::bigint)",
 	               1, sid) < 0)
 		return -1;
 	*n_r = (int)strtol(PQcmdTuples(res), NULL, 10);

@@ -40,7 +40,20 @@ int store_inbound_stage(struct store *st, const struct inbound_stage *in, int64_
 int store_inbound_stage_many(struct store *st, const struct inbound_stage *in, size_t n,
                              int *staged_r, struct tk_err *err) __attribute__((warn_unused_result));
 
-/* Put failed items back to pending (all failed ones when id is 0). *n_r: how many. */
+/*
+ * Record an item an intake refused to stage (a file that is not a regular
+ * one, empty, too large) as failed at once, error kind "intake", with why
+ * and meta (JSON object text) and no raw bytes, so `ticketctl inbound list`
+ * shows it. A (source, dedup_key) recorded before is left as it is.
+ */
+int store_inbound_refuse(struct store *st, const char *source, const char *dedup_key,
+                         const char *why, const char *meta, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Put failed items back to pending (all failed ones when id is 0), except
+ * those an intake refused (nothing to process). *n_r: how many.
+ */
 int store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 
