@@ -89,6 +89,9 @@ msg_json(const struct mime_msg *m)
 	json_object_set_new(o, "is_bounce", json_boolean(m->is_bounce));
 	json_object_set_new(o, "text", jstr(m->text));
 	json_object_set_new(o, "text_from_html", json_boolean(m->text_from_html));
+	json_object_set_new(o, "forwarded", jstr(m->forwarded));
+	json_object_set_new(o, "warning", jstr(m->warning));
+	json_object_set_new(o, "content_sha256", json_string(m->content_sha256));
 	add_reply_split(o, m);
 	for (size_t i = 0; i < m->n_attachments; i++) {
 		const struct mime_attachment *a = &m->attachments[i];
@@ -102,6 +105,7 @@ msg_json(const struct mime_msg *m)
 		json_object_set_new(j, "content_id", jstr(a->content_id));
 		json_object_set_new(j, "is_inline", json_boolean(a->is_inline));
 		json_object_set_new(j, "is_message", json_boolean(a->is_message));
+		json_object_set_new(j, "is_forward", json_boolean(a->is_forward));
 		json_array_append_new(atts, j);
 	}
 	json_object_set_new(o, "attachments", atts);
@@ -151,11 +155,18 @@ print_summary(const struct mime_msg *m)
 		printf("%-12s ", "Attachment:");
 		put_clean(a->filename ? a->filename : "(no name)", stdout);
 		printf(" %s %zu bytes sha256=%s%s\n", a->content_type, a->size, a->sha256,
-		       a->is_inline ? " inline" : "");
+		       a->is_inline ? " inline" : a->is_forward ? " forwarded" : "");
 	}
+	if (m->warning)
+		put_line("Warning:", m->warning);
 	putchar('\n');
 	put_clean(m->text, stdout);
 	putchar('\n');
+	if (m->forwarded) {
+		putchar('\n');
+		put_clean(m->forwarded, stdout);
+		putchar('\n');
+	}
 }
 
 static int

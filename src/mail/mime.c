@@ -166,17 +166,6 @@ guard(const char *raw, size_t len, char **copy_r)
 
 /* ---- parts ---- */
 
-static char *
-trimmed(const char *v, size_t n)
-{
-	char *u = mime_unfold(v, n);
-	size_t k = strlen(u);
-
-	while (k && (u[k - 1] == ' ' || u[k - 1] == '\t'))
-		u[--k] = '\0';
-	return u;
-}
-
 /* Header fields of one part; default_type for a part without Content-Type. */
 static void
 part_headers(struct part *pt, const char *h, const char *hend, const char *default_type)
@@ -195,13 +184,13 @@ part_headers(struct part *pt, const char *h, const char *hend, const char *defau
 			mime_ctype_parse(f.value, f.value_len, &pt->cd);
 		} else if (f.name_len == 25 && strncasecmp(f.name, "content-transfer-encoding", 25) == 0 &&
 		           pt->cte == NULL) {
-			pt->cte = trimmed(f.value, f.value_len);
+			pt->cte = mime_trimmed(f.value, f.value_len);
 			for (char *s = pt->cte; *s; s++)
 				if (*s >= 'A' && *s <= 'Z')
 					*s = (char)(*s + 32);
 		} else if (f.name_len == 10 && strncasecmp(f.name, "content-id", 10) == 0 &&
 		           pt->content_id == NULL) {
-			pt->content_id = trimmed(f.value, f.value_len);
+			pt->content_id = mime_trimmed(f.value, f.value_len);
 		}
 	}
 	if (!have_ct) {
@@ -225,44 +214,6 @@ body_start(const struct mailmime *mm)
 
 static void part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
                        const char *default_type, int depth);
-
-/*
- * libetpan cuts the last part of a multipart without a close delimiter at
- * its last line starting with '-' (it keeps the position of a failed
- * delimiter match). When the close delimiter is missing and the last part
- * stops short of the body's end, parse that part again over its full
- * extent. Returns the re-parsed entity or NULL.
- */
-static const struct mailmime *
-unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *pt,
-                  const struct mailmime *last)
-{
-	const char *body = mm->mm_body->dt_data.dt_text.dt_data;
-	const char *end = body + mm->mm_body->dt_data.dt_text.dt_length;
-	const char *start = last->mm_mime_start, *lend = start + last->mm_length;
-	char *b = mime_param(&pt->ct, "boundary"), *close;
-	struct mailmime *sub = NULL;
-	size_t idx = 0;
-	bool closed;
-
-	if (b == NULL)
-		return NULL;
-	close = xasprintf("--%s--", b);
-	closed = memmem(body, (size_t)(end - body), close, strlen(close)) != NULL;
-	xfree(&close);
-	xfree(&b);
-	if (end > body && end[-1] == '\n')
-		end--;
-	if (end > body && end[-1] == '\r')
-		end--;
-	if (closed || lend >= end || start >= end)
-		return NULL;
-	if (mailmime_parse(start, (size_t)(end - start), &idx, &sub) != MAILIMF_NO_ERROR || sub == NULL)
-		return NULL;
-	MIME_GROW(w->extra, w->n_extra);
-	w->extra[w->n_extra++] = sub;
-	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
-}
 
 enum delim { DELIM_NONE, DELIM_CLOSE_FIRST, DELIM_OK };
 
@@ -299,16 +250,147 @@ first_delimiter(const struct mailmime *mm, const struct part *pt)
 	return res;
 }
 
+/*
+ * A delimiter line of boundary b at p, as Python's feedparser reads it:
+ * "--b", then "--" for the close delimiter, then blanks up to the line end.
+ * Returns 0 (not one), 1 (opening) or 2 (closing); *next_r is the next line.
+ */
+static int
+delim_line(const char *p, const char *end, const char *b, size_t bl, const char **next_r)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p)), *q = p + bl + 2;
+	const char *lend = nl ? nl : end;
+	int kind = 1;
+
+	*next_r = nl ? nl + 1 : end;
+	if ((size_t)(lend - p) < bl + 2 || p[0] != '-' || p[1] != '-' || memcmp(p + 2, b, bl) != 0)
+		return 0;
+	if (lend - q >= 2 && q[0] == '-' && q[1] == '-') {
+		q += 2;
+		kind = 2;
+	}
+	while (q < lend && (*q == ' ' || *q == '\t' || *q == '\r'))
+		q++;
+	return q == lend ? kind : 0;
+}
+
+/* [s, e) without the line end that belongs to the next delimiter. */
+static const char *
+seg_end(const char *s, const char *e)
+{
+	if (e > s && e[-1] == '\n')
+		e--;
+	if (e > s && e[-1] == '\r')
+		e--;
+	return e;
+}
+
+/* Parse one part's bytes on its own; returns its entity (kept in w->extra) or NULL. */
+static const struct mailmime *
+reparse(struct walk *w, const char *s, const char *e)
+{
+	struct mailmime *sub = NULL;
+	size_t idx = 0;
+
+	if (e <= s || mailmime_parse(s, (size_t)(e - s), &idx, &sub) != MAILIMF_NO_ERROR || sub == NULL)
+		return NULL;
+	MIME_GROW(w->extra, w->n_extra);
+	w->extra[w->n_extra++] = sub;
+	return sub->mm_type == MAILMIME_MESSAGE ? sub->mm_data.mm_message.mm_msg_mime : NULL;
+}
+
+/*
+ * libetpan cuts the last part of a multipart without a close delimiter at
+ * its last line starting with '-' (it keeps the position of a failed
+ * delimiter match). When the close delimiter is missing and the last part
+ * stops short of the body's end, parse that part again over its full
+ * extent. Returns the re-parsed entity or NULL.
+ */
+static const struct mailmime *
+unterminated_tail(struct walk *w, const struct mailmime *mm, const struct part *pt,
+                  const struct mailmime *last)
+{
+	const char *body = mm->mm_body->dt_data.dt_text.dt_data;
+	const char *end = body + mm->mm_body->dt_data.dt_text.dt_length;
+	const char *start = last->mm_mime_start, *lend = start + last->mm_length;
+	char *b = mime_param(&pt->ct, "boundary"), *close;
+	bool closed;
+
+	if (b == NULL)
+		return NULL;
+	close = xasprintf("--%s--", b);
+	closed = memmem(body, (size_t)(end - body), close, strlen(close)) != NULL;
+	xfree(&close);
+	xfree(&b);
+	end = seg_end(body, end);
+	if (closed || lend >= end || start >= end)
+		return NULL;
+	return reparse(w, start, end);
+}
+
+/*
+ * Split a multipart body ourselves, for the bodies libetpan loses: when the
+ * close delimiter is missing and the last delimiter is an opening one,
+ * libetpan returns no parts at all. Every part with content is kept (an
+ * empty last part is not a part), as Python, enmime and MimeKit do.
+ * Returns the number of parts found; kids_r gets their entities.
+ */
+static size_t
+split_body(struct walk *w, const struct mailmime *mm, const struct part *pt,
+           const struct mailmime ***kids_r)
+{
+	const char *body = mm->mm_body->dt_data.dt_text.dt_data;
+	const char *end = body + mm->mm_body->dt_data.dt_text.dt_length, *seg = NULL, *next;
+	char *b = mime_param(&pt->ct, "boundary");
+	size_t n = 0, bl = b ? strlen(b) : 0;
+
+	*kids_r = NULL;
+	for (const char *p = body; b && p < end; p = next) {
+		int kind = delim_line(p, end, b, bl, &next);
+		const struct mailmime *kid;
+
+		if (kind == 0)
+			continue;
+		if (seg && (kid = reparse(w, seg, seg_end(seg, p))) != NULL) {
+			MIME_GROW(*kids_r, n);
+			(*kids_r)[n++] = kid;
+		}
+		seg = kind == 1 ? next : NULL;
+		if (kind == 2)
+			break;
+	}
+	if (seg) {
+		const struct mailmime *kid = reparse(w, seg, seg_end(seg, end));
+
+		if (kid) {
+			MIME_GROW(*kids_r, n);
+			(*kids_r)[n++] = kid;
+		}
+	}
+	xfree(&b);
+	return n;
+}
+
 static void
 part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
 {
 	clist *list = mm->mm_data.mm_multipart.mm_mp_list;
 	const char *def = strcmp(pt->type, "multipart/digest") == 0 ? "message/rfc822" : "text/plain";
-	const struct mailmime *last = NULL, *tail;
+	const struct mailmime *last = NULL, *tail, **ours = NULL;
 	size_t i = 0;
 
 	pt->multi = true;
 	pt->n_kids = first_delimiter(mm, pt) == DELIM_CLOSE_FIRST ? 0 : (size_t)clist_count(list);
+	if (pt->n_kids == 0 && first_delimiter(mm, pt) == DELIM_OK && mm->mm_body &&
+	    (pt->n_kids = split_body(w, mm, pt, &ours)) > 0) {
+		mime_warn(w->msg, "a multipart ends with an opening delimiter instead of its close "
+		          "delimiter: its parts were read without it (the mail may be cut short)");
+		pt->kids = xcalloc(pt->n_kids, sizeof(*pt->kids));
+		for (i = 0; i < pt->n_kids; i++)
+			part_build(w, ours[i], &pt->kids[i], def, depth + 1);
+		free(ours);
+		return;
+	}
 	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
 	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it)) {
 		last = clist_content(it);
@@ -433,8 +515,8 @@ find_body(const struct part *pt, const char *subtype, int depth)
 
 /* ---- attachments ---- */
 
-static void
-sha256_hex(const unsigned char *data, size_t n, char hex[65])
+void
+mime_sha256_hex(const unsigned char *data, size_t n, char hex[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -498,7 +580,7 @@ add_attachment(struct walk *w, const struct part *pt, char *filename, bool in_re
 	part_payload(pt, &data);
 	a->size = data.len;
 	a->data = (unsigned char *)buf_steal(&data, NULL);
-	sha256_hex(a->data, a->size, a->sha256);
+	mime_sha256_hex(a->data, a->size, a->sha256);
 }
 
 static void
@@ -514,8 +596,13 @@ collect(struct walk *w, const struct part *pt, bool in_related, int depth)
 		return;
 	}
 	fn = part_filename(pt);
-	if (fn || (pt->cd.value && strcmp(pt->cd.value, "attachment") == 0))
+	if (fn || (pt->cd.value && strcmp(pt->cd.value, "attachment") == 0)) {
 		add_attachment(w, pt, fn, in_related);
+	} else if (strcmp(pt->type, "message/rfc822") == 0) {
+		/* A forwarded mail sent inline: kept too, named by mime_fwd_all(). */
+		add_attachment(w, pt, NULL, in_related);
+		w->msg->attachments[w->msg->n_attachments - 1].is_forward = true;
+	}
 }
 
 static bool
@@ -621,169 +708,15 @@ structure(struct walk *w, const char *data, size_t len, const char *hdr_end)
 	free(w->extra);
 }
 
-/* First token of v before ';' or '(' , trimmed and lower-cased. */
-static char *
-first_token(const char *v)
+int
+mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err)
 {
-	size_t n = strcspn(v, ";(");
-	char *t = xstrndup(v, n);
-	size_t a = 0, k;
-
-	for (char *s = t; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
-	while (t[a] == ' ' || t[a] == '\t')
-		a++;
-	k = strlen(t);
-	while (k > a && (t[k - 1] == ' ' || t[k - 1] == '\t'))
-		k--;
-	memmove(t, t + a, k - a);
-	t[k - a] = '\0';
-	return t;
-}
-
-static bool
-hdr_is(const struct mime_field *f, const char *name)
-{
-	size_t n = strlen(name);
-
-	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
-}
-
-enum top_hdr {
-	H_SUBJECT, H_FROM, H_TO, H_CC, H_REPLY_TO, H_MESSAGE_ID, H_IN_REPLY_TO,
-	H_REFERENCES, H_DATE, H_AUTO_SUBMITTED, H_PRECEDENCE, H_X_AUTOREPLY,
-	H_X_AUTORESPOND, H_RETURN_PATH, H_LIST_ID,
-};
-
-/* Typed top-level fields: the first header of each name counts. */
-static void
-top_field(struct mime_msg *m, const struct mime_field *f, unsigned *seen)
-{
-	static const char *const names[] = {
-		[H_SUBJECT] = "subject", [H_FROM] = "from", [H_TO] = "to", [H_CC] = "cc",
-		[H_REPLY_TO] = "reply-to", [H_MESSAGE_ID] = "message-id",
-		[H_IN_REPLY_TO] = "in-reply-to", [H_REFERENCES] = "references",
-		[H_DATE] = "date", [H_AUTO_SUBMITTED] = "auto-submitted",
-		[H_PRECEDENCE] = "precedence", [H_X_AUTOREPLY] = "x-autoreply",
-		[H_X_AUTORESPOND] = "x-autorespond", [H_RETURN_PATH] = "return-path",
-		[H_LIST_ID] = "list-id",
-	};
-	unsigned i;
-	char *tok;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (hdr_is(f, names[i]))
-			break;
-	if (i == sizeof(names) / sizeof(names[0]) || (*seen & (1u << i)))
-		return;
-	*seen |= 1u << i;
-	switch (i) {
-	case H_SUBJECT: {
-		char *u = mime_unfold(f->value, f->value_len);
-
-		m->subject = mime_hdr_decode(u, strlen(u));
-		xfree(&u);
-		break;
-	}
-	case H_FROM: {
-		struct mime_addr *l = NULL;
-		size_t n = 0;
-
-		mime_hdr_addrs(f->value, f->value_len, &l, &n);
-		for (size_t k = 0; k < n && !m->from.addr; k++)
-			if (l[k].addr[0]) {
-				m->from = l[k];
-				l[k].addr = l[k].name = NULL;
-			}
-		mime_addrs_free(l, n);
-		break;
-	}
-	case H_TO: mime_hdr_addrs(f->value, f->value_len, &m->to, &m->n_to); break;
-	case H_CC: mime_hdr_addrs(f->value, f->value_len, &m->cc, &m->n_cc); break;
-	case H_REPLY_TO: mime_hdr_addrs(f->value, f->value_len, &m->reply_to, &m->n_reply_to); break;
-	case H_MESSAGE_ID: m->message_id = mime_hdr_msgid(f->value, f->value_len, true); break;
-	case H_IN_REPLY_TO: m->in_reply_to = mime_hdr_msgid(f->value, f->value_len, false); break;
-	case H_REFERENCES: mime_hdr_msgids(f->value, f->value_len, &m->references, &m->n_references); break;
-	case H_DATE: m->has_date = mime_hdr_date(f->value, f->value_len, &m->date); break;
-	case H_AUTO_SUBMITTED: case H_PRECEDENCE: {
-		char *u = mime_unfold(f->value, f->value_len);
-
-		tok = first_token(u);
-		if (i == H_AUTO_SUBMITTED)
-			m->is_auto_reply |= strcmp(tok, "no") != 0;
-		else
-			m->is_auto_reply |= !strcmp(tok, "bulk") || !strcmp(tok, "junk") || !strcmp(tok, "list");
-		xfree(&tok);
-		xfree(&u);
-		break;
-	}
-	case H_X_AUTOREPLY: case H_X_AUTORESPOND: m->is_auto_reply = true; break;
-	case H_LIST_ID: {
-		char *u = trimmed(f->value, f->value_len);
-
-		m->list_id = mime_hdr_msgid(u, strlen(u), false);
-		if (m->list_id == NULL && *u)
-			m->list_id = mime_hdr_decode(u, strlen(u));
-		xfree(&u);
-		break;
-	}
-	case H_RETURN_PATH: {
-		char *u = trimmed(f->value, f->value_len);
-		char *id = mime_hdr_msgid(u, strlen(u), true);
-
-		if (id)
-			m->return_path = id;
-		else if (strstr(u, "<>"))
-			m->return_path = xstrdup("");
-		for (char *s = m->return_path; s && *s; s++)
-			if (*s >= 'A' && *s <= 'Z')
-				*s = (char)(*s + 32);
-		xfree(&u);
-		break;
-	}
-	}
-}
-
-/* Parse the top header block; returns where the body starts. */
-static const char *
-top_headers(struct mime_msg *m, const char *p, const char *end)
-{
-	struct mime_field f;
-	unsigned seen = 0;
-	size_t cap = 0;
-
-	while (mime_field_next(&p, end, &f)) {
-		char *u;
-
-		if (m->n_headers == cap) {
-			cap = cap ? cap * 2 : 32;
-			m->headers = xreallocarray(m->headers, cap, sizeof(*m->headers));
-		}
-		u = mime_unfold(f.value, f.value_len);
-		m->headers[m->n_headers].name = xstrndup(f.name, f.name_len);
-		m->headers[m->n_headers].value = mime_hdr_decode(u, strlen(u));
-		m->n_headers++;
-		xfree(&u);
-		top_field(m, &f, &seen);
-	}
-	return p;
-}
-
-static void
-sender_checks(struct mime_msg *m)
-{
-	const char *a = m->from.addr;
-
-	if (a && (strncmp(a, "mailer-daemon@", 14) == 0 || strncmp(a, "postmaster@", 11) == 0 ||
-	          strcmp(a, "mailer-daemon") == 0))
-		m->is_bounce = true;
-	if (m->return_path && m->return_path[0] == '\0')
-		m->is_bounce = true;
+	return mime_parse_depth(raw, len, 0, msg_r, err);
 }
 
 int
-mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err)
+mime_parse_depth(const char *raw, size_t len, int depth, struct mime_msg **msg_r,
+                 struct tk_err *err)
 {
 	struct walk w;
 	const char *data = raw, *end = raw + len, *body;
@@ -805,9 +738,12 @@ mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *
 	w.msg = xnew(struct mime_msg);
 	w.raw = raw;
 	w.base = guard(raw, len, &copy);
-	body = top_headers(w.msg, data, end);
+	body = mime_top_headers(w.msg, data, end);
 	structure(&w, data, (size_t)(end - data), body);
-	sender_checks(w.msg);
+	mime_sender_checks(w.msg);
+	mime_fwd_all(w.msg, depth);
+	mime_fwd_checks(w.msg, body, (size_t)(end - body));
+	mime_fingerprint(w.msg, body, (size_t)(end - body));
 	free(copy);
 	*msg_r = w.msg;
 	return 0;
@@ -835,6 +771,8 @@ mime_msg_free(struct mime_msg **msgp)
 	free(m->references);
 	xfree(&m->text);
 	xfree(&m->html);
+	xfree(&m->forwarded);
+	xfree(&m->warning);
 	for (size_t i = 0; i < m->n_headers; i++) {
 		xfree(&m->headers[i].name);
 		xfree(&m->headers[i].value);

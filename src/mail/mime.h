@@ -40,6 +40,9 @@ struct mime_attachment {
 	char *content_id;    /* without <>, or NULL */
 	bool is_inline;      /* inline part (e.g. cid: image), not a user attachment */
 	bool is_message;     /* a message/rfc822 part kept as a whole */
+	bool is_forward;     /* an inline message/rfc822 part (a forwarded mail) listed by us:
+	                        named "<Subject>.eml", rendered in forwarded; Python's email
+	                        package does not list it */
 	unsigned char *data; /* decoded bytes */
 	size_t size;         /* decoded size */
 	char sha256[65];     /* hex of data */
@@ -64,6 +67,12 @@ struct mime_msg {
 	char *text;                     /* best text body, UTF-8; "" when none */
 	bool text_from_html;            /* text was made from an HTML-only body */
 	char *html;                     /* the HTML body (UTF-8) when there is one, else NULL */
+	char *forwarded;                /* inline forwarded mails as a client shows them (headers,
+	                                   text), or NULL; see mime_msg_shown_text() */
+	char *warning;                  /* what went wrong reading the message ("; "-separated),
+	                                   e.g. a non-empty body that gave no text, or NULL */
+	char content_sha256[65];        /* hex SHA-256 of From, To, Cc, Date, Subject and the body:
+	                                   equal for the same mail through two mailboxes */
 	struct mime_header *headers;    /* every top-level header, in order */
 	size_t n_headers;
 	struct mime_attachment *attachments; /* depth-first */
@@ -76,6 +85,12 @@ struct mime_msg {
  */
 int mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err);
 void mime_msg_free(struct mime_msg **msg);
+
+/*
+ * The text a reader is shown: text (msg->text when NULL) followed by the
+ * inline forwarded messages, if any. Caller frees.
+ */
+char *mime_msg_shown_text(const struct mime_msg *msg, const char *text);
 
 /* Copy of n bytes as valid UTF-8: invalid sequences and NUL become U+FFFD. Caller frees. */
 char *mime_utf8_clean(const char *s, size_t n);

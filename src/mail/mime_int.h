@@ -85,6 +85,27 @@ bool mime_utf8_valid(const char *in, size_t n);
 			(arr) = xreallocarray((arr), (n) ? 2 * (n) : 1, sizeof(*(arr))); \
 	} while (0)
 
+/* Unfolded value without trailing blanks. Caller frees. */
+char *mime_trimmed(const char *v, size_t n);
+/* Read the message's own header block [p, end) into m (mime_top.c); returns where the body starts. */
+const char *mime_top_headers(struct mime_msg *m, const char *p, const char *end);
+/* Bounce flags from the sender: MAILER-DAEMON@, postmaster@, a null return path. */
+void mime_sender_checks(struct mime_msg *m);
+
+/* mime_parse() for a message nested depth forwards deep (mime_fwd.c renders them). */
+int mime_parse_depth(const char *raw, size_t len, int depth, struct mime_msg **msg_r,
+                     struct tk_err *err);
+/* Name and render the inline forwarded messages of m (is_forward attachments). */
+void mime_fwd_all(struct mime_msg *m, int depth);
+/* Add a parse warning to m->warning. */
+void mime_warn(struct mime_msg *m, const char *what);
+/* Warn when a non-empty body [body, +body_len) gave no text and no attachment. */
+void mime_fwd_checks(struct mime_msg *m, const char *body, size_t body_len);
+/* Set m->content_sha256 from the top headers of m and the body bytes. */
+void mime_fingerprint(struct mime_msg *m, const char *body, size_t body_len);
+/* Lower-case hex SHA-256 of data. */
+void mime_sha256_hex(const unsigned char *data, size_t n, char hex[65]);
+
 /* Append without a cap check (buffers here are uncapped). */
 void mime_buf_add(struct buf *b, const void *p, size_t n);
 

@@ -287,7 +287,7 @@ test_deep_nesting(void **state)
 	assert_string_equal(m->attachments[19999].filename, "f19999");
 	mime_msg_free(&m);
 
-	/* Many attached messages: each is a leaf, none is entered. */
+	/* Many forwarded messages: each is a leaf kept as an attachment and shown once. */
 	buf_reset(&b);
 	assert_int_equal(buf_puts(&b, "Content-Type: multipart/mixed; boundary=m\n\n"), 0);
 	for (int i = 0; i < 300; i++)
@@ -295,8 +295,22 @@ test_deep_nesting(void **state)
 		                            "Content-Type: text/plain\n\nx\n", i), 0);
 	assert_int_equal(buf_puts(&b, "--m--\n"), 0);
 	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
-	assert_int_equal(m->n_attachments, 0);   /* no filename, no disposition */
+	assert_int_equal(m->n_attachments, 300);
+	assert_string_equal(m->attachments[299].filename, "inner 299.eml");
 	assert_string_equal(m->text, "");
+	assert_non_null(strstr(m->forwarded, "Subject: inner 299\n\nx"));
+	mime_msg_free(&m);
+
+	/* Forwards nested 5,000 deep: rendered a few levels, never recursed further. */
+	buf_reset(&b);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(buf_printf(&b, "Subject: level %d\nContent-Type: message/rfc822\n\n", i), 0);
+	assert_int_equal(buf_puts(&b, "Subject: last\n\nbottom\n"), 0);
+	t0 = clock();
+	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+	assert_non_null(strstr(m->forwarded, "Subject: level 1\n"));
+	assert_null(strstr(m->forwarded, "Subject: level 9\n"));
 	mime_msg_free(&m);
 	buf_fini(&b);
 }
@@ -547,6 +561,120 @@ test_corpus_utf8(void **state)
 	assert_true(n >= 100);
 }
 
+/* Issue 11: the last delimiter is an opening one (no close delimiter): every part with content is kept. */
+static void
+test_open_last_delimiter(void **state)
+{
+	struct mime_msg *m;
+
+	m = parse("From: a@b.c\nContent-Type: multipart/mixed; boundary=\"B1\"\n\n--B1\n"
+	          "Content-Type: text/plain\n\nHello, my words.\n--B1\n"
+	          "Content-Type: application/pdf; name=\"f.pdf\"\n"
+	          "Content-Disposition: attachment; filename=\"f.pdf\"\n"
+	          "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--B1\n");
+	assert_string_equal(m->text, "Hello, my words.");
+	assert_int_equal(m->n_attachments, 1);
+	assert_string_equal(m->attachments[0].filename, "f.pdf");
+	assert_int_equal(m->attachments[0].size, 9);
+	assert_non_null(m->warning);
+	assert_non_null(strstr(m->warning, "opening delimiter"));
+	mime_msg_free(&m);
+	/* CRLF, blanks after the delimiter, a single part. */
+	m = parse("Content-Type: multipart/alternative; boundary=q\r\n\r\npreamble\r\n--q \r\n"
+	          "Content-Type: text/plain; charset=utf-8\r\n\r\nJust this.\r\n--q\r\n");
+	assert_string_equal(m->text, "Just this.");
+	mime_msg_free(&m);
+	/* Nested: the inner multipart ends with an opening delimiter too. */
+	m = parse("Content-Type: multipart/mixed; boundary=o\n\n--o\n"
+	          "Content-Type: multipart/alternative; boundary=i\n\n--i\n"
+	          "Content-Type: text/plain\n\ninner words\n--i\n\n--o\n"
+	          "Content-Type: text/csv; name=d.csv\n\na,b\n--o\n");
+	assert_string_equal(m->text, "inner words");
+	assert_int_equal(m->n_attachments, 1);
+	assert_string_equal(m->attachments[0].filename, "d.csv");
+	mime_msg_free(&m);
+	/* A well-formed message gets no warning. */
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nfine\n--b--\n");
+	assert_string_equal(m->text, "fine");
+	assert_null(m->warning);
+	mime_msg_free(&m);
+}
+
+/* Issue 11: a non-empty message that gives no text and no attachment carries a warning. */
+static void
+test_empty_parse_warning(void **state)
+{
+	struct mime_msg *m;
+
+	m = parse("From: a@b.c\nContent-Type: multipart/mixed; boundary=zz\n\nwords, no delimiter\n");
+	assert_string_equal(m->text, "");
+	assert_int_equal(m->n_attachments, 0);
+	assert_non_null(m->warning);
+	assert_non_null(strstr(m->warning, "no text and no attachment"));
+	mime_msg_free(&m);
+	/* An empty body is no surprise. */
+	m = parse("From: a@b.c\nSubject: (empty)\n\n \n");
+	assert_null(m->warning);
+	mime_msg_free(&m);
+}
+
+/* Issue 11: an inline message/rfc822 part is kept as <Subject>.eml and shown as a forward. */
+static void
+test_inline_forward(void **state)
+{
+	struct mime_msg *m;
+	char *shown;
+
+	m = parse("From: Carol <carol@example.com>\nSubject: Fwd: x\n"
+	          "Content-Type: multipart/mixed; boundary=X\n\n--X\nContent-Type: text/plain\n\n"
+	          "See below.\n--X\nContent-Type: message/rfc822\n\n"
+	          "From: Dave <dave@example.com>\nTo: carol@example.com\n"
+	          "Date: Mon, 1 Jan 2024 10:00:00 +0000\nSubject: Printer/broken\n\n"
+	          "The printer on floor 3 jams.\n--X--\n");
+	assert_string_equal(m->text, "See below.");
+	assert_int_equal(m->n_attachments, 1);
+	assert_true(m->attachments[0].is_forward);
+	assert_true(m->attachments[0].is_message);
+	assert_string_equal(m->attachments[0].filename, "Printer_broken.eml");
+	assert_non_null(m->forwarded);
+	assert_string_equal(m->forwarded,
+	                    "---------- Forwarded message ----------\n"
+	                    "From: Dave <dave@example.com>\n"
+	                    "Date: Mon, 1 Jan 2024 10:00:00 +0000\n"
+	                    "Subject: Printer/broken\n"
+	                    "To: carol@example.com\n\n"
+	                    "The printer on floor 3 jams.");
+	shown = mime_msg_shown_text(m, NULL);
+	assert_non_null(strstr(shown, "See below.\n\n---------- Forwarded message"));
+	xfree(&shown);
+	assert_null(m->warning);
+	mime_msg_free(&m);
+	/* An attached message (disposition attachment) stays as it was: no forward rendering. */
+	m = parse("Content-Type: multipart/mixed; boundary=X\n\n--X\n\nhi\n--X\n"
+	          "Content-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+	          "Subject: s\n\nbody\n--X--\n");
+	assert_int_equal(m->n_attachments, 1);
+	assert_false(m->attachments[0].is_forward);
+	assert_null(m->forwarded);
+	mime_msg_free(&m);
+}
+
+/* The content fingerprint ignores trace headers and sees the body. */
+static void
+test_fingerprint(void **state)
+{
+	struct mime_msg *a = parse("Received: by mx1\nFrom: a@b.c\nSubject: s\n\nbody\n");
+	struct mime_msg *b = parse("Received: by mx2\nDelivered-To: x@y\nFrom: a@b.c\nSubject: s\n\nbody\n");
+	struct mime_msg *c = parse("From: a@b.c\nSubject: s\n\nother body\n");
+
+	assert_int_equal(strlen(a->content_sha256), 64);
+	assert_string_equal(a->content_sha256, b->content_sha256);
+	assert_string_not_equal(a->content_sha256, c->content_sha256);
+	mime_msg_free(&a);
+	mime_msg_free(&b);
+	mime_msg_free(&c);
+}
+
 int
 main(void)
 {
@@ -566,6 +694,10 @@ main(void)
 		cmocka_unit_test(test_related_inline_and_forward),
 		cmocka_unit_test(test_header_lookup),
 		cmocka_unit_test(test_corpus_utf8),
+		cmocka_unit_test(test_open_last_delimiter),
+		cmocka_unit_test(test_empty_parse_warning),
+		cmocka_unit_test(test_inline_forward),
+		cmocka_unit_test(test_fingerprint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
