@@ -15,7 +15,9 @@
 /* ticketd. */
 #include "buf.h"
 #include "config.h"
+#include "convo.h"
 #include "ctl.h"
+#include "mailroute.h"
 #include "mime.h"
 #include "rules.h"
 #include "xalloc.h"
@@ -252,30 +254,76 @@ ctl_rules_alerts(const struct rules *rs, const struct buf *b, const struct ctl_r
 	return CTL_OK;
 }
 
+static const char *const ctl_route_actions[] = {
+	[MAILROUTE_TICKET] = "ticket", [MAILROUTE_DROP] = "drop",
+	[MAILROUTE_QUARANTINE] = "quarantine",
+};
+
+/* The daemon's decision (mailroute.h) after the rules' result. */
+static void
+ctl_rules_print_route(const struct mailroute *r)
+{
+	printf("decision:     %s", ctl_route_actions[r->action]);
+	if (r->action == MAILROUTE_TICKET)
+		printf(", %s\n", r->acknowledge ? "acknowledged (when conversation.acknowledge is on "
+		       "and the sender's rate allows)" : "never acknowledged (automatic mail)");
+	else
+		printf(": %s\n", r->reason);
+	if (r->verdict.cls == LOOP_BOUNCE)
+		printf("note:         a bounce that returns one of ticketd's own mails is recorded on its "
+		       "ticket before the rules run\n");
+}
+
+/*
+ * A mail runs through mailroute_decide(), the daemon's own decision for a
+ * mail that starts a ticket; replies to a ticket (found in the database)
+ * do not run the rules.
+ */
 static int
-ctl_rules_mail(const struct rules *rs, const struct buf *b, const struct ctl_rules_opts *o,
-               json_t *out)
+ctl_rules_mail(const struct rules *rs, const struct config *cfg, const struct buf *b,
+               const struct ctl_rules_opts *o, json_t *out)
 {
 	struct mime_msg *msg = NULL;
 	struct tk_err err;
-	struct rules_input in;
+	struct loop_verdict v;
+	struct mailroute r;
+	struct mailroute_in in = { .source = o->source, .mailbox = o->mailbox, .sender_is_agent = o->agent };
+	struct rules_result none = { 0 };
+	json_t *j;
 
 	if (mime_parse(b->data ? b->data : "", b->len, &msg, &err) < 0) {
 		fprintf(stderr, "%s: cannot parse message: %s\n", o->file, err.msg);
 		return CTL_USAGE;
 	}
-	if (!o->json)
+	in.msg = msg;
+	if (cfg && config_agent_by_email(cfg, msg->from.addr))
+		in.sender_is_agent = true;
+	mailroute_classify(msg, cfg && cfg->convo ? cfg->convo->address : NULL, &v);
+	mailroute_decide(rs, &in, &v, RULES_EVAL_TRACE, &r);
+	if (o->json) {
+		j = ctl_rules_json(r.rr ? r.rr : &none);
+		json_object_set_new(j, "auto_class", json_string(loop_class_name(v.cls)));
+		json_object_set_new(j, "auto_reason", json_string(v.reason));
+		json_object_set_new(j, "decision", json_string(ctl_route_actions[r.action]));
+		json_object_set_new(j, "decision_reason", json_str_or_null(r.reason[0] ? r.reason : NULL));
+		json_object_set_new(j, "acknowledge", json_boolean(r.action == MAILROUTE_TICKET &&
+		                                                   r.acknowledge));
+		json_array_append_new(out, j);
+	} else {
 		printf("input: %s, mail, source %s, mailbox %s%s\n", o->file,
 		       o->source ? o->source : "(none)", o->mailbox ? o->mailbox : "(none)",
-		       o->agent ? ", sender is an agent" : "");
-	rules_input_mail(&in, msg, o->source, o->mailbox, o->agent);
-	ctl_rules_one(rs, &in, o, 0, 1, out);
+		       in.sender_is_agent ? ", sender is an agent" : "");
+		printf("auto_class:   %s (%s)\n", loop_class_name(v.cls), v.reason);
+		ctl_rules_print(r.rr ? r.rr : &none);
+		ctl_rules_print_route(&r);
+	}
+	mailroute_fini(&r);
 	mime_msg_free(&msg);
 	return CTL_OK;
 }
 
 static int
-ctl_rules_test(const struct ctl_rules_opts *o)
+ctl_rules_test(const struct ctl_rules_opts *o, const struct config *cfg)
 {
 	struct rules *rs;
 	struct buf b;
@@ -297,7 +345,7 @@ ctl_rules_test(const struct ctl_rules_opts *o)
 		printf("rules: %s (%zu rules%s)\n", o->dir, rules_count(rs),
 		       rules_jit(rs) ? ", JIT" : "");
 	rc = looks_like_json(o->file, &b) ? ctl_rules_alerts(rs, &b, o, out)
-	                                   : ctl_rules_mail(rs, &b, o, out);
+	                                   : ctl_rules_mail(rs, cfg, &b, o, out);
 	if (rc == CTL_OK && o->json) {
 		/* One object; a payload of several alerts adds them all under "alerts". */
 		json_t *top = json_deep_copy(json_array_get(out, 0));
@@ -369,7 +417,7 @@ ctl_rules(int argc, char **argv)
 	if (ctl_rules_args(argc, argv, test, &o) < 0)
 		return ctl_rules_usage();
 	if ((rc = ctl_rules_dir(&o, &cfg)) == CTL_OK)
-		rc = test ? ctl_rules_test(&o) : ctl_rules_check(&o);
+		rc = test ? ctl_rules_test(&o, cfg) : ctl_rules_check(&o);
 	config_unref(&cfg);
 	return rc;
 }

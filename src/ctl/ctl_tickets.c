@@ -13,6 +13,7 @@
 #include "config.h"
 #include "convo.h"
 #include "ctl.h"
+#include "quote.h"
 #include "store.h"
 #include "store_ticket.h"
 
@@ -140,8 +141,49 @@ print_attachments(json_t *list)
 	}
 }
 
+/* Lines of s (a last line without its newline counts). */
+static size_t
+count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = s; p && *p; p++)
+		n += *p == '\n' || p[1] == '\0';
+	return n;
+}
+
+/*
+ * A message's text: by default what its author wrote (the stored visible
+ * text, else the body without its quote), the quote folded into one line
+ * saying how much was hidden; with full, the whole body.
+ */
 static void
-print_ticket(json_t *t)
+print_text(json_t *m, bool full)
+{
+	const char *body = jstr(m, "body_text");
+	const char *stored = json_string_value(json_object_get(m, "visible_text"));
+	char *visible = NULL, *quoted = NULL;
+	size_t hidden;
+
+	if (full || quote_split(body, &visible, &quoted) < 0) {
+		printf("%s\n", body);
+		goto out;
+	}
+	hidden = count_lines(quoted);
+	if (hidden == 0) {
+		printf("%s\n", body);
+		goto out;
+	}
+	printf("%s\n", stored ? stored : visible ? visible : "");
+	printf("  [... %zu quoted line%s hidden; ticketctl show --full shows them]\n", hidden,
+	       hidden == 1 ? "" : "s");
+out:
+	free(visible);
+	free(quoted);
+}
+
+static void
+print_ticket(json_t *t, bool full)
 {
 	size_t i;
 	json_t *m, *e;
@@ -155,7 +197,9 @@ print_ticket(json_t *t)
 		printf("\n--- message %lld (%s, %s) from %s at %s\n",
 		       (long long)json_integer_value(json_object_get(m, "id")), jstr(m, "direction"),
 		       jstr(m, "visibility"), jstr(m, "author"), jstr(m, "created_at"));
-		printf("%s\n", jstr(m, "body_text"));
+		if (json_is_string(json_object_get(m, "parse_warning")))
+			printf("  [warning: %s]\n", jstr(m, "parse_warning"));
+		print_text(m, full);
 		print_attachments(json_object_get(m, "attachments"));
 	}
 	printf("\nevents:\n");
@@ -168,10 +212,11 @@ print_ticket(json_t *t)
 }
 
 static int
-parse_tenant_opt(int argc, char **argv, const char **tenant, int *json)
+parse_tenant_opt(int argc, char **argv, const char **tenant, int *json, int *full)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "tenant", required_argument, NULL, 't' }, { 0 },
+		{ "json", no_argument, NULL, 'j' }, { "tenant", required_argument, NULL, 't' },
+		{ "full", no_argument, NULL, 'f' }, { 0 },
 	};
 	int opt;
 
@@ -179,6 +224,8 @@ parse_tenant_opt(int argc, char **argv, const char **tenant, int *json)
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (opt == 'j' && json)
 			*json = 1;
+		else if (opt == 'f' && full)
+			*full = 1;
 		else if (opt == 't')
 			*tenant = optarg;
 		else
@@ -196,11 +243,11 @@ ctl_show(int argc, char **argv)
 	struct tk_err err = { 0 };
 	PGresult *res = NULL;
 	int64_t id = 0;
-	int json = 0, rc, found;
+	int json = 0, full = 0, rc, found;
 	char sid[24];
 
-	if (parse_tenant_opt(argc, argv, &tenant, &json) < 0 || optind + 1 != argc) {
-		fprintf(stderr, "usage: ticketctl show [--json] [--tenant T] NUMBER\n");
+	if (parse_tenant_opt(argc, argv, &tenant, &json, &full) < 0 || optind + 1 != argc) {
+		fprintf(stderr, "usage: ticketctl show [--json] [--full] [--tenant T] NUMBER\n");
 		return CTL_USAGE;
 	}
 	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
@@ -218,7 +265,9 @@ ctl_show(int argc, char **argv)
 	               "'messages', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, "
 	               "'direction', m.direction, 'visibility', m.visibility, 'author', m.author, "
 	               "'message_id', m.message_id, 'subject', m.subject, 'body_text', m.body_text, "
-	               "'visible_text', m.visible_text, 'created_at', m.created_at, 'attachments', "
+	               "'visible_text', m.visible_text, 'parse_warning', m.parse_warning, "
+	               "'reused_message_id', m.reused_message_id, 'created_at', m.created_at, "
+	               "'attachments', "
 	               "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'filename', "
 	               "x.filename, 'content_type', x.content_type, 'size', x.size, 'sha256', "
 	               "x.sha256, 'scan_status', x.scan_status, 'scan_detail', x.scan_detail, "
@@ -238,7 +287,7 @@ ctl_show(int argc, char **argv)
 	} else {
 		json_t *t = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 
-		print_ticket(t);
+		print_ticket(t, full);
 		json_decref(t);
 	}
 out:
@@ -275,7 +324,7 @@ ctl_set(int argc, char **argv)
 	int64_t id = 0;
 	int rc, found;
 
-	if (parse_tenant_opt(argc, argv, &tenant, NULL) < 0 || optind + 3 != argc)
+	if (parse_tenant_opt(argc, argv, &tenant, NULL, NULL) < 0 || optind + 3 != argc)
 		goto usage;
 	field = argv[optind + 1];
 	value = argv[optind + 2];

@@ -5,13 +5,17 @@
  * depth-first, only the start part of multipart/related, attached messages
  * not entered; else the first text/html turned into text) and lists the
  * attachments (leaf parts with disposition attachment or a filename;
- * message parts are leaves) with their decoded bytes and SHA-256.
+ * message parts are leaves, and inline forwarded mails are listed too, see
+ * mime_fwd.c) with their decoded bytes and SHA-256. The message's own
+ * header block is read in mime_top.c.
  *
  * Part headers are read from the raw bytes with our own (Python-compatible)
  * rules; libetpan's split is corrected where it goes wrong on broken mail:
  * a multipart whose boundary never appears is a leaf, one whose first
- * delimiter closes it has no parts, and an unterminated last part (which
- * libetpan cuts at its last line starting with '-') is parsed again.
+ * delimiter closes it has no parts, an unterminated last part (which
+ * libetpan cuts at its last line starting with '-') is parsed again, and
+ * a multipart whose last delimiter opens a part (libetpan returns no parts)
+ * is split by us.
  *
  * Limits against hostile input: messages over MIME_MAX_SIZE are refused.
  * mailmime_parse recurses once per nesting level and rescans each nested

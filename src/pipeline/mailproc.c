@@ -1,17 +1,24 @@
 /*
- * mailproc.c: one staged mail through parse -> route -> correlate -> store.
+ * mailproc.c: one staged mail, top to bottom (mailproc_process()):
  *
- * Routing: a new ticket takes the mailbox's defaults (tenant, queue,
- * priority), and the routing rules (rules.h) set fields over them, or drop
- * or quarantine the mail. Attachments go through the scanner (attach.h). Correlation: a Message-ID that
- * is already stored means the message was processed before (the same mail
- * through two mailboxes, or a replay): nothing new is written.
+ *   1. parse (mime.h); a Message-ID already stored with the same content is
+ *      a replay: nothing new. The same ID with other content is kept as a
+ *      new message that notes the reused ID (doc/conversations.md).
+ *   2. classify (mailroute.h, loop.h): human, auto_reply, bounce, list,
+ *      noreply or own_loop. In code, whatever the rules say: our own mail
+ *      coming back is dropped; a bounce of our own mail is recorded on its
+ *      ticket (convo.h) and creates nothing.
+ *   3. correlate (convo.h, correlate.h): does the mail answer a ticket
+ *      (token, References, subject tag)? A reply is stored on its ticket
+ *      (reopen rules, agent commands); the routing rules do not run.
+ *   4. route (mailroute.h): a mail that starts a ticket goes through the
+ *      routing rules, which see the class as auto_class and may drop,
+ *      quarantine or set fields over the mailbox's defaults.
+ *   5. store the ticket, message and attachments (attach.h scans them), and
+ *      notify: the acknowledgement, which automatic mail never gets.
  *
- * Then loops and noise (loop.h): our own mail coming back is dropped; a
- * bounce is recorded on the ticket of the mail it returns and creates
- * nothing; auto-replies and list mail never create tickets nor get an
- * acknowledgement. Threading (convo.h, correlate.h) decides whether the
- * mail answers a ticket (reopen rules, agent commands) or starts one.
+ * Decisions are pure functions elsewhere (mailroute.c, correlate.c);
+ * this file sequences them and writes.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +34,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mailproc.h"
+#include "mailroute.h"
 #include "mime.h"
 #include "quote.h"
 #include "rules.h"
@@ -90,25 +98,74 @@ store_participants(const struct pipeline_ctx *pc, int64_t ticket_id, const char 
 	return 0;
 }
 
+/* One inbound mail as the steps below see it. */
+struct mail {
+	const struct inbound_item *item;
+	struct mime_msg *msg;
+	struct loop_verdict v;     /* the classifier's verdict */
+	const char *stored_id;     /* Message-ID for messages.message_id; NULL when reused */
+	const char *reused_id;     /* the reused Message-ID, or NULL */
+	char *warning;             /* parse warnings and the reused-ID note, or NULL */
+	char *text;                /* body as shown: text, then inline forwarded mails */
+	char *visible;             /* visible part of a reply (quotes removed), then forwards */
+};
+
+/* The message row fields every inbound mail shares. */
+static void
+mail_row(const struct mail *m, char *hdrs, struct message_new *mn)
+{
+	const struct mime_msg *msg = m->msg;
+
+	mn->direction = "in";
+	mn->author = msg->from.addr;
+	mn->message_id = m->stored_id;
+	mn->reused_message_id = m->reused_id;
+	mn->in_reply_to = msg->in_reply_to;
+	mn->refs = (const char *const *)msg->references;
+	mn->n_refs = msg->n_references;
+	mn->subject = msg->subject;
+	mn->headers_json = hdrs;
+	mn->body_text = m->text;
+	mn->visible_text = m->visible;
+	mn->inbound_id = m->item->id;
+	mn->parse_warning = m->warning;
+	mn->content_sha256 = msg->content_sha256;
+}
+
+/* Attachments, and the warning as a ticket event where agents look. */
+static int
+mail_extras(struct pipeline_ctx *pc, const struct mail *m, int64_t ticket_id, int64_t message_id,
+            struct tk_err *err)
+{
+	char clip[256];
+
+	if (attach_store_all(pc, ticket_id, message_id, m->msg, m->item->raw_len, NULL, err) < 0)
+		return -1;
+	if (m->warning == NULL)
+		return 0;
+	log_warn("mail: inbound=%" PRId64 " ticket=%" PRId64 " %s", m->item->id, ticket_id,
+	         log_clip(clip, sizeof(clip), m->warning));
+	return store_ticket_event(pc->st, ticket_id, MAILPROC_ACTOR, "mail-warning", NULL, NULL,
+	                          m->warning, err);
+}
+
 /* The message row for an inbound mail, with its attachments. */
 static int
-store_mail(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-           int64_t ticket_id, const char *visibility, const char *agent, const char *visible,
-           struct tk_err *err)
+store_mail(struct pipeline_ctx *pc, const struct mail *m, int64_t ticket_id,
+           const char *visibility, const char *agent, const char *visible, struct tk_err *err)
 {
-	char *hdrs = headers_json(msg);
-	struct message_new mn = {
-		.ticket_id = ticket_id, .direction = "in", .visibility = visibility,
-		.author = msg->from.addr, .agent = agent, .message_id = msg->message_id,
-		.in_reply_to = msg->in_reply_to, .refs = (const char *const *)msg->references,
-		.n_refs = msg->n_references, .subject = msg->subject, .headers_json = hdrs,
-		.body_text = msg->text, .visible_text = visible, .inbound_id = item->id,
-	};
+	char *hdrs = headers_json(m->msg);
+	struct message_new mn = { 0 };
 	int64_t message_id = 0;
-	int rc = store_message_insert(pc->st, &mn, &message_id, err) < 0 ||
-	         attach_store_all(pc, ticket_id, message_id, msg, item->raw_len, NULL, err) < 0
-	         ? -1 : 0;
+	int rc;
 
+	mail_row(m, hdrs, &mn);
+	mn.ticket_id = ticket_id;
+	mn.visibility = visibility;
+	mn.agent = agent;
+	mn.visible_text = visible;
+	rc = store_message_insert(pc->st, &mn, &message_id, err) < 0 ||
+	     mail_extras(pc, m, ticket_id, message_id, err) < 0 ? -1 : 0;
 	free(hdrs);
 	return rc;
 }
@@ -156,11 +213,11 @@ link_follow_up(struct pipeline_ctx *pc, int64_t linked, int64_t ticket_id, struc
 
 /* Open a ticket with its first message in one statement, then its attachments. */
 static int
-new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-           const struct rules_fields *rf, const char *visible, int64_t linked,
-           struct pipeline_result *res, struct tk_err *err)
+new_ticket(struct pipeline_ctx *pc, const struct mail *m, const struct rules_fields *rf,
+           int64_t linked, struct pipeline_result *res, struct tk_err *err)
 {
-	const struct config_mailbox *mb = config_mailbox(pc->cfg, item->source);
+	const struct mime_msg *msg = m->msg;
+	const struct config_mailbox *mb = config_mailbox(pc->cfg, m->item->source);
 	const char *why = NULL;
 	const char *requester = pick_requester(pc->cfg, msg, &why);
 	struct ticket_new tn = {
@@ -173,83 +230,31 @@ new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struc
 		.skill_level = rf ? rf->min_level : 0,
 		.tags = rf ? (const char *const *)rf->tags : NULL, .n_tags = rf ? rf->n_tags : 0,
 		.subject = msg->subject ? msg->subject : "(no subject)",
-		.requester = requester, .source = item->source, .actor = MAILPROC_ACTOR,
+		.requester = requester, .source = m->item->source, .actor = MAILPROC_ACTOR,
 	};
 	char *hdrs = headers_json(msg);
-	struct message_new mn = {
-		.direction = "in", .visibility = "public", .author = msg->from.addr,
-		.message_id = msg->message_id, .in_reply_to = msg->in_reply_to,
-		.refs = (const char *const *)msg->references, .n_refs = msg->n_references,
-		.subject = msg->subject, .headers_json = hdrs, .body_text = msg->text,
-		.visible_text = visible, .inbound_id = item->id,
-	};
+	struct message_new mn = { 0 };
 	const char *addrs[MAILPROC_MAX_PARTICIPANTS], *roles[MAILPROC_MAX_PARTICIPANTS];
 	size_t n_addrs = participants(pc->cfg, requester, msg, addrs, roles);
 	int64_t number = 0, message_id = 0;
 	int rc = -1;
 
+	mail_row(m, hdrs, &mn);
+	mn.visibility = "public";
 	if (store_ticket_open(pc->st, &tn, &mn, addrs, roles, n_addrs, &res->ticket_id, &number,
 	                      &message_id, err) < 0)
 		goto out;
 	if (why && store_ticket_event(pc->st, res->ticket_id, MAILPROC_ACTOR, "requester", NULL,
 	                              NULL, why, err) < 0)
 		goto out;
-	if (attach_store_all(pc, res->ticket_id, message_id, msg, item->raw_len, NULL, err) < 0 ||
+	if (mail_extras(pc, m, res->ticket_id, message_id, err) < 0 ||
 	    (linked && link_follow_up(pc, linked, res->ticket_id, err) < 0))
 		goto out;
-	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, item->id,
+	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, m->item->id,
 	          res->ticket_id, number);
 	rc = 0;
 out:
 	free(hdrs);
-	return rc;
-}
-
-/*
- * Run the routing rules for a mail that starts a ticket. Returns the result
- * (caller frees), or NULL without rules; a drop or quarantine is put in res.
- */
-static struct rules_result *
-apply_rules(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-            struct pipeline_result *res)
-{
-	static const char *const kinds[] = { "maildir", "imap", "pipe" };
-	const struct config_mailbox *mb = config_mailbox(pc->cfg, item->source);
-	struct rules_input in;
-	struct rules_result *rr;
-	const char *rule;
-
-	if (pc->rules == NULL)
-		return NULL;
-	rules_input_mail(&in, msg, mb ? kinds[mb->kind] : "mail", item->source,
-	                 config_agent_by_email(pc->cfg, msg->from.addr) != NULL);
-	rr = rules_eval(pc->rules, &in, 0);
-	rule = rr->n_matched ? rr->matched[rr->n_matched - 1] : "?";
-	if (rr->dropped || rr->quarantined) {
-		res->dropped = rr->dropped;
-		res->quarantined = rr->quarantined;
-		snprintf(res->drop_reason, sizeof(res->drop_reason), "%s by rule %s: %s",
-		         rr->dropped ? "dropped" : "quarantined", rule,
-		         rr->dropped ? (rr->drop_reason ? rr->drop_reason : "")
-		                     : (rr->quarantine_reason ? rr->quarantine_reason : ""));
-		log_info("mail: inbound=%" PRId64 " %s", item->id, res->drop_reason);
-	}
-	return rr;
-}
-
-/* A mail that starts a ticket: rules, then the ticket and its acknowledgement. */
-static int
-start_ticket(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-             const char *visible, bool acknowledge, struct pipeline_result *res,
-             struct tk_err *err)
-{
-	struct rules_result *rr = apply_rules(pc, item, msg, res);
-	int rc = 0;
-
-	if (!res->dropped && !res->quarantined)
-		rc = new_ticket(pc, item, msg, rr ? &rr->fields : NULL, visible, 0, res, err) < 0 ||
-		     convo_new_ticket(pc, item, msg, res->ticket_id, acknowledge, err) < 0 ? -1 : 0;
-	rules_result_free(&rr);
 	return rc;
 }
 
@@ -261,122 +266,182 @@ drop(struct pipeline_result *res, const struct inbound_item *item, const char *w
 	log_info("mail: inbound=%" PRId64 " dropped: %s", item->id, res->drop_reason);
 }
 
-static void
-classify(const struct config *cfg, const struct mime_msg *msg, struct loop_verdict *v)
+/* A mail that starts a ticket: the routing decision, then the ticket and its acknowledgement. */
+static int
+start_ticket(struct pipeline_ctx *pc, const struct mail *m, struct pipeline_result *res,
+             struct tk_err *err)
 {
-	struct loop_input in;
+	static const char *const kinds[] = { "maildir", "imap", "pipe" };
+	const struct config_mailbox *mb = config_mailbox(pc->cfg, m->item->source);
+	struct mailroute_in in = {
+		.msg = m->msg, .source = mb ? kinds[mb->kind] : "mail", .mailbox = m->item->source,
+		.sender_is_agent = config_agent_by_email(pc->cfg, m->msg->from.addr) != NULL,
+	};
+	struct mailroute r;
+	int rc = 0;
 
-	loop_input_from_msg(msg, cfg->convo ? cfg->convo->address : NULL, &in);
-	loop_classify(&in, v);
+	mailroute_decide(pc->rules, &in, &m->v, 0, &r);
+	if (r.action == MAILROUTE_TICKET) {
+		rc = new_ticket(pc, m, r.rr ? &r.rr->fields : NULL, 0, res, err) < 0 ||
+		     convo_new_ticket(pc, m->item, m->msg, res->ticket_id, r.acknowledge, err) < 0
+		     ? -1 : 0;
+	} else {
+		res->dropped = r.action == MAILROUTE_DROP;
+		res->quarantined = r.action == MAILROUTE_QUARANTINE;
+		snprintf(res->drop_reason, sizeof(res->drop_reason), "%s", r.reason);
+		log_info("mail: inbound=%" PRId64 " %s", m->item->id, res->drop_reason);
+	}
+	mailroute_fini(&r);
+	return rc;
 }
 
 /* The visible part of the reply (quotes and signatures removed); caller frees. */
 static char *
 visible_text(const struct mime_msg *msg)
 {
-	char *visible = NULL, *quoted = NULL;
+	char *visible = NULL, *quoted = NULL, *shown;
 
 	if (msg->text_from_html && msg->html)
 		quote_split_html(msg->html, strlen(msg->html), &visible, &quoted);
 	else
 		quote_split(msg->text, &visible, &quoted);
 	free(quoted);
-	return visible;
+	shown = mime_msg_shown_text(msg, visible ? visible : "");
+	free(visible);
+	return shown;
 }
 
-/* A mail that answers ticket m->ticket_id. */
+/*
+ * Replies from machines become notes and never reopen. List mail is a
+ * person writing through a list or group that forwards to us: its replies
+ * count as the customer's.
+ */
+static bool
+machine_written(const struct loop_verdict *v)
+{
+	return v->cls != LOOP_HUMAN && v->cls != LOOP_LIST;
+}
+
+/* A mail that answers ticket cm->ticket_id. */
 static int
-reply(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-      const struct convo_match *m, const char *visible, bool machine,
+reply(struct pipeline_ctx *pc, const struct mail *m, const struct convo_match *cm,
       struct pipeline_result *res, struct tk_err *err)
 {
 	struct convo_reply r;
 	int rc = -1;
 
-	if (convo_reply_decide(pc, msg, m, visible, machine, &r, err) < 0)
+	if (convo_reply_decide(pc, m->msg, cm, m->visible, machine_written(&m->v), &r, err) < 0)
 		return -1;
 	if (r.action == CORR_NEW_LINKED) {
-		rc = new_ticket(pc, item, msg, NULL, visible, m->ticket_id, res, err) < 0 ||
-		     convo_new_ticket(pc, item, msg, res->ticket_id, true, err) < 0 ? -1 : 0;
+		rc = new_ticket(pc, m, NULL, cm->ticket_id, res, err) < 0 ||
+		     convo_new_ticket(pc, m->item, m->msg, res->ticket_id,
+		                      m->v.cls == LOOP_HUMAN && !m->v.no_autoreply, err) < 0 ? -1 : 0;
 		goto out;
 	}
-	res->ticket_id = m->ticket_id;
-	if (store_mail(pc, item, msg, m->ticket_id, r.visibility, m->agent_trusted ? m->agent : NULL,
+	res->ticket_id = cm->ticket_id;
+	if (store_mail(pc, m, cm->ticket_id, r.visibility, cm->agent_trusted ? cm->agent : NULL,
 	               r.text, err) < 0 ||
-	    (!m->agent_trusted && store_participants(pc, m->ticket_id, NULL, msg, err) < 0) ||
-	    convo_reply_apply(pc, item, msg, m, &r, err) < 0)
+	    (!cm->agent_trusted && store_participants(pc, cm->ticket_id, NULL, m->msg, err) < 0) ||
+	    convo_reply_apply(pc, m->item, m->msg, cm, &r, err) < 0)
 		goto out;
-	log_info("mail: inbound=%" PRId64 " threaded to ticket %" PRId64 " by %s (%s%s)", item->id,
-	         m->ticket_id, corr_how_name((enum corr_how)m->how),
-	         m->agent_trusted ? "agent, " : "", r.cmds ? "commands" : corr_action_name(r.action));
+	log_info("mail: inbound=%" PRId64 " threaded to ticket %" PRId64 " by %s (%s%s)", m->item->id,
+	         cm->ticket_id, corr_how_name((enum corr_how)cm->how),
+	         cm->agent_trusted ? "agent, " : "", r.cmds ? "commands" : corr_action_name(r.action));
 	rc = 0;
 out:
 	convo_reply_fini(&r);
 	return rc;
 }
 
+/*
+ * Was this mail stored before? 1: a replay (same Message-ID, same content):
+ * nothing new. 0: go on; a Message-ID stored with other content is noted
+ * and the mail kept as a message of its own. -1: error.
+ */
 static int
-route(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
-      struct pipeline_result *res, struct tk_err *err)
+replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, struct tk_err *err)
 {
-	struct loop_verdict v;
-	struct convo_match m;
-	char *visible = NULL;
-	bool recorded = false;
-	int rc = -1;
+	const char *id = m->msg->message_id;
+	int64_t existing = 0;
+	int seen = store_message_seen(pc->st, id, m->msg->content_sha256, &existing, err);
+	char *note, *all, clip[256];
 
-	classify(pc->cfg, msg, &v);
-	if (v.cls == LOOP_OWN_LOOP) {
-		drop(res, item, v.reason);
-		return 0;
+	m->stored_id = id;
+	if (seen == 1) {
+		log_info("mail: inbound=%" PRId64 " Message-ID already stored on ticket %" PRId64
+		         "; nothing new", m->item->id, existing);
+		res->ticket_id = existing;
 	}
-	if (v.cls == LOOP_BOUNCE) {
-		if (convo_bounce(pc, item, msg, &recorded, err) < 0)
-			return -1;
-		drop(res, item, recorded ? "bounce of our mail: recorded on its ticket" : v.reason);
-		return 0;
+	if (seen != 2)
+		return seen;
+	note = xasprintf("Message-ID <%s> was already used by another mail (ticket id %" PRId64
+	                 ") with different content: kept as a message of its own", id, existing);
+	all = m->warning ? xasprintf("%s; %s", m->warning, note) : xstrdup(note);
+	free(m->warning);
+	m->warning = all;
+	log_warn("mail: inbound=%" PRId64 " %s", m->item->id, log_clip(clip, sizeof(clip), note));
+	free(note);
+	m->stored_id = NULL;
+	m->reused_id = id;
+	return 0;
+}
+
+/* Classify, then what stays in code: our own mail, bounces of our mail. Returns 1 when done. */
+static int
+classify(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, struct tk_err *err)
+{
+	bool recorded = false;
+
+	mailroute_classify(m->msg, pc->cfg->convo ? pc->cfg->convo->address : NULL, &m->v);
+	if (m->v.cls == LOOP_OWN_LOOP) {
+		drop(res, m->item, m->v.reason);
+		return 1;
 	}
-	visible = visible_text(msg);
-	if (convo_match(pc, msg, &m, err) < 0)
-		goto out;
-	if (m.ticket_id)
-		rc = reply(pc, item, msg, &m, visible, v.cls != LOOP_HUMAN, res, err);
-	else if (v.cls != LOOP_HUMAN)
-		rc = (drop(res, item, v.reason), 0);
-	else
-		rc = start_ticket(pc, item, msg, visible, !v.no_autoreply, res, err);
-out:
-	free(visible);
-	return rc;
+	if (m->v.cls != LOOP_BOUNCE)
+		return 0;
+	if (convo_bounce(pc, m->item, m->msg, &recorded, err) < 0)
+		return -1;
+	if (recorded)
+		drop(res, m->item, "bounce of our mail: recorded on its ticket");
+	return recorded ? 1 : 0;
+}
+
+static int
+process(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, struct tk_err *err)
+{
+	struct convo_match cm;
+	int rc;
+
+	if ((rc = replayed(pc, m, res, err)) != 0)            /* 1. parsed; a replay? */
+		return rc < 0 ? -1 : 0;
+	if ((rc = classify(pc, m, res, err)) != 0)            /* 2. classify */
+		return rc < 0 ? -1 : 0;
+	m->text = mime_msg_shown_text(m->msg, NULL);
+	m->visible = visible_text(m->msg);
+	if (convo_match(pc, m->msg, &cm, err) < 0)            /* 3. correlate */
+		return -1;
+	if (cm.ticket_id)
+		return reply(pc, m, &cm, res, err);           /* 5. store, notify */
+	return start_ticket(pc, m, res, err);                 /* 4. route; 5. store, notify */
 }
 
 int
 mailproc_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                  struct pipeline_result *res, struct tk_err *err)
 {
-	struct mime_msg *msg = NULL;
-	int64_t existing = 0;
-	int rc = -1, found;
+	struct mail m = { .item = item };
+	int rc;
 
-	if (mime_parse(item->raw, item->raw_len, &msg, err) < 0) {
+	if (mime_parse(item->raw, item->raw_len, &m.msg, err) < 0) {
 		res->error_kind = "parse";
 		return -1;
 	}
-	found = store_message_ticket(pc->st, msg->message_id, &existing, err);
-	if (found < 0) {
+	m.warning = m.msg->warning ? xstrdup(m.msg->warning) : NULL;
+	if ((rc = process(pc, &m, res, err)) < 0 && res->error_kind == NULL)
 		res->error_kind = "database";
-		goto out;
-	}
-	if (found) {
-		log_info("mail: inbound=%" PRId64 " Message-ID already stored on ticket %" PRId64
-		         "; nothing new", item->id, existing);
-		res->ticket_id = existing;
-		rc = 0;
-		goto out;
-	}
-	if ((rc = route(pc, item, msg, res, err)) < 0 && res->error_kind == NULL)
-		res->error_kind = "database";
-out:
-	mime_msg_free(&msg);
+	free(m.warning);
+	free(m.text);
+	free(m.visible);
+	mime_msg_free(&m.msg);
 	return rc;
 }

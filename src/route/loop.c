@@ -218,7 +218,7 @@ rule_list_bulk(const struct loop_input *in, struct loop_verdict *v)
 			return verdict(v, LOOP_AUTO_REPLY, "Precedence", h), true;
 	}
 	if (sender_is(in->from, noreply_senders, true))
-		return verdict(v, LOOP_AUTO_REPLY, "no-reply sender", in->from), true;
+		return verdict(v, LOOP_NOREPLY, "no-reply sender", in->from), true;
 	if (sender_is(in->return_path, bounce_senders, false))
 		return verdict(v, LOOP_BOUNCE, "Return-Path", in->return_path), true;
 	return false;
@@ -268,10 +268,11 @@ loop_class_name(enum loop_class cls)
 {
 	switch (cls) {
 	case LOOP_HUMAN: return "human";
-	case LOOP_AUTO_REPLY: return "auto-reply";
+	case LOOP_AUTO_REPLY: return "auto_reply";
 	case LOOP_BOUNCE: return "bounce";
 	case LOOP_LIST: return "list";
-	case LOOP_OWN_LOOP: return "own-loop";
+	case LOOP_OWN_LOOP: return "own_loop";
+	case LOOP_NOREPLY: return "noreply";
 	}
 	return "unknown";
 }

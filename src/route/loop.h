@@ -20,10 +20,11 @@
 
 enum loop_class {
 	LOOP_HUMAN,      /* a person wrote it */
-	LOOP_AUTO_REPLY, /* vacation notice, autoresponder, bulk or no-reply mail */
+	LOOP_AUTO_REPLY, /* vacation notice, autoresponder, bulk mail */
 	LOOP_BOUNCE,     /* delivery status notification */
 	LOOP_LIST,       /* mailing list traffic */
 	LOOP_OWN_LOOP,   /* carries our own LOOP_HEADER: our mail came back */
+	LOOP_NOREPLY,    /* from a no-reply address (noreply@, do-not-reply@, ...) */
 };
 
 /* What loop_classify() looks at; any pointer may be NULL (absent). */
@@ -54,7 +55,10 @@ void loop_input_from_msg(const struct mime_msg *msg, const char *instance_id,
 /* Classify one message. The first matching rule wins (order in doc/loops.md). */
 void loop_classify(const struct loop_input *in, struct loop_verdict *verdict_r);
 
-/* "human", "auto-reply", "bounce", "list", "own-loop". */
+/*
+ * The class as the rules' auto_class field spells it: "human", "auto_reply",
+ * "bounce", "list", "noreply", "own_loop".
+ */
 const char *loop_class_name(enum loop_class cls);
 
 /*

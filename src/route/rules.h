@@ -42,6 +42,8 @@ enum rules_field_id {
 	RULES_F_AUTO_REPLY,      /* "true" / "false" */
 	RULES_F_BOUNCE,          /* "true" / "false" */
 	RULES_F_SENDER_IS_AGENT, /* "true" / "false" */
+	RULES_F_AUTO_CLASS,      /* the classifier's verdict (loop.h): "human", "auto_reply", ... */
+	RULES_F_AUTO_REASON,     /* what the classifier saw, e.g. "List-Id: <x.example>" */
 	RULES_F_LABEL,           /* label.<key>: arg is the key */
 	RULES_F_ANNOTATION,      /* annotation.<key>: arg is the key */
 	RULES_F_STATUS,
@@ -70,6 +72,8 @@ struct rules_input {
 	const void *data;        /* the adapter's object (borrowed) */
 	size_t body_len;         /* the adapter's cache: length of the body text (mail) */
 	bool sender_is_agent;    /* caller-provided fact (mail) */
+	const char *auto_class;  /* caller-provided: the classifier's verdict (mail); NULL: none */
+	const char *auto_reason; /* caller-provided: its reason (mail); NULL: none */
 };
 
 /*

@@ -37,6 +37,8 @@ static const struct {
 	{ "auto_reply", RULES_F_AUTO_REPLY, false },
 	{ "bounce", RULES_F_BOUNCE, false },
 	{ "sender_is_agent", RULES_F_SENDER_IS_AGENT, false },
+	{ "auto_class", RULES_F_AUTO_CLASS, false },
+	{ "auto_reason", RULES_F_AUTO_REASON, false },
 	{ "status", RULES_F_STATUS, false },
 	{ "severity", RULES_F_SEVERITY, false },
 	{ "header.", RULES_F_HEADER, true },
@@ -49,6 +51,18 @@ static bool
 is_bool_field(enum rules_field_id id)
 {
 	return id == RULES_F_AUTO_REPLY || id == RULES_F_BOUNCE || id == RULES_F_SENDER_IS_AGENT;
+}
+
+/* The classes the classifier gives the rules (loop.h; own_loop never reaches them). */
+static bool
+rules_auto_class_valid(const char *v)
+{
+	static const char *const classes[] = { "human", "auto_reply", "bounce", "list", "noreply" };
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strcmp(v, classes[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Parse a field name into cond->field; reports at key. */
@@ -165,6 +179,11 @@ rload_equals(struct rload *rl, const struct rules_cond *c, const struct ynode *n
 		if (c->field.id == RULES_F_KIND && strcmp(n->scalar, "mail") != 0 &&
 		    strcmp(n->scalar, "alert") != 0) {
 			ynode_error(rl->errs, n, "kind is \"mail\" or \"alert\", not \"%s\"", n->scalar);
+			return -1;
+		}
+		if (c->field.id == RULES_F_AUTO_CLASS && !rules_auto_class_valid(n->scalar)) {
+			ynode_error(rl->errs, n, "auto_class is one of human, auto_reply, bounce, list "
+			            "or noreply, not \"%s\"", n->scalar);
 			return -1;
 		}
 		t->str = xstrdup(n->scalar);

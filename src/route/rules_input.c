@@ -99,6 +99,10 @@ mail_lookup(const struct rules_input *in, const struct rules_field *f,
 		return bool_value(msg->is_bounce, each, arg);
 	case RULES_F_SENDER_IS_AGENT:
 		return bool_value(in->sender_is_agent, each, arg);
+	case RULES_F_AUTO_CLASS:
+		return str_value(in->auto_class, each, arg);
+	case RULES_F_AUTO_REASON:
+		return str_value(in->auto_reason, each, arg);
 	default:
 		return 0; /* alert fields: no value */
 	}

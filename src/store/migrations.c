@@ -399,5 +399,25 @@ const struct migration migrations[] = {
 	  "ALTER TABLE inbound ADD CONSTRAINT inbound_error_kind_check\n"
 	  "    CHECK (error_kind IN ('parse', 'database', 'internal', 'rules', 'scan', 'intake', 'limit'));\n"
 	},
+	{ 11, "011-mail-integrity",
+	  "-- 011-mail-integrity.sql: what intake noticed about an inbound mail, kept\n"
+	  "-- where an agent sees it (ticketctl show), and what tells a replay from a\n"
+	  "-- reused Message-ID (doc/conversations.md, \"Replays and reused Message-IDs\").\n"
+	  "\n"
+	  "-- parse_warning: the parser's warnings (a non-empty body that gave no text\n"
+	  "-- and no attachment, a multipart cut short) and the note that the mail\n"
+	  "-- reused a stored Message-ID; NULL when there is nothing to say.\n"
+	  "-- content_sha256: mime fingerprint of From, To, Cc, Date, Subject and the\n"
+	  "-- body: equal for the same mail through two mailboxes (only trace headers\n"
+	  "-- differ), different for another mail under the same Message-ID.\n"
+	  "-- reused_message_id: the Message-ID such a mail carried; its message_id is\n"
+	  "-- NULL, since the stored mail keeps the ID (and the threading by it).\n"
+	  "ALTER TABLE messages\n"
+	  "    ADD COLUMN parse_warning     text,\n"
+	  "    ADD COLUMN content_sha256    text,\n"
+	  "    ADD COLUMN reused_message_id text;\n"
+	  "CREATE INDEX messages_reused_message_id ON messages (reused_message_id)\n"
+	  "    WHERE reused_message_id IS NOT NULL;\n"
+	},
 	{ 0, 0, 0 }
 };

@@ -44,13 +44,15 @@ store_message_insert(struct store *st, const struct message_new *m, int64_t *id_
 	rc = store_exec(st, &res, err,
 	                "INSERT INTO messages (ticket_id, direction, visibility, author, agent_id, "
 	                "message_id, in_reply_to, refs, subject, headers, body_text, visible_text, "
-	                "inbound_id) VALUES ($1, $2, coalesce($3, 'public'), $4, "
+	                "inbound_id, parse_warning, content_sha256, reused_message_id) "
+	                "VALUES ($1, $2, coalesce($3, 'public'), $4, "
 	                "(SELECT id FROM agents WHERE name = $5), $6, $7, $8::text[], $9, "
 	                "coalesce($10, '[]')::jsonb, coalesce($11, ''), $12, "
-	                "nullif($13::bigint, 0)) RETURNING id",
-	                13, tid, m->direction, m->visibility, m->author, m->agent, m->message_id,
+	                "nullif($13::bigint, 0), $14, $15, $16) RETURNING id",
+	                16, tid, m->direction, m->visibility, m->author, m->agent, m->message_id,
 	                m->in_reply_to, refs, m->subject, m->headers_json, m->body_text,
-	                m->visible_text, iid);
+	                m->visible_text, iid, m->parse_warning, m->content_sha256,
+	                m->reused_message_id);
 	free(refs);
 	if (rc < 0)
 		return -1;
@@ -60,20 +62,25 @@ store_message_insert(struct store *st, const struct message_new *m, int64_t *id_
 }
 
 int
-store_message_ticket(struct store *st, const char *message_id, int64_t *ticket_id_r,
-                     struct tk_err *err)
+store_message_seen(struct store *st, const char *message_id, const char *content_sha256,
+                   int64_t *ticket_id_r, struct tk_err *err)
 {
 	PGresult *res = NULL;
 	int found;
 
 	if (message_id == NULL || *message_id == '\0')
 		return 0;
-	if (store_exec(st, &res, err, "SELECT ticket_id FROM messages WHERE message_id = $1", 1,
-	               message_id) < 0)
+	if (store_exec(st, &res, err, "SELECT ticket_id, content_sha256 IS NULL OR content_sha256 = $2 "
+	               "FROM messages WHERE message_id = $1 UNION ALL "
+	               "SELECT ticket_id, content_sha256 = $2 FROM messages "
+	               "WHERE reused_message_id = $1 ORDER BY 2 DESC LIMIT 1", 2, message_id,
+	               content_sha256) < 0)
 		return -1;
 	found = PQntuples(res) > 0;
-	if (found)
+	if (found) {
 		*ticket_id_r = store_int(res, 0, 0);
+		found = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? 1 : 2;
+	}
 	PQclear(res);
 	return found;
 }

@@ -29,6 +29,9 @@ struct message_new {
 	const char *body_text;
 	const char *visible_text;   /* reply without quotes, or NULL */
 	int64_t inbound_id;         /* 0: none */
+	const char *parse_warning;  /* what intake noticed (shown to agents), or NULL */
+	const char *content_sha256; /* the parser's content fingerprint, or NULL */
+	const char *reused_message_id; /* Message-ID another stored mail has (message_id NULL), or NULL */
 };
 
 struct attachment_new {
@@ -44,9 +47,15 @@ struct attachment_new {
 
 int store_message_insert(struct store *st, const struct message_new *m, int64_t *id_r,
                          struct tk_err *err) __attribute__((warn_unused_result));
-/* Ticket holding a message with this Message-ID: 1 and *ticket_id_r, 0 none, -1 error. */
-int store_message_ticket(struct store *st, const char *message_id, int64_t *ticket_id_r,
-                         struct tk_err *err) __attribute__((warn_unused_result));
+/*
+ * Has a mail with this Message-ID been stored (as its message_id, or as the
+ * reused_message_id of a later mail under the same ID)? Returns 0 (no),
+ * 1 (yes, with this content fingerprint, or one stored before fingerprints
+ * existed: a replay), 2 (only with other content: the ID is being reused),
+ * or -1 with err. On 1 and 2 *ticket_id_r is the ticket of that message.
+ */
+int store_message_seen(struct store *st, const char *message_id, const char *content_sha256,
+                       int64_t *ticket_id_r, struct tk_err *err) __attribute__((warn_unused_result));
 int store_attachment_insert(struct store *st, const struct attachment_new *a, int64_t *id_r,
                             struct tk_err *err) __attribute__((warn_unused_result));
 /* Add address (lower-case) to the ticket's participants; no-op when present. */

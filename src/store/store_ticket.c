@@ -123,20 +123,23 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
 	               "SELECT id, $15::text, 'assignee', $8::text FROM t WHERE $8::text IS NOT NULL), "
 	               "m AS (INSERT INTO messages (ticket_id, direction, visibility, author, "
 	               "message_id, in_reply_to, refs, subject, headers, body_text, visible_text, "
-	               "inbound_id) SELECT t.id, $16::text, coalesce($17::text, 'public'), $18::text, "
+	               "inbound_id, parse_warning, content_sha256, reused_message_id) "
+	               "SELECT t.id, $16::text, coalesce($17::text, 'public'), $18::text, "
 	               "$19::text, $20::text, $21::text[], $22::text, coalesce($23::text, '[]')::jsonb, "
-	               "coalesce($24::text, ''), $25::text, nullif($26::bigint, 0) FROM t RETURNING id), "
+	               "coalesce($24::text, ''), $25::text, nullif($26::bigint, 0), $29::text, "
+	               "$30::text, $31::text FROM t RETURNING id), "
 	               "p AS (INSERT INTO ticket_participants (ticket_id, address, role) "
 	               "SELECT DISTINCT ON (lower(u.a)) t.id, lower(u.a), u.r FROM t, "
 	               "unnest($27::text[], $28::text[]) AS u(a, r) WHERE u.a <> '' "
 	               "ORDER BY lower(u.a), u.r = 'requester' DESC ON CONFLICT DO NOTHING) "
 	               "SELECT t.id, t.number, m.id FROM t, m",
-	               28, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
+	               31, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
 	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,
 	               tn->sla_policy, tags, tn->actor ? tn->actor : "system", mn->direction,
 	               mn->visibility, mn->author, mn->message_id, mn->in_reply_to, refs,
 	               mn->subject, mn->headers_json, mn->body_text, mn->visible_text, inbound,
-	               paddrs, proles) < 0)
+	               paddrs, proles, mn->parse_warning, mn->content_sha256,
+	               mn->reused_message_id) < 0)
 		goto out;
 	*id_r = store_int(res, 0, 0);
 	if (number_r)

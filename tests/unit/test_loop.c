@@ -108,9 +108,9 @@ test_auto_reply(void **state)
 	expect("a@example.com", NULL, NULL, H("Precedence: auto_reply"), LOOP_AUTO_REPLY, "Precedence");
 	expect("a@example.com", NULL, NULL, H("Precedence: bulk"), LOOP_AUTO_REPLY, "Precedence: bulk");
 	expect("a@example.com", NULL, NULL, H("Precedence: junk"), LOOP_AUTO_REPLY, "Precedence: junk");
-	expect("noreply@shop.example", NULL, NULL, NULL, LOOP_AUTO_REPLY, "no-reply sender");
-	expect("no-reply-billing@shop.example", NULL, NULL, NULL, LOOP_AUTO_REPLY, "no-reply sender");
-	expect("DoNotReply@shop.example", NULL, NULL, NULL, LOOP_AUTO_REPLY, "no-reply sender");
+	expect("noreply@shop.example", NULL, NULL, NULL, LOOP_NOREPLY, "no-reply sender");
+	expect("no-reply-billing@shop.example", NULL, NULL, NULL, LOOP_NOREPLY, "no-reply sender");
+	expect("DoNotReply@shop.example", NULL, NULL, NULL, LOOP_NOREPLY, "no-reply sender");
 	/* Read receipts are machine mail, not bounces. */
 	expect("a@example.com", NULL, "multipart/report; report-type=disposition-notification", NULL,
 	       LOOP_AUTO_REPLY, "read receipt");
@@ -211,7 +211,8 @@ test_suppress_and_reason_clipping(void **state)
 	m.in.n_headers = 3;
 	loop_classify(&m.in, &v);
 	assert_int_equal(v.cls, LOOP_HUMAN);
-	assert_string_equal(loop_class_name(LOOP_OWN_LOOP), "own-loop");
+	assert_string_equal(loop_class_name(LOOP_OWN_LOOP), "own_loop");
+	assert_string_equal(loop_class_name(LOOP_NOREPLY), "noreply");
 }
 
 static void

@@ -907,12 +907,19 @@ test_shipped_defaults(void **state)
 	assert_int_equal(errs.n, 0);
 	fixture_init(&fx);
 	fx.msg.n_headers = 0;
-	fx.msg.is_auto_reply = true;
-	res = eval_mail(rs, &fx, false, 0);
-	assert_true(res->dropped);
-	rules_result_free(&res);
-	fx.msg.is_auto_reply = false;
-	res = eval_mail(rs, &fx, false, 0);
+	/* Automatic mail is dropped by auto_class (the classifier's verdict, test_mailroute.c). */
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const classes[] = { "auto_reply", "bounce", "list", "noreply" };
+
+		rules_input_mail(&in, &fx.msg, "imap", "support", false);
+		in.auto_class = classes[i];
+		res = rules_eval(rs, &in, 0);
+		assert_true(res->dropped);
+		rules_result_free(&res);
+	}
+	rules_input_mail(&in, &fx.msg, "imap", "support", false);
+	in.auto_class = "human";
+	res = rules_eval(rs, &in, 0);
 	assert_false(res->dropped);
 	/* Mail keeps its mailbox's queue: the fallback sets only the type. */
 	assert_null(res->fields.queue);
@@ -942,6 +949,7 @@ test_man_page_example(void **state)
 	struct rules *rs;
 	struct fixture fx;
 	struct rules_result *res;
+	struct rules_input in;
 
 	buf_init(&b, 1 << 20);
 	assert_int_equal(buf_read_file(&b, RULESDIR "/../doc/ticketd-rules.5"), 0);
@@ -959,11 +967,18 @@ test_man_page_example(void **state)
 	}
 	*w = '\0';
 	rs = load_ok(text);
-	assert_int_equal(rules_count(rs), 4);
-	fixture_init(&fx);  /* has a List-Id */
-	res = eval_mail(rs, &fx, false, 0);
+	assert_int_equal(rules_count(rs), 5);
+	fixture_init(&fx);  /* has a List-Id: the classifier says list */
+	rules_input_mail(&in, &fx.msg, "imap", "support", false);
+	in.auto_class = "list";
+	res = rules_eval(rs, &in, 0);
 	assert_true(res->dropped);
 	assert_string_equal(res->drop_reason, "mailing list traffic");
+	rules_result_free(&res);
+	fx.hdr[0].value = (char *)"Help <help.lists.example>";  /* the support group: kept */
+	res = rules_eval(rs, &in, 0);
+	assert_false(res->dropped);
+	assert_string_equal(res->fields.queue, "support");
 	rules_result_free(&res);
 	fx.msg.n_headers = 0;  /* to billing@, from a customer: billing, then the fallback */
 	res = eval_mail(rs, &fx, false, 0);
