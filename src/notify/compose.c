@@ -172,8 +172,60 @@ imf_fields(const struct compose_msg *m)
 	return f;
 }
 
+/* One byte in quoted-printable; at_end: the last of its line (blanks must be encoded there). */
+static size_t
+qp_byte(unsigned char c, bool at_end, char out[4])
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_end)) {
+		out[0] = (char)c;
+		return 1;
+	}
+	out[0] = '=';
+	out[1] = hex[c >> 4];
+	out[2] = hex[c & 15];
+	return 3;
+}
+
+/*
+ * Quoted-printable (RFC 2045 6.7) with CRLF line ends, our own: libetpan's
+ * encoder writes a blank at the end of a line and then its =20 as well, so
+ * the signature separator "-- " arrived as "--" and two blanks. Lines are
+ * cut with soft breaks at 76 characters, never inside an =XX.
+ */
+void
+compose_qp_encode(const char *text, struct buf *out)
+{
+	const char *p = text ? text : "";
+
+	while (*p) {
+		size_t len = strcspn(p, "\n"), col = 0;
+		const char *next = p[len] ? p + len + 1 : p + len;
+
+		if (len && p[len - 1] == '\r')
+			len--;
+		for (size_t i = 0; i < len; i++) {
+			char enc[4];
+			size_t n = qp_byte((unsigned char)p[i], i + 1 == len, enc);
+
+			/* Room for the soft break "=" (or for the last char without one). */
+			if (col + n > (i + 1 == len ? 76 : 75)) {
+				(void)buf_puts(out, "=\r\n");
+				col = 0;
+			}
+			(void)buf_append(out, enc, n);
+			col += n;
+		}
+		if (*next || p[strcspn(p, "\n")] == '\n')
+			(void)buf_puts(out, "\r\n");
+		p = next;
+	}
+}
+
+/* A text part whose body is encoded here (qp holds it until the mail is written). */
 static struct mailmime *
-text_part(const char *type, const char *text)
+text_part(const char *type, const char *text, struct buf *qp)
 {
 	struct mailmime_content *ct = mailmime_content_new_with_str(type);
 	struct mailmime *part;
@@ -182,7 +234,12 @@ text_part(const char *type, const char *text)
 	clist_append(ct->ct_parameters, mailmime_param_new_with_data((char *)"charset",
 	                                                             (char *)"utf-8"));
 	part = mailmime_new_empty(ct, mailmime_fields_new_encoding(MAILMIME_MECHANISM_QUOTED_PRINTABLE));
-	mailmime_set_body_text(part, (char *)text, strlen(text));
+	buf_init(qp, 0);
+	compose_qp_encode(text, qp);
+	(void)buf_append(qp, "", 0);
+	part->mm_data.mm_single = mailmime_data_new(MAILMIME_DATA_TEXT,
+	                                            MAILMIME_MECHANISM_QUOTED_PRINTABLE, 1, qp->data,
+	                                            qp->len, NULL);
 	return part;
 }
 
@@ -204,6 +261,7 @@ int
 compose_write(const struct compose_msg *m, char **out_r, size_t *len_r, struct tk_err *err)
 {
 	struct mailmime *msg, *body;
+	struct buf qp[2];
 	MMAPString *out;
 	int col = 0, rc;
 
@@ -212,12 +270,13 @@ compose_write(const struct compose_msg *m, char **out_r, size_t *len_r, struct t
 		return -1;
 	msg = mailmime_new_message_data(NULL);
 	mailmime_set_imf_fields(msg, imf_fields(m));
+	buf_init(&qp[1], 0);
 	if (m->html) {
 		body = mailmime_multiple_new("multipart/alternative");
-		mailmime_smart_add_part(body, text_part("text/plain", m->text ? m->text : ""));
-		mailmime_smart_add_part(body, text_part("text/html", m->html));
+		mailmime_smart_add_part(body, text_part("text/plain", m->text ? m->text : "", &qp[0]));
+		mailmime_smart_add_part(body, text_part("text/html", m->html, &qp[1]));
 	} else {
-		body = text_part("text/plain", m->text ? m->text : "");
+		body = text_part("text/plain", m->text ? m->text : "", &qp[0]);
 	}
 	mailmime_smart_add_part(msg, body);
 	out = mmap_string_new("");
@@ -229,6 +288,8 @@ compose_write(const struct compose_msg *m, char **out_r, size_t *len_r, struct t
 	}
 	mmap_string_free(out);
 	mailmime_free(msg);
+	buf_fini(&qp[0]);
+	buf_fini(&qp[1]);
 	if (rc != MAILIMF_NO_ERROR)
 		return tk_err_set(err, "compose: libetpan could not write the message (error %d)", rc);
 	return 0;

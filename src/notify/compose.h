@@ -7,7 +7,7 @@
  * words when they are not plain ASCII, the Message-ID ticketd stores for
  * threading, In-Reply-To and References, `Auto-Submitted: auto-replied` (or
  * auto-generated) on automatic mail (RFC 3834), the loop header (loop.h) and a UTF-8 text part
- * in quoted-printable (multipart/alternative with an HTML part when one is
+ * in quoted-printable, encoded here (multipart/alternative with an HTML part when one is
  * given). Header values are cleaned of control characters, so untrusted
  * text (a customer's subject) cannot add header lines.
  *
@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
 
 struct compose_addr {
@@ -94,5 +95,12 @@ char *compose_html_escape(const char *s);
  */
 int compose_template_split(const char *rendered, char **subject_r, char **body_r,
                            struct tk_err *err) __attribute__((warn_unused_result));
+
+/*
+ * Append text as quoted-printable (RFC 2045) to out, with CRLF line ends:
+ * blanks at a line's end encoded (so "-- " stays a signature separator),
+ * soft line breaks at 76 characters.
+ */
+void compose_qp_encode(const char *text, struct buf *out);
 
 #endif

@@ -281,6 +281,50 @@ test_hostile_render(void **state)
 	}
 }
 
+static void
+check_qp(const char *in, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	compose_qp_encode(in, &b);
+	(void)buf_append(&b, "", 0);
+	assert_string_equal(b.data, want);
+	buf_fini(&b);
+}
+
+/* Issue 11: the signature separator "-- " went out as "-- =20" (dash dash and two blanks). */
+static void
+test_quoted_printable(void **state)
+{
+	struct compose_msg m = sample();
+	struct mime_msg *got = NULL;
+	struct tk_err err;
+	char *raw = NULL;
+	size_t len = 0;
+
+	check_qp("Thanks\n-- \nSupport\n", "Thanks\r\n--=20\r\nSupport\r\n");
+	check_qp("tab\t\nend \t", "tab=09\r\nend =09");
+	check_qp("a=b caf\xc3\xa9\r\n", "a=3Db caf=C3=A9\r\n");
+	check_qp("", "");
+	/* 80 x: a soft break after 75, the rest on the next line. */
+	check_qp("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\nxxxxx");
+	/* An =XX is never cut by a soft break. */
+	check_qp("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9",
+	         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A9");
+	/* Written and read back: the separator is exactly "-- ". */
+	m.text = "Your answer.\n\n-- \nExample Support\n";
+	assert_int_equal(compose_write(&m, &raw, &len, &err), 0);
+	assert_non_null(strstr(raw, "\r\n--=20\r\n"));
+	assert_null(strstr(raw, "-- =20"));
+	assert_int_equal(mime_parse(raw, len, &got, &err), 0);
+	assert_non_null(strstr(got->text, "\r\n-- \r\nExample Support"));
+	assert_null(strstr(got->text, "--  "));
+	mime_msg_free(&got);
+	free(raw);
+}
+
 int
 main(void)
 {
@@ -295,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_template_check_and_split),
 		cmocka_unit_test(test_hostile_render),
+		cmocka_unit_test(test_quoted_printable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
