@@ -12,6 +12,8 @@
  * Nothing is stored for a request that is refused.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -491,17 +493,50 @@ parse_listen(const char *spec, struct sockaddr_storage *ss, bool *v6_r, struct t
 	return 0;
 }
 
+/*
+ * Bind and listen on spec ourselves (MHD gets the socket): port 0 takes
+ * one the kernel picks, and the log says which, so tests need not guess a
+ * free port. The socket, or -1 with err.
+ */
+static int
+listen_on(const char *spec, bool tls, bool *v6_r, struct tk_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd, on = 1;
+
+	if (parse_listen(spec, &ss, v6_r, err) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return tk_err_set(err, "http: cannot listen on %s: %s", spec, strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (*v6_r)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, *v6_r ? sizeof(struct sockaddr_in6) :
+	         sizeof(struct sockaddr_in)) < 0 || listen(fd, SOMAXCONN) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		tk_err_set(err, "http: cannot listen on %s: %s", spec, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	log_info("http: listening on %.*s:%u%s", (int)(strrchr(spec, ':') - spec), spec,
+	         ntohs(*v6_r ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	               ((struct sockaddr_in *)&ss)->sin_port), tls ? " (TLS)" : "");
+	return fd;
+}
+
 static int
 start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *err)
 {
 	const struct http_config *hc = srv->hc;
-	struct sockaddr_storage ss;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	bool v6 = false;
 	struct MHD_Daemon *d;
+	int fd = listen_on(spec, tls, &v6, err);
 
-	if (parse_listen(spec, &ss, &v6, err) < 0)
+	if (fd < 0)
 		return -1;
 	if (v6)
 		flags |= MHD_USE_IPv6;
@@ -509,7 +544,7 @@ start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *er
 		flags |= MHD_USE_TLS;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, srv,
 	                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)hc->threads,
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hc->connection_limit,
 	                     MHD_OPTION_CONNECTION_TIMEOUT,
@@ -518,11 +553,11 @@ start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *er
 	                     tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	                     srv->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key.data,
 	                     MHD_OPTION_END);
-	if (d == NULL)
-		return tk_err_set(err, "http: cannot listen on %s (address in use, or bad TLS files?)",
-		                  spec);
+	if (d == NULL) {
+		close(fd);
+		return tk_err_set(err, "http: cannot serve %s (bad TLS files?)", spec);
+	}
 	srv->mhd[srv->n_mhd++] = d;
-	log_info("http: listening on %s%s", spec, tls ? " (TLS)" : "");
 	return 0;
 }
 

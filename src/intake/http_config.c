@@ -272,9 +272,10 @@ load_listen(struct http_config *hc, const struct ynode *n, struct tk_errlist *er
 	for (size_t i = 0; v && v[i]; i++) {
 		const char *colon = strrchr(v[i], ':');
 
-		if (colon == NULL || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
+		if (colon == NULL || colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
+		    strlen(colon + 1) || atoi(colon + 1) > 65535)
 			ynode_error(errs, ynode_get(n, "listen"), "listen address \"%s\" is not "
-			            "ADDRESS:PORT", v[i]);
+			            "ADDRESS:PORT (port 0: any free port, logged at start)", v[i]);
 		hc->n_listen++;
 	}
 	hc->listen = v;

@@ -18,16 +18,16 @@ printf 'subjectAltName=DNS:localhost\n' >"$PKI/ext"
 openssl x509 -req -in "$PKI/srv.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 2 \
 	-extfile "$PKI/ext" -out "$PKI/srv.pem" >/dev/null 2>&1 || fail "cannot make the test certificate"
 chmod 644 "$PKI"/*.pem "$PKI"/*.key
-IMAPS_PORT=$(free_port)
 dovecot_start "ssl = yes
 ssl_cert = <$PKI/srv.pem
 ssl_key = <$PKI/srv.key
 service imap-login {
   inet_listener imaps {
     address = 127.0.0.1
-    port = $IMAPS_PORT
+    port = @TLS_PORT@
   }
 }"
+IMAPS_PORT=$DOVE_TLS_PORT
 printf '%s\n' "$DOVE_PASS" >"$T/imap.pw"
 box() { # NAME HOST PORT TLS VERIFY
 	cat <<YAML

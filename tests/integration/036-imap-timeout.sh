@@ -5,12 +5,11 @@
 # clear log line (and counted in mailbox_state), never flagged, and the
 # messages after it become tickets.
 . "$(dirname "$0")/common.sh"
-. "$(dirname "$0")/dovecot.sh" # free_port
 pg_start
-FAKE_PORT=$(free_port)
-/usr/bin/python3 "$top_srcdir/tests/integration/fake-imap.py" "$FAKE_PORT" "$T/fake.log" &
+/usr/bin/python3 "$top_srcdir/tests/integration/fake-imap.py" "$T/fake.port" "$T/fake.log" &
 echo "kill $!" >"$T/fake.cleanup"
-wait_for 5 "fake server" "/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $FAKE_PORT))'"
+wait_for 60 "fake server listening" '[ -s "$T/fake.port" ]'
+FAKE_PORT=$(cat "$T/fake.port")
 printf 'pw\n' >"$T/imap.pw"
 write_config <<YAML
 mailboxes:

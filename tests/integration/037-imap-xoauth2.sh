@@ -5,14 +5,13 @@
 # The token never appears in the log. (Fake server: Dovecot's XOAUTH2 needs
 # an OAuth2 introspection service.)
 . "$(dirname "$0")/common.sh"
-. "$(dirname "$0")/dovecot.sh" # free_port
 pg_start
-FAKE_PORT=$(free_port)
 printf 'fresh-token-0123456789\n' >"$T/server.token"
 printf 'expired-token-abcdef\n' >"$T/client.token"
-/usr/bin/python3 "$top_srcdir/tests/integration/fake-imap.py" "$FAKE_PORT" "$T/fake.log" xoauth2 "$T/server.token" &
+/usr/bin/python3 "$top_srcdir/tests/integration/fake-imap.py" "$T/fake.port" "$T/fake.log" xoauth2 "$T/server.token" &
 echo "kill $!" >"$T/fake.cleanup"
-wait_for 5 "fake server" "/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $FAKE_PORT))'"
+wait_for 60 "fake server listening" '[ -s "$T/fake.port" ]'
+FAKE_PORT=$(cat "$T/fake.port")
 write_config <<YAML
 mailboxes:
   - name: oauthbox

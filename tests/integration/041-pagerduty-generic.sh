@@ -90,10 +90,10 @@ post /v1/hooks/nosuch "$T/zok.json"
 expect_code 404 "unknown hook name"
 
 # Health, readiness, metrics.
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/healthz"); expect_code 200 healthz
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/readyz"); expect_code 200 readyz
+CODE=$(curl_code "$T/resp" "$URL/healthz"); expect_code 200 healthz
+CODE=$(curl_code "$T/resp" "$URL/readyz"); expect_code 200 readyz
 assert_eq "$(json_get "$T/resp" "d['database'] + ' ' + d['rules']")" "ok ok"
-CODE=$(curl -s -o "$T/metrics" -w '%{http_code}' "$URL/metrics"); expect_code 200 metrics
+CODE=$(curl_code "$T/metrics" "$URL/metrics"); expect_code 200 metrics
 grep -q '^ticketd_http_requests_total{source="pd",outcome="accepted"} 7$' "$T/metrics" || fail "pd accepted count: $(grep 'source="pd"' "$T/metrics")"
 grep -q '^ticketd_http_requests_total{source="zabbix",outcome="accepted"} 2$' "$T/metrics" || fail "zabbix count"
 n=$(sed -n 's/^ticketd_processing_seconds_count //p' "$T/metrics")
@@ -101,14 +101,14 @@ n=$(sed -n 's/^ticketd_processing_seconds_count //p' "$T/metrics")
 grep -q '^ticketd_inbound_depth{state="pending"} ' "$T/metrics" || fail "inbound depth missing"
 grep -q '^ticketd_sla_breaches_total 0$' "$T/metrics" || fail "sla counter missing"
 grep -q '^ticketd_build_info{version="' "$T/metrics" || fail "build info missing"
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' -X POST "$URL/healthz"); expect_code 405 "POST /healthz"
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/v2/enqueue"); expect_code 405 "GET /v2/enqueue"
+CODE=$(curl_code "$T/resp" -X POST "$URL/healthz"); expect_code 405 "POST /healthz"
+CODE=$(curl_code "$T/resp" "$URL/v2/enqueue"); expect_code 405 "GET /v2/enqueue"
 
 # Readiness follows the database.
 pg_down
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/readyz"); expect_code 503 "readyz, database down"
+CODE=$(curl_code "$T/resp" "$URL/readyz"); expect_code 503 "readyz, database down"
 pg_up
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' "$URL/readyz"); expect_code 200 "readyz, database back"
+CODE=$(curl_code "$T/resp" "$URL/readyz"); expect_code 200 "readyz, database back"
 daemon_stop
 assert_eq "$DAEMON_RC" "0" "clean stop"
 echo "ok"

@@ -54,17 +54,18 @@ post /v1/alertmanager "$T/deep2.json" -H "$AUTH";                           bad 
 python3 -c 'import json; print(json.dumps({"alerts": [], "pad": "x" * 100000}))' >"$T/huge.json"
 post /v1/alertmanager "$T/huge.json" -H "$AUTH";                            bad 413 body "huge body"
 post /v1/alertmanager "$T/huge.json" -H "$AUTH" -H "Transfer-Encoding: chunked"; bad 413 body "huge chunked body"
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' -H "$AUTH" -H "Content-Type: text/plain" --data-binary @"$FIRING" "$URL/v1/alertmanager")
+CODE=$(curl_code "$T/resp" -H "$AUTH" -H "Content-Type: text/plain" --data-binary @"$FIRING" "$URL/v1/alertmanager")
 bad 415 Content-Type "content type"
-CODE=$(curl -s -o "$T/resp" -w '%{http_code}' -H "$AUTH" --data-binary @"$FIRING" "$URL/v1/alertmanager")
+CODE=$(curl_code "$T/resp" -H "$AUTH" --data-binary @"$FIRING" "$URL/v1/alertmanager")
 bad 415 Content-Type "form content type"
 post /v1/nothing "$FIRING";                                                 bad 404 path "unknown path"
 post /v1/grafana "$FIRING";                                                 bad 404 source "no grafana source"
 post "/v1/alertmanager?source=nosuch" "$FIRING" -H "$AUTH";                 bad 404 source "unknown ?source="
 
 # Bearer token.
-post /v1/alertmanager "$FIRING";                                            bad 401 credentials "no token"
-grep -qi '^www-authenticate' "$T/resp" 2>/dev/null || true
+CODE=$(curl_code "$T/resp" -D "$T/hdr" -H 'Content-Type: application/json' --data-binary @"$FIRING" "$URL/v1/alertmanager")
+bad 401 credentials "no token"
+grep -qi '^www-authenticate: Bearer' "$T/hdr" || fail "401 without WWW-Authenticate: $(cat "$T/hdr")"
 post /v1/alertmanager "$FIRING" -H "Authorization: Bearer wrong";           bad 403 credentials "wrong token"
 post /v1/alertmanager "$FIRING" -H "Authorization: Bearer tokX";            bad 403 credentials "near-miss token"
 post /v1/alertmanager "$FIRING" -H "Authorization: Basic dG9rOg==";         bad 401 credentials "basic auth"
@@ -110,7 +111,7 @@ post /v2/enqueue "$PAYLOADS/pagerduty-v2-trigger.json";                     expe
 assert_eq "$(count inbound)" "4" "exactly the valid requests are staged"
 drain
 assert_eq "$(count tickets)" "4" "two alertmanager alerts, one signed, one PagerDuty"
-CODE=$(curl -s -o "$T/metrics" -w '%{http_code}' "$URL/metrics")
+CODE=$(curl_code "$T/metrics" "$URL/metrics")
 grep -q '^ticketd_http_requests_total{source="am",outcome="unauthorized"} 2$' "$T/metrics" || fail "unauthorized attempts counted: $(grep 'source="am"' "$T/metrics")"
 grep -q '^ticketd_http_requests_total{source="am",outcome="forbidden"} 2$' "$T/metrics" || fail "forbidden attempts counted"
 grep -q '^ticketd_http_requests_total{source="signed",outcome="unauthorized"} 3$' "$T/metrics" || fail "hmac failures counted: $(grep 'source="signed"' "$T/metrics")"

@@ -8,7 +8,6 @@
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/hooks_common.sh"
 pg_start
-P2=$((HTTP_PORT + 1))
 cfg() { # cfg FILE PORT
 	cat >"$1" <<YAML
 database:
@@ -44,12 +43,13 @@ YAML
 }
 make_sigdb "$T/clamav"
 cfg "$T/ticketd.yaml" "$HTTP_PORT"
-cfg "$T/second.yaml" "$P2"
+cfg "$T/second.yaml" 0
 daemon_start
 "$TICKETD" -c "$T/second.yaml" >"$T/second.log" 2>&1 &
 PID2=$!
 echo "kill -KILL $PID2" >"$T/second.cleanup"
-wait_for 20 "second daemon ready" 'grep -q "ticketd: ready" "$T/second.log"'
+wait_for 60 "second daemon ready" 'grep -q "ticketd: ready" "$T/second.log"'
+P2=$(bound_port "$T/second.log")
 
 # 50 concurrent posts of one new alert, spread over both daemons.
 cat >"$T/one.json" <<'JSON'
@@ -89,7 +89,7 @@ assert_eq "$(count "inbound WHERE source = 'burst'")" "10"
 codes=""
 for i in 1 2 3 4 5 6 7; do
 	u=$URL; [ $((i % 2)) = 0 ] && u=http://127.0.0.1:$P2
-	c=$(curl -s -o "$T/resp" -D "$T/hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
+	c=$(curl_code "$T/resp" -D "$T/hdr" -H 'Content-Type: application/json' \
 		--data-binary @"$T/one.json" "$u/v1/alertmanager?source=limited")
 	codes="$codes$c "
 done
@@ -116,9 +116,9 @@ assert_eq "$(count "tickets WHERE $K")" "1" "still one ticket"
 
 # Database down: 503 with Retry-After, nothing lost; back: accepted again.
 pg_down
-c=$(curl -s -o "$T/resp" -D "$T/hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
+CODE=$(curl_code "$T/resp" -D "$T/hdr" -H 'Content-Type: application/json' \
 	--data-binary @"$PAYLOADS/alertmanager-v4-firing.json" "$URL/v1/alertmanager")
-assert_eq "$c" "503" "database down"
+expect_code 503 "database down"
 grep -qi '^retry-after: 5' "$T/hdr" || fail "503 without Retry-After"
 assert_eq "$(json_get "$T/resp" "d['field']")" "database"
 pg_up

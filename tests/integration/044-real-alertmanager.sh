@@ -8,7 +8,6 @@
 AM=$(command -v prometheus-alertmanager || true)
 [ -n "$AM" ] || { echo "prometheus-alertmanager not installed: skipped"; exit 77; }
 pg_start
-AM_PORT=$((HTTP_PORT + 1))
 echo "am-token" >"$T/token"
 write_config <<YAML
 rules:
@@ -36,17 +35,20 @@ receivers:
         http_config:
           authorization: { credentials: am-token }
 YAML
-"$AM" --config.file="$T/am.yml" --storage.path="$T/am-data" --web.listen-address=127.0.0.1:$AM_PORT \
+# Port 0: Alertmanager binds a free port and logs it ("Listening on" address=...).
+"$AM" --config.file="$T/am.yml" --storage.path="$T/am-data" --web.listen-address=127.0.0.1:0 \
 	--cluster.listen-address= >"$T/am.log" 2>&1 &
 AM_PID=$!
 echo "kill -KILL $AM_PID" >"$T/am.cleanup"
-wait_for 20 "alertmanager up" 'curl -sf "http://127.0.0.1:$AM_PORT/-/ready"'
+wait_for 60 "alertmanager listening" 'grep -q "msg=\"Listening on\" address=127.0.0.1:[0-9]" "$T/am.log"'
+AM_PORT=$(sed -n 's/.*msg="Listening on" address=127.0.0.1:\([0-9]*\).*/\1/p' "$T/am.log" | head -n 1)
+wait_for 60 "alertmanager ready" 'curl -sf "http://127.0.0.1:$AM_PORT/-/ready"'
 
 alert() { # alert ENDS_AT
 	printf '[{"labels":{"alertname":"RealAM","severity":"critical","instance":"db7:9100"},"annotations":{"summary":"db7 is down","description":"node exporter on db7 unreachable"}%s}]' "$1" >"$T/alert.json"
-	c=$(curl -s -o "$T/am-resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+	c=$(curl_code "$T/am-resp" -H 'Content-Type: application/json' \
 		--data-binary @"$T/alert.json" "http://127.0.0.1:$AM_PORT/api/v2/alerts")
-	[ "$c" = 200 ] || fail "alertmanager refused the alert: $c $(cat "$T/am-resp")"
+	[ "$c" = 200 ] || fail "alertmanager refused the alert: $c $(cat "$T/am-resp" "$T/curl.err" 2>/dev/null)"
 }
 alert ""
 wait_sql 30 "SELECT count(*) FROM tickets WHERE alert_key LIKE 'prod-am:%'" 1

@@ -17,18 +17,20 @@ http:
       type: pagerduty
       routing_key: e93facc04764012d7bfb002500d5d1a6
 YAML
+URL_SCHEME=https
 daemon_start
 grep -q "listening on 127.0.0.1:$HTTP_PORT (TLS)" "$DAEMON_LOG" || fail "no TLS listener logged"
-URL=https://127.0.0.1:$HTTP_PORT
 post /v2/enqueue "$PAYLOADS/pagerduty-v2-trigger.json" --cacert "$T/cert.pem"
 expect_code 202 "trigger over TLS"
 assert_eq "$(json_get "$T/resp" "d['dedup_key']")" "srv01/mysql"
-c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz" || true)
+c=$(curl_code /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz")
 [ "$c" != 200 ] || fail "plain HTTP served on the TLS port"
 drain
 assert_eq "$(count tickets)" "1"
 # A second daemon cannot take the same address: it says so and exits.
-"$TICKETD" -c "$T/ticketd.yaml" >"$T/busy.log" 2>&1 && fail "two daemons on one address"
+sed "s/127.0.0.1:0\$/127.0.0.1:$HTTP_PORT/" "$T/ticketd.yaml" >"$T/busy.yaml"
+grep -q "listen: 127.0.0.1:$HTTP_PORT" "$T/busy.yaml" || fail "busy.yaml: the bound port"
+"$TICKETD" -c "$T/busy.yaml" >"$T/busy.log" 2>&1 && fail "two daemons on one address"
 grep -q "cannot listen on 127.0.0.1:$HTTP_PORT" "$T/busy.log" || fail "no clear error: $(cat "$T/busy.log")"
 daemon_stop
 assert_eq "$DAEMON_RC" "0"

@@ -101,11 +101,21 @@ YAML
 # Start ticketd in the background on $T/ticketd.yaml and wait until it is ready.
 # The log is appended to across restarts: wait for one more "ready" line
 # than it held before, so a restart waits for the new daemon.
+# A test that defines on_daemon_ready() has it called after each start
+# (hooks_common.sh reads the port the daemon bound there).
 daemon_start() {
 	_ready=$(grep -c "ticketd: ready" "$DAEMON_LOG" 2>/dev/null || true)
 	"$TICKETD" -c "$T/ticketd.yaml" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
-	wait_for 20 "daemon ready" '[ "$(grep -c "ticketd: ready" "$DAEMON_LOG")" -gt "${_ready:-0}" ]'
+	wait_for 60 "daemon ready" '[ "$(grep -c "ticketd: ready" "$DAEMON_LOG")" -gt "${_ready:-0}" ]'
+	if command -v on_daemon_ready >/dev/null 2>&1; then on_daemon_ready; fi
+}
+
+# bound_port [LOG]: the port of the last "http: listening on" line (with
+# listen: ADDRESS:0 the kernel picks a free port and the daemon logs it;
+# nothing else can hold it, so tests need not guess one).
+bound_port() {
+	sed -n 's/.*http: listening on .*:\([0-9][0-9]*\)\( (TLS)\)\{0,1\}$/\1/p' "${1:-$DAEMON_LOG}" | tail -n 1
 }
 
 # Stop with SIGTERM and wait; returns the exit status in DAEMON_RC.

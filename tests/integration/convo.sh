@@ -1,40 +1,60 @@
 # convo.sh: helpers for the conversation tests (sourced after common.sh):
 # an SMTP sink (aiosmtpd), an HTTP sink for Slack, a config with the
 # conversation sections, and queries over what the sink received.
+#
+# Ports: each sink binds a port the kernel picks and writes it to its
+# directory (DIR/port) before it accepts anything, so the port is known for
+# the config, cannot collide with another test's, and stays held while the
+# sink is "down" (connections refused) until smtp_start / http_start.
 PY=/usr/bin/python3
-# Free loopback ports from the kernel (tests run in parallel; PIDs are close).
-free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-SMTP_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-[ "$SMTP_PORT" != "$HTTP_PORT" ] || HTTP_PORT=$(free_port)
 SINK=$T/sink
 HOOK=$T/hook
 mkdir -p "$SINK" "$HOOK"
+SMTP_PORT=
+HTTP_PORT=
 
-smtp_start() {
-	rm -f "$SINK/ready"
-	$PY "$top_srcdir/tests/integration/smtp-sink.py" "$SINK" "$SMTP_PORT" >>"$T/smtp.log" 2>&1 &
-	SMTP_PID=$!
-	echo "kill $SMTP_PID" >"$T/smtp.cleanup"
-	wait_for 20 "SMTP sink" '[ -f "$SINK/ready" ]'
+# sink_bind NAME SCRIPT DIR: start a sink, closed; prints its port.
+sink_bind() {
+	touch "$3/closed"
+	rm -f "$3/port" "$3/ready"
+	$PY "$top_srcdir/tests/integration/$2" "$3" >>"$T/$1.log" 2>&1 &
+	echo "kill $!" >"$T/$1.cleanup"
+	wait_for 60 "$1 bound to a port" '[ -s "'"$3"'/port" ]'
+	cat "$3/port"
 }
 
+# The sinks' ports, binding them (closed) the first time.
+sinks_bind() {
+	[ -n "$SMTP_PORT" ] || SMTP_PORT=$(sink_bind smtp smtp-sink.py "$SINK")
+	[ -n "$SMTP_PORT" ] || fail "the SMTP sink did not start: $(tail -n 5 "$T/smtp.log")"
+	[ -n "$HTTP_PORT" ] || HTTP_PORT=$(sink_bind http http-sink.py "$HOOK")
+	[ -n "$HTTP_PORT" ] || fail "the HTTP sink did not start: $(tail -n 5 "$T/http.log")"
+}
+
+# Open the SMTP sink (it listens from now on).
+smtp_start() {
+	sinks_bind
+	rm -f "$SINK/closed"
+	wait_for 60 "SMTP sink" '[ -f "$SINK/ready" ]'
+}
+
+# Kill the SMTP sink; the port is released (a later smtp_start binds a new
+# one: rewrite the config then).
 smtp_stop() {
-	kill "$SMTP_PID" 2>/dev/null || true
-	wait "$SMTP_PID" 2>/dev/null || true
+	[ -f "$T/smtp.cleanup" ] && sh "$T/smtp.cleanup" 2>/dev/null || true
 	rm -f "$T/smtp.cleanup"
+	SMTP_PORT=
 }
 
 http_start() {
-	$PY "$top_srcdir/tests/integration/http-sink.py" "$HOOK" "$HTTP_PORT" >>"$T/http.log" 2>&1 &
-	echo "kill $!" >"$T/http.cleanup"
-	wait_for 20 "HTTP sink" '[ -f "$HOOK/ready" ]'
+	sinks_bind
+	rm -f "$HOOK/closed"
+	wait_for 60 "HTTP sink" '[ -f "$HOOK/ready" ]'
 }
 
 # write_convo_config [EXTRA YAML on stdin]
 write_convo_config() {
+	sinks_bind
 	printf 'a-test-secret-of-32-bytes-length\n' >"$T/reply-secret"
 	printf 'http://127.0.0.1:%s/services/T0/B0/secretpart\n' "$HTTP_PORT" >"$T/slack-url"
 	{

@@ -5,6 +5,11 @@
 # own config, base_dir, log and Maildir under $T/dovecot, plain-text login
 # without TLS on 127.0.0.1:$DOVE_PORT, IDLE on; mail processes run as the
 # `dovecot` system user. It is stopped on exit through a $T/*.cleanup file.
+# Ports: Dovecot cannot bind port 0 (it means "no listener"), so each start
+# takes free ports from the kernel and, should another process take one
+# before Dovecot binds it, tries again with new ones (up to 5 times).
+# @TLS_PORT@ in the extra lines is replaced by a second free port, set in
+# $DOVE_TLS_PORT (for an imaps listener).
 # imap_py 'PYTHON' runs Python (Debian's /usr/bin/python3, stdlib imaplib)
 # with `M` logged in and helpers append(folder, raw), ensure(folder),
 # uids(folder, crit), flags(folder, uid), folders(), uidvalidity(folder)
@@ -12,11 +17,13 @@
 
 DOVECOT=${DOVECOT:-/usr/sbin/dovecot}
 DOVE_DIR=$T/dovecot
-# free_port: a TCP port on 127.0.0.1 nobody listens on now (tests run in parallel).
+# free_port: a TCP port on 127.0.0.1 nobody listens on now (it may be taken
+# before it is used: callers retry on a clash).
 free_port() {
 	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-DOVE_PORT=$(free_port)
+DOVE_PORT=
+DOVE_TLS_PORT=
 DOVE_USER=support
 DOVE_PASS='imap-secret-pw'
 
@@ -29,6 +36,25 @@ dovecot_start() {
 	chown dovecot:dovecot "$DOVE_DIR/mail"
 	printf '%s:{PLAIN}%s::::::\n' "$DOVE_USER" "$DOVE_PASS" >"$DOVE_DIR/passwd"
 	chmod 644 "$DOVE_DIR/passwd"
+	for _try in 1 2 3 4 5; do
+		DOVE_PORT=$(free_port)
+		DOVE_TLS_PORT=$(free_port)
+		dovecot_conf "${1:-}"
+		echo "kill \$(cat '$DOVE_DIR/run/master.pid')" >"$T/dovecot.cleanup"
+		if "$DOVECOT" -c "$DOVE_DIR/dovecot.conf" 2>"$DOVE_DIR/start.err"; then
+			wait_for 60 "dovecot listening" 'imap_py "pass"'
+			return 0
+		fi
+		grep -q "Address already in use" "$DOVE_DIR/start.err" "$DOVE_DIR/dovecot.log" 2>/dev/null ||
+			{ cat "$DOVE_DIR/start.err" "$DOVE_DIR/dovecot.log" >&2; fail "dovecot did not start"; }
+		note "dovecot: port $DOVE_PORT or $DOVE_TLS_PORT was taken meanwhile; trying others"
+		: >"$DOVE_DIR/dovecot.log"
+	done
+	fail "dovecot: no free port after 5 tries"
+}
+
+# dovecot_conf EXTRA: write $DOVE_DIR/dovecot.conf for $DOVE_PORT.
+dovecot_conf() {
 	dove_uid=$(id -u dovecot)
 	cat >"$DOVE_DIR/dovecot.conf" <<CONF
 protocols = imap
@@ -68,11 +94,8 @@ namespace inbox {
   inbox = yes
   separator = /
 }
-${1:-}
+$(printf '%s\n' "$1" | sed "s/@TLS_PORT@/$DOVE_TLS_PORT/g")
 CONF
-	echo "kill \$(cat '$DOVE_DIR/run/master.pid')" >"$T/dovecot.cleanup"
-	"$DOVECOT" -c "$DOVE_DIR/dovecot.conf" || { cat "$DOVE_DIR/dovecot.log" >&2; fail "dovecot did not start"; }
-	wait_for 10 "dovecot listening" 'imap_py "pass"'
 }
 
 dovecot_stop() {

@@ -1,15 +1,16 @@
 #!/usr/bin/python3
-# fake-imap.py PORT LOGFILE [drip|xoauth2 TOKENFILE]: a minimal IMAP server
-# for what the private Dovecot cannot easily do in a test. INBOX holds
+# fake-imap.py PORTFILE LOGFILE [drip|xoauth2 TOKENFILE]: a minimal IMAP server
+# for what the private Dovecot cannot easily do in a test. It listens on a
+# loopback port the kernel picks and then writes it to PORTFILE. INBOX holds
 # UIDs 1-3. Mode drip (default): a fetch of UID 1's body starts a literal
 # and then drips one byte every 0.2 s forever (a broken or hostile server).
 # Mode xoauth2: only SASL XOAUTH2 logs in, with user "support" and the
 # bearer token held in TOKENFILE (read at each attempt). Just enough of
 # IMAP4rev1 for ticketd's client; every command is appended to LOGFILE
 # (the XOAUTH2 response only as accepted/refused).
-import base64, socketserver, sys, time
+import base64, os, socketserver, sys, time
 
-PORT, LOG = int(sys.argv[1]), sys.argv[2]
+PORTFILE, LOG = sys.argv[1], sys.argv[2]
 MODE = sys.argv[3] if len(sys.argv) > 3 else "drip"
 CAPS = "IMAP4rev1 UIDPLUS" + (" AUTH=XOAUTH2 LOGINDISABLED" if MODE == "xoauth2" else "")
 
@@ -105,4 +106,8 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
-Server(("127.0.0.1", PORT), Handler).serve_forever()
+srv = Server(("127.0.0.1", 0), Handler)
+with open(PORTFILE + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(PORTFILE + ".tmp", PORTFILE)
+srv.serve_forever()

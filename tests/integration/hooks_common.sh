@@ -1,22 +1,37 @@
 # hooks_common.sh: helpers for the webhook tests (sourced after common.sh).
 #
-# HTTP_PORT is a loopback port derived from the PID; post()
-# sends a file or a string with curl and leaves the status in CODE and the
-# body in $T/resp; count() counts rows.
+# The daemon listens on 127.0.0.1:0 (HTTP_PORT is 0 in the config): the
+# kernel picks a free port, the daemon logs it, and each daemon_start sets
+# HTTP_PORT and URL from that line, so no port is guessed and none can
+# collide with another test's. post() sends a file or a string with curl and
+# leaves the status in CODE, the body in $T/resp and, when no answer came,
+# curl's reason in $T/curl.err; count() counts rows.
 
 PAYLOADS=$top_srcdir/tests/data/payloads
-# Below the kernel's ephemeral range (32768-60999), so no client socket of
-# this or another test (thousands in 046) can hold or self-connect to it;
-# even, so HTTP_PORT + 1 (044's Alertmanager) is this test's alone.
-HTTP_PORT=$(( 20000 + 2 * ($$ % 6000) ))
-URL=http://127.0.0.1:$HTTP_PORT
+HTTP_PORT=0
+URL_SCHEME=${URL_SCHEME:-http}
+URL=
 command -v curl >/dev/null || { echo "curl missing: skipped"; exit 77; }
+
+# Called by daemon_start once the daemon is ready.
+on_daemon_ready() {
+	HTTP_PORT=$(bound_port "$DAEMON_LOG")
+	[ -n "$HTTP_PORT" ] || fail "the daemon logged no listening port"
+	URL=$URL_SCHEME://127.0.0.1:$HTTP_PORT
+}
+
+# curl_code OUT [curl args...]: the HTTP status (000 when no answer came;
+# then $T/curl.err says why: refused, reset, timed out...).
+curl_code() {
+	out=$1; shift
+	if [ -f "$out" ]; then rm "$out"; fi   # a stale body is not this answer's (never /dev/null)
+	curl -sS --max-time 60 -o "$out" -w '%{http_code}' "$@" 2>"$T/curl.err" || true
+}
 
 # post PATH FILE [curl args...]: POST the file as JSON.
 post() {
 	path=$1; file=$2; shift 2
-	CODE=$(curl -s -o "$T/resp" -w '%{http_code}' -H 'Content-Type: application/json' \
-		--data-binary @"$file" "$@" "$URL$path") || CODE=000
+	CODE=$(curl_code "$T/resp" -H 'Content-Type: application/json' --data-binary @"$file" "$@" "$URL$path")
 }
 
 # post_str PATH STRING [curl args...]
@@ -26,12 +41,12 @@ post_str() {
 }
 
 expect_code() {
-	[ "$CODE" = "$1" ] || fail "${2:-request}: HTTP $CODE, expected $1: $(cat "$T/resp" 2>/dev/null)"
+	[ "$CODE" = "$1" ] || fail "${2:-request}: HTTP $CODE, expected $1: $(cat "$T/resp" 2>/dev/null) $(cat "$T/curl.err" 2>/dev/null)"
 }
 
 count() { psql_q "SELECT count(*) FROM $1"; }
 
 # Wait until every staged item is processed.
 drain() {
-	wait_sql 20 "SELECT count(*) FROM inbound WHERE state = 'pending'" 0
+	wait_sql 60 "SELECT count(*) FROM inbound WHERE state = 'pending'" 0
 }

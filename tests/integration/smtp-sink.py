@@ -1,5 +1,11 @@
 #!/usr/bin/python3
-"""smtp-sink.py DIR PORT: a loopback SMTP server (aiosmtpd) for the tests.
+"""smtp-sink.py DIR: a loopback SMTP server (aiosmtpd) for the tests.
+
+It binds 127.0.0.1 on a port the kernel picks and writes it to DIR/port
+at once, so the port is known before the server accepts and cannot be
+taken by anything else meanwhile. While DIR/closed exists the socket is
+bound but not listening: connections are refused, as by a server that is
+down. Then it listens and writes DIR/ready.
 
 Each accepted message is written to DIR/NNN.eml (envelope sender and
 recipients first as X-Sink-From / X-Sink-To lines, the client's port as
@@ -13,12 +19,13 @@ Stops after one hour at the latest (tests kill it long before).
 """
 import asyncio
 import os
+import socket
 import sys
 import time
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
-OUT, PORT = sys.argv[1], int(sys.argv[2])
+OUT = sys.argv[1]
 
 
 class Sink:
@@ -43,11 +50,23 @@ class Sink:
         return "250 OK"
 
 
-controller = Controller(Sink(), hostname="127.0.0.1", port=PORT)
-controller.start()
-with open(os.path.join(OUT, "ready"), "w") as f:
-    f.write(str(os.getpid()))
-try:
-    time.sleep(3600)
-finally:
-    controller.stop()
+def announce(name, text):
+    with open(os.path.join(OUT, name + ".tmp"), "w") as f:
+        f.write(text)
+    os.rename(os.path.join(OUT, name + ".tmp"), os.path.join(OUT, name))
+
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", 0))
+announce("port", str(sock.getsockname()[1]))
+deadline = time.time() + 3600
+while os.path.exists(os.path.join(OUT, "closed")) and time.time() < deadline:
+    time.sleep(0.05)
+loop = asyncio.new_event_loop()
+asyncio.set_event_loop(loop)
+handler = Sink()
+loop.run_until_complete(loop.create_server(lambda: SMTP(handler), sock=sock))
+announce("ready", str(os.getpid()))
+loop.call_later(max(1.0, deadline - time.time()), loop.stop)
+loop.run_forever()

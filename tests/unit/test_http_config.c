@@ -99,6 +99,30 @@ test_errors_with_positions(void **state)
 	free(errs);
 }
 
+/* Port 0 means "any free port" (the daemon logs which); anything not a port is refused. */
+static void
+test_listen_ports(void **state)
+{
+	char *errs = NULL;
+	struct http_config *hc = load("listen: ['127.0.0.1:0', '[::1]:65535']\n", &errs);
+
+	(void)state;
+	assert_string_equal(errs, "");
+	assert_int_equal(hc->n_listen, 2);
+	http_config_free(&hc);
+	free(errs);
+	hc = load("listen: ['a:', 'b:x1', 'c:65536', 'd:-1']\n", &errs);
+	for (const char *const *a = (const char *const[]){ "a:", "b:x1", "c:65536", "d:-1", NULL };
+	     *a; a++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "listen address \"%s\" is not ADDRESS:PORT", *a);
+		assert_non_null(strstr(errs, want));
+	}
+	http_config_free(&hc);
+	free(errs);
+}
+
 static void
 test_secrets_and_mapping(void **state)
 {
@@ -180,6 +204,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors_with_positions),
+		cmocka_unit_test(test_listen_ports),
 		cmocka_unit_test(test_secrets_and_mapping),
 		cmocka_unit_test(test_metrics_render),
 	};
