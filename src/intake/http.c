@@ -103,6 +103,8 @@ req_send(struct http_req *r, const char *content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->ops ? "POST" : "GET, HEAD");
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	if (r->ops)
@@ -222,14 +224,62 @@ json_content_type(const char *ct)
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+struct framing {
+	const char *length;      /* the first Content-Length */
+	bool conflict;           /* another one with a different value */
+	bool chunked;            /* Transfer-Encoding present */
+};
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	value = value ? value : "";
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->chunked = true;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+		return MHD_YES;
+	else if (f->length == NULL)
+		f->length = value;
+	else if (strcmp(f->length, value) != 0)
+		f->conflict = true;
+	return MHD_YES;
+}
+
+/*
+ * Where the body ends must be unambiguous (RFC 9112 6.3): several
+ * Content-Length headers that differ, or one beside Transfer-Encoding, are
+ * how requests are smuggled past a proxy that reads them the other way.
+ * NULL when the framing is sound, else why (MHD itself refuses a single
+ * malformed value, "5, 6" included).
+ */
+static const char *
+framing_problem(struct MHD_Connection *conn)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, &f);
+	if (f.conflict)
+		return "Content-Length: several headers with different values";
+	if (f.chunked && f.length)
+		return "Transfer-Encoding: not allowed together with Content-Length";
+	return NULL;
+}
+
 /* The first call: headers only. */
 static enum MHD_Result
 req_begin(struct http_req *r, const char *url, const char *method)
 {
 	const struct http_config *hc = r->srv->hc;
 	enum route route = route_of(r, url);
-	const char *ct, *cl;
+	const char *ct, *cl, *bad;
 
+	if ((bad = framing_problem(r->conn)) != NULL) {
+		r->close = true; /* the rest of the stream cannot be trusted */
+		return req_fail(r, 400, MO_BAD_REQUEST, bad);
+	}
 	if (route == ROUTE_NONE)
 		return req_fail(r, 404, MO_NOT_FOUND, "path: no such endpoint");
 	if (route != ROUTE_HOOK)

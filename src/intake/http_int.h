@@ -41,6 +41,7 @@ struct http_req {
 	bool too_large;
 	bool sent;               /* a response was queued */
 	bool pd;                 /* answer in PagerDuty's shapes */
+	bool close;              /* close the connection after the answer */
 	/* what to stage (set before QUEUED) */
 	char *meta;
 	char sha[65];

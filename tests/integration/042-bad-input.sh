@@ -3,7 +3,8 @@
 # leaves nothing behind: truncated JSON, wrong types, missing fields, huge
 # bodies (with and without Content-Length), wrong content type, missing or
 # wrong bearer token, bad / missing / replayed HMAC signatures, unknown
-# routing keys, deep nesting. Only the valid requests are staged.
+# routing keys, deep nesting, conflicting Content-Length headers. Only the
+# valid requests are staged.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/hooks_common.sh"
 pg_start
@@ -62,6 +63,49 @@ post /v1/nothing "$FIRING";                                                 bad 
 post /v1/grafana "$FIRING";                                                 bad 404 source "no grafana source"
 post "/v1/alertmanager?source=nosuch" "$FIRING" -H "$AUTH";                 bad 404 source "unknown ?source="
 
+# Framing: conflicting Content-Length headers, or one beside
+# Transfer-Encoding, are refused (400, JSON, connection closed), even when
+# the first length alone frames a valid request.
+# raw FILE: send FILE's bytes on one connection; prints "STATUS CONNECTION" and
+# leaves the body in $T/resp.
+raw() {
+	/usr/bin/python3 - "$HTTP_PORT" "$1" "$T/resp" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+s.sendall(open(sys.argv[2], "rb").read())
+data = b""
+while b"\r\n\r\n" not in data:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+head, _, body = data.partition(b"\r\n\r\n")
+lines = head.decode("latin-1").split("\r\n")
+hdr = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+while len(body) < int(hdr.get("content-length", "0")):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    body += chunk
+open(sys.argv[3], "wb").write(body)
+print(lines[0].split(" ")[1] if " " in lines[0] else "000", hdr.get("connection", "keep-alive"))
+PY
+}
+# frame HEADERS...: a POST of $FIRING to /v1/alertmanager with these framing headers.
+frame() {
+	{ printf 'POST /v1/alertmanager HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s\r\n' "$AUTH"
+	  for h in "$@"; do printf '%s\r\n' "$h"; done; printf '\r\n'; } >"$T/frame.req"
+}
+LEN=$(wc -c <"$FIRING" | tr -d ' ')
+frame "Content-Length: $LEN" "Content-Length: $((LEN + 10))"; cat "$FIRING" >>"$T/frame.req"
+printf '0123456789' >>"$T/frame.req"
+assert_eq "$(raw "$T/frame.req")" "400 close" "two different Content-Length headers"
+CODE=400; bad 400 Content-Length "two different Content-Length headers"
+frame "Content-Length: $LEN" "Transfer-Encoding: chunked"
+printf '%x\r\n' "$LEN" >>"$T/frame.req"; cat "$FIRING" >>"$T/frame.req"; printf '\r\n0\r\n\r\n' >>"$T/frame.req"
+assert_eq "$(raw "$T/frame.req")" "400 close" "Content-Length with Transfer-Encoding"
+CODE=400; bad 400 Transfer-Encoding "Content-Length with Transfer-Encoding"
+
 # Bearer token.
 CODE=$(curl_code "$T/resp" -D "$T/hdr" -H 'Content-Type: application/json' --data-binary @"$FIRING" "$URL/v1/alertmanager")
 bad 401 credentials "no token"
@@ -108,7 +152,9 @@ post /v1/alertmanager "$FIRING" -H "$AUTH";                                 expe
 post /v1/hooks/signed "$T/h.json" -H "X-Timestamp: $now" -H "X-Signature: sha256=$(sign "$now" "$T/h.json")"; expect_code 202 "valid signature"
 post /v1/hooks/signed "$T/h.json" -H "X-Timestamp: $now" -H "X-Signature: $(sign "$now" "$T/h.json" | tr 'a-f' 'A-F')"; expect_code 202 "valid signature, upper-case hex, no prefix"
 post /v2/enqueue "$PAYLOADS/pagerduty-v2-trigger.json";                     expect_code 202 "valid PagerDuty"
-assert_eq "$(count inbound)" "4" "exactly the valid requests are staged"
+frame "Content-Length: $LEN" "Content-Length: $LEN"; cat "$FIRING" >>"$T/frame.req"
+assert_eq "$(raw "$T/frame.req")" "202 keep-alive" "the same Content-Length twice is one length"
+assert_eq "$(count inbound)" "5" "exactly the valid requests are staged"
 drain
 assert_eq "$(count tickets)" "4" "two alertmanager alerts, one signed, one PagerDuty"
 CODE=$(curl_code "$T/metrics" "$URL/metrics")
