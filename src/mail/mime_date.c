@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 /* ticketd. */
+#include "civil.h"
 #include "mime_int.h"
 #include "xalloc.h"
 
@@ -92,18 +93,6 @@ zone_of(const struct tok *t, bool *known_r, long *off_r)
 	return true;
 }
 
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static bool
 date_fields(struct tok *d, size_t nd, time_t *t_r)
 {
@@ -165,18 +154,16 @@ date_fields(struct tok *d, size_t nd, time_t *t_r)
 		off = 0;
 	(void)nd;
 	{
-		static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-		int maxd = mdays[mon - 1] + (mon == 2 && leap);
 		int64_t secs;
 
-		if (y < 1 || y > 9999 || day < 1 || day > maxd || hh < 0 || hh > 23 ||
+		if (y < 1 || y > 9999 || day < 1 || day > (long)civil_month_days(y, (unsigned)mon) ||
+		    hh < 0 || hh > 23 ||
 		    mi < 0 || mi > 59 || ss < 0 || ss > 59 || off <= -86400 || off >= 86400)
 			return false;
-		secs = days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
+		secs = civil_days(y, (unsigned)mon, (unsigned)day) * 86400 +
 		       hh * 3600 + mi * 60 + ss - off;
-		if (secs < days_from_civil(1, 1, 1) * 86400 ||
-		    secs >= days_from_civil(10000, 1, 1) * 86400)
+		if (secs < civil_days(1, 1, 1) * 86400 ||
+		    secs >= civil_days(10000, 1, 1) * 86400)
 			return false;
 		*t_r = (time_t)secs;
 	}
