@@ -10,8 +10,7 @@
  * each, works on naive local time:
  *
  *   seconds  sums naive_open() over the periods;
- *   add      finds the period where the clock reaches secs, then
- *            naive_add() inside it;
+ *   add      runs naive_add() through the periods until secs are counted;
  *   open_at, next_open  the same with one naive day or a day-by-day scan.
  *
  * A skipped hour is simply absent from both periods' naive ranges and a
@@ -21,8 +20,9 @@
  * takes the holidays of the span back out: O(holidays in the span), the
  * dated ones found by binary search. naive_add() jumps k whole weeks at a
  * time with k * week_open < remaining (so it never overshoots, holidays only
- * lower the count), then goes day by day for the last week. Nothing loops
- * further than SLA_CALENDAR_HORIZON.
+ * lower the count), then goes day by day for the last week; it stops at the
+ * end of the period, so a short add never looks at the months after it.
+ * Nothing loops further than SLA_CALENDAR_HORIZON.
  */
 /* System. */
 #include <stdbool.h>
@@ -216,12 +216,12 @@ naive_open(const struct sla_calendar *cal, int64_t l0, int64_t l1)
 }
 
 /*
- * Take business time of day d from second-of-day s on out of *rem (> 0): the
- * second-of-day at which *rem is used up, or -1 with *rem lowered by the
- * day's remaining business time.
+ * Take business time of day d within seconds-of-day [s, e) out of *rem (> 0):
+ * the second-of-day at which *rem is used up, or -1 with *rem lowered by the
+ * business time of [s, e).
  */
 static int64_t
-day_take(const struct sla_calendar *cal, int64_t d, int64_t s, int64_t *rem)
+day_take(const struct sla_calendar *cal, int64_t d, int64_t s, int64_t e, int64_t *rem)
 {
 	int wd = civil_weekday(d);
 
@@ -229,13 +229,13 @@ day_take(const struct sla_calendar *cal, int64_t d, int64_t s, int64_t *rem)
 		return -1;
 	for (int i = 0; i < cal->nspans[wd]; i++) {
 		int64_t a = cal->spans[wd][i].start > s ? cal->spans[wd][i].start : s;
-		int64_t len = cal->spans[wd][i].end - a;
+		int64_t b = cal->spans[wd][i].end < e ? cal->spans[wd][i].end : e;
 
-		if (len <= 0)
+		if (b <= a)
 			continue;
-		if (*rem <= len)
+		if (*rem <= b - a)
 			return a + *rem;
-		*rem -= len;
+		*rem -= b - a;
 	}
 	return -1;
 }
@@ -244,26 +244,28 @@ day_take(const struct sla_calendar *cal, int64_t d, int64_t s, int64_t *rem)
 #define NAIVE_NONE INT64_MIN
 
 /*
- * The earliest naive l >= l0 with naive_open(l0, l) == rem (rem > 0), or
- * NAIVE_NONE if that is not before day dmax.
+ * Run a clock over naive [l0, l1) until *rem (> 0) business seconds are
+ * counted: the earliest l in (l0, l1] where that happens, or NAIVE_NONE with
+ * *rem lowered by naive_open(l0, l1).
  */
 static int64_t
-naive_add(const struct sla_calendar *cal, int64_t l0, int64_t rem, int64_t dmax)
+naive_add(const struct sla_calendar *cal, int64_t l0, int64_t l1, int64_t *rem)
 {
 	int64_t d = floor_div(l0, SLA_DAY), s = l0 - d * SLA_DAY;
+	int64_t dend = floor_div(l1, SLA_DAY), send = l1 - dend * SLA_DAY;
 
-	while (d < dmax) {
-		if (s == 0 && rem > cal->week_open) {
-			/* k whole weeks hold at most k * week_open < rem: never past the answer. */
-			int64_t k = (rem - 1) / cal->week_open;
+	while (d < dend || (d == dend && s < send)) {
+		if (s == 0 && *rem > cal->week_open && dend - d >= 7) {
+			/* k whole weeks hold at most k * week_open < *rem: never past the answer. */
+			int64_t k = (*rem - 1) / cal->week_open;
 
-			if (k > (dmax - d) / 7 + 1)
-				k = (dmax - d) / 7 + 1;
-			rem -= k * cal->week_open - holiday_open(cal, d, d + 7 * k);
+			if (k > (dend - d) / 7)
+				k = (dend - d) / 7;
+			*rem -= k * cal->week_open - holiday_open(cal, d, d + 7 * k);
 			d += 7 * k;
 			continue;
 		}
-		int64_t at = day_take(cal, d, s, &rem);
+		int64_t at = day_take(cal, d, s, d == dend ? send : SLA_DAY, rem);
 
 		if (at >= 0)
 			return d * SLA_DAY + at;
@@ -337,18 +339,13 @@ sla_calendar_add(const struct sla_calendar *cal, int64_t from, int64_t secs)
 		return secs <= limit - from ? from + secs : -1;
 	while (t < limit) {
 		size_t k = tzp_find(cal, t);
-		int64_t end = tzp_end(cal, k), off = cal->tzp[k].off, avail;
+		int64_t end = tzp_end(cal, k), off = cal->tzp[k].off, l;
 
 		if (end > limit)
 			end = limit;
-		avail = naive_open(cal, t + off, end + off);
-		if (avail >= secs) {
-			int64_t l = naive_add(cal, t + off, secs,
-			                      floor_div(end + off, SLA_DAY) + 1);
-
-			return l == NAIVE_NONE ? -1 : l - off;
-		}
-		secs -= avail;
+		l = naive_add(cal, t + off, end + off, &secs);
+		if (l != NAIVE_NONE)
+			return l - off;
 		t = end;
 	}
 	return -1;

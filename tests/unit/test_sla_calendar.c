@@ -151,6 +151,10 @@ static const struct add_case add_cases[] = {
 	 * business second ends Sunday 04:00, so the answer is the Sunday 499 weeks + 6 days later.
 	 */
 	{ SPLIT, "2026-01-05T08:00:00Z", 500 * 48 * 3600, "+3499d 2026-01-05T04:00:00Z", "500 weeks" },
+	/* Exactly two weeks from Monday 00:00: the last second ends Sun 01-18 04:00, not Mon 08:00. */
+	{ SPLIT, "2026-01-05T00:00:00Z", 2 * 48 * 3600, "2026-01-18T04:00:00Z", "whole weeks" },
+	/* Two weeks of 40h from Mon 12-07 00:00 CET (6th 23:00Z): Fri 12-18 17:00 CET = 16:00Z. */
+	{ BERLIN, "2026-12-06T23:00:00Z", 2 * 40 * 3600, "2026-12-18T16:00:00Z", "whole weeks" },
 	/* 530 weeks are 3710 days: beyond the ten-year horizon (3653 days). */
 	{ SPLIT, "2026-01-05T08:00:00Z", 530 * 48 * 3600, NULL, "beyond ten years" },
 	{ SPLIT, "2026-01-05T08:00:00Z", -1, NULL, "negative" },
@@ -619,6 +623,21 @@ test_extremes(void **state)
 	assert_int_equal(sla_calendar_add(cal, -1, 0), -1);
 	assert_true(sla_calendar_seconds(cal, INT64_MIN, INT64_MAX) > 0);
 	assert_int_equal(sla_calendar_seconds(cal, INT64_MAX, INT64_MIN), 0);
+	sla_calendar_free(&cal);
+
+	/*
+	 * The first hours of 1970 in New York are still 1969 on the wall clock (naive local time
+	 * is negative there): 1970-01-01 00:00Z is Wed 1969-12-31 19:00 EST, so every day
+	 * 20:00-22:00 gives 2h by 03:00Z (22:00 EST).
+	 */
+	cal = load_ok("timezone: America/New_York\nhours: { mon-sun: 20:00-22:00 }\n");
+	assert_int_equal(sla_calendar_seconds(cal, 0, 3 * 3600), 2 * 3600);
+	assert_true(sla_calendar_open_at(cal, 3600));
+	assert_int_equal(sla_calendar_next_open(cal, 0), 3600);
+	assert_int_equal(sla_calendar_add(cal, 0, 3600), 7200);
+	sla_calendar_free(&cal);
+
+	cal = load_ok(BERLIN);
 	/*
 	 * Far future, past the offsets read at load (to 2199): Mon 2300-01-08 00:00 CET to the
 	 * next Monday is still 5 x 8h (2300-01-01 is a Monday, the yearly holiday).
