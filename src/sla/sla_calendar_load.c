@@ -201,6 +201,15 @@ clock_text(int32_t s, char out[6])
 	snprintf(out, 6, "%02d:%02d", (int)(s / 3600) % 100, (int)(s / 60 % 60));
 }
 
+/* Length of the interval at s, for messages: up to the next comma, at most 100. */
+static int
+item_len(const char *s)
+{
+	size_t n = strcspn(s, ",");
+
+	return n > 100 ? 100 : (int)n;
+}
+
 /*
  * One comma-separated list of intervals into spans (sorted, touching ones
  * merged); the count, or -1 after reporting at n.
@@ -227,13 +236,13 @@ parse_spans(const struct ynode *n, struct sla_span *spans, struct tk_errlist *er
 		}
 		if (a < 0 || b < 0 || (*p != ',' && *p != '\0')) {
 			ynode_error(errs, n, "bad interval \"%.*s\" (expected HH:MM-HH:MM, several "
-			            "separated by commas, or closed)", (int)strcspn(item, ","), item);
+			            "separated by commas, or closed)", item_len(item), item);
 			return -1;
 		}
 		if (a >= b || a == SLA_DAY) {
 			ynode_error(errs, n, "empty interval \"%.*s\" (an interval ends after it starts, "
 			            "on the same day; 24:00 is the end of the day)",
-			            (int)strcspn(item, ","), item);
+			            item_len(item), item);
 			return -1;
 		}
 		if (count == SLA_CAL_MAX_SPANS) {

@@ -10,6 +10,11 @@
  *   Australia/Sydney  AEST +10, AEDT +11; 2026-04-05 03:00 AEDT -> 02:00 AEST
  *                     (04-04 16:00Z), 2026-10-04 02:00 AEST -> 03:00 AEDT
  *                     (10-03 16:00Z)
+ *   America/Santiago  -03 / -04, changing at midnight: Sat 2026-04-04 24:00 -03
+ *                     -> 23:00 -04 (04-05 03:00Z), Sat 2026-09-05 24:00 -04 ->
+ *                     Sun 01:00 -03 (09-06 04:00Z)
+ *   Pacific/Apia      skipped a whole day: Thu 2011-12-29 24:00 -10 -> Sat
+ *                     2011-12-31 00:00 +14 (12-30 10:00Z)
  * Instants are written in UTC and converted with timegm(), not by the code
  * under test. The random tests compare against an oracle that asks GLib for
  * the wall clock of every minute and applies the hours written out here.
@@ -87,6 +92,10 @@ static const char NIGHT[] = "timezone: Europe/Berlin\nhours: { mon-sun: 01:00-03
 static const char GAP_START[] = "timezone: Europe/Berlin\nhours: { mon-sun: 02:30-05:00 }\n";
 /* Ends in the skipped hour, and in the repeated one on 2026-10-25. */
 static const char GAP_END[] = "timezone: Europe/Berlin\nhours: { mon-sun: 01:00-02:30 }\n";
+/* Saturday night into Sunday where the clock changes at midnight. */
+static const char SANTIAGO[] =
+	"timezone: America/Santiago\nhours: { sat: 22:00-24:00, sun: 00:00-02:00 }\n";
+static const char APIA[] = "timezone: Pacific/Apia\nhours: { mon-fri: 09:00-17:00 }\n";
 /* UTC, two intervals on weekdays, Saturday night running into Sunday through 24:00. */
 static const char SPLIT[] =
 	"timezone: UTC\n"
@@ -138,6 +147,13 @@ static const struct add_case add_cases[] = {
 	{ NIGHT, "2026-10-24T23:00:00Z", 9000, "2026-10-25T01:30:00Z", "repeated hour counts twice" },
 	/* 2026-03-29 01:00 CET = 00:00Z; 1h to 02:00 CET (01:00Z), then Mon 03-30 01:00 CEST + 30. */
 	{ NIGHT, "2026-03-29T00:00:00Z", 5400, "2026-03-29T23:30:00Z", "skipped hour not counted" },
+	/* Sat 09-05 23:30 -04 (06T03:30Z): 30 min, the clock jumps to Sun 01:00 -03 (04:00Z), +30. */
+	{ SANTIAGO, "2026-09-06T03:30:00Z", 3600, "2026-09-06T04:30:00Z", "midnight jump" },
+	/*
+	 * Thu 2011-12-29 16:00 -10 (30th 02:00Z): 1h Thu, Friday 30 never happened, weekend,
+	 * Mon 2012-01-02 09:00-10:00 +14: 10:00 +14 = 01-01 20:00Z.
+	 */
+	{ APIA, "2011-12-30T02:00:00Z", 7200, "2012-01-01T20:00:00Z", "a day that never was" },
 	/* Mon 2026-01-05 11:00Z: 11-12 (1h), lunch, 13-14 -> 14:00Z. */
 	{ SPLIT, "2026-01-05T11:00:00Z", 7200, "2026-01-05T14:00:00Z", "two intervals a day" },
 	/* Exactly the morning: the earliest instant is 12:00, not 13:00 after lunch. */
@@ -231,6 +247,20 @@ static const struct secs_case secs_cases[] = {
 	{ GAP_END, "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z", 2 * 3600, "end in repeat" },
 	/* NY, Sun 03-08 to Mon: business day Mon 09:00-17:00 EDT only, 8h in a 23h day + 1 day. */
 	{ NEW_YORK, "2026-03-08T05:00:00Z", "2026-03-10T04:00:00Z", 8 * 3600, "NY 23h Sunday" },
+	/*
+	 * Santiago, Sat 04-04 00:00 -03 (03:00Z) to Mon 04-06 00:00 -04 (04:00Z): Sat 22:00-24:00
+	 * -03 (2h), the clock goes back to 23:00 and shows 23:00-24:00 -04 again (1h), Sun
+	 * 00:00-02:00 -04 (2h): 5h.
+	 */
+	{ SANTIAGO, "2026-04-04T03:00:00Z", "2026-04-06T04:00:00Z", 5 * 3600, "repeat at midnight" },
+	/* The same weekend with Saturday a holiday: its repeated hour is Saturday too; Sun 2h. */
+	{ "timezone: America/Santiago\nhours: { sat: 22:00-24:00, sun: 00:00-02:00 }\n"
+	  "holidays: [2026-04-04]\n",
+	  "2026-04-04T03:00:00Z", "2026-04-06T04:00:00Z", 2 * 3600, "repeated hour on a holiday" },
+	/* Sat 09-05 00:00 -04 to Mon 09-07 00:00 -03: Sat 22-24 (2h), Sunday starts at 01:00 (1h). */
+	{ SANTIAGO, "2026-09-05T04:00:00Z", "2026-09-07T03:00:00Z", 3 * 3600, "skip at midnight" },
+	/* Apia, Mon 2011-12-26 00:00 -10 to Mon 2012-01-02 00:00 +14: Mon-Thu only, 32h. */
+	{ APIA, "2011-12-26T10:00:00Z", "2012-01-01T10:00:00Z", 4 * 8 * 3600, "skipped Friday" },
 	/* Mon 01-05 to Mon 01-12 UTC: 5 x 8h + Sat 4h + Sun 4h = 48h. */
 	{ SPLIT, "2026-01-05T00:00:00Z", "2026-01-12T00:00:00Z", 48 * 3600, "split week" },
 	/* Sat 23:30 to Sun 00:30 over midnight: 1h. */
@@ -410,6 +440,46 @@ test_errors_all_reported(void **state)
 	tk_errlist_fini(&errs);
 }
 
+/* Hostile values: an error each, no crash, messages clipped. */
+static void
+test_hostile(void **state)
+{
+	static const char *const bad[] = {
+		"timezone: UTC\nhours: { \"\": 09:00-17:00 }\n",
+		"timezone: UTC\nhours: { mon-: 09:00-17:00 }\n",
+		"timezone: UTC\nhours: { mon-fri-sat: 09:00-17:00 }\n",
+		"timezone: UTC\nhours: { mon: \"\" }\n",
+		"timezone: UTC\nhours: { mon: \"09:00-17:00,\" }\n",
+		"timezone: UTC\nhours: { mon: \"123:00-17:00\" }\n",
+		"timezone: UTC\nhours: { mon: \"09:00-\\x01\" }\n",
+		"timezone: UTC\nhours: { mon: 00:00-01:00, tue: \"1:00-2:00,2:00-3:00,3:00-4:00,"
+		"4:00-5:00,5:00-6:00,6:00-7:00,7:00-8:00,8:00-9:00,9:00-10:00\" }\n",
+		"timezone: UTC\nhours: { mon: 09:00-17:00 }\nholidays: [{ a: b }]\n",
+		"timezone: UTC\nhours: { mon: 09:00-17:00 }\nholidays: [0000-01-01]\n",
+		"timezone: \"\"\nhours: { mon: 09:00-17:00 }\n",
+		"timezone: [UTC]\nhours: { mon: 09:00-17:00 }\n",
+	};
+	char big[6000];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tk_errlist errs;
+
+		if (load(bad[i], &errs) != NULL || errs.n == 0)
+			fail_msg("case %zu loaded", i);
+		tk_errlist_fini(&errs);
+	}
+	/* A 5,000-character interval: the message quotes at most 100 of it. */
+	snprintf(big, sizeof(big), "timezone: UTC\nhours: { mon: \"%05000d\" }\n", 9);
+	{
+		struct tk_errlist errs;
+
+		assert_null(load(big, &errs));
+		assert_int_equal(errs.n, 1);
+		assert_true(strlen(errs.items[0]) < 300);
+		tk_errlist_fini(&errs);
+	}
+}
+
 /* What loads: 24:00 as an end, touching intervals, wrapping day ranges, case. */
 static void
 test_load_forms(void **state)
@@ -446,7 +516,7 @@ test_load_forms(void **state)
 /* ---- random: inverse property and the GLib oracle ---- */
 
 static const char *const all_yaml[] = { BERLIN, NEW_YORK, SYDNEY, NIGHT, GAP_START, GAP_END,
-	                                SPLIT };
+	                                SANTIAGO, APIA, SPLIT };
 
 /* A deterministic generator (the tests must not depend on libc's rand()). */
 static uint64_t
@@ -520,6 +590,9 @@ static const struct oracle oracles[] = {
 	{ GAP_END, "Europe/Berlin",
 	  { { 60, 150 }, { 60, 150 }, { 60, 150 }, { 60, 150 }, { 60, 150 }, { 60, 150 },
 	    { 60, 150 } }, false },
+	{ SANTIAGO, "America/Santiago", { [5] = { 1320, 1440 }, [6] = { 0, 120 } }, false },
+	{ APIA, "Pacific/Apia",
+	  { { 540, 1020 }, { 540, 1020 }, { 540, 1020 }, { 540, 1020 }, { 540, 1020 } }, false },
 	{ SPLIT, "UTC",
 	  { { 480, 720, 780, 1020 }, { 480, 720, 780, 1020 }, { 480, 720, 780, 1020 },
 	    { 480, 720, 780, 1020 }, { 480, 720, 780, 1020 }, { 1200, 1440 }, { 0, 240 } }, false },
@@ -550,8 +623,9 @@ oracle_open(const struct oracle *o, GTimeZone *tz, int64_t t)
 }
 
 /*
- * Minute by minute over random spans of up to four days, half of them around
- * the 2026 DST changes: seconds(), open_at() and next_open() agree with the
+ * Minute by minute over random spans of up to four days, starting up to two
+ * days before each of the changes listed in the top comment and at random
+ * in 2026: seconds(), open_at() and next_open() agree with the
  * oracle. Offsets are whole hours and intervals whole minutes, so a minute
  * is open or closed as a whole.
  */
@@ -561,7 +635,10 @@ test_oracle_random(void **state)
 	static const char *const around[] = { "2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z",
 		                              "2026-03-29T01:00:00Z", "2026-10-25T01:00:00Z",
 		                              "2026-04-04T16:00:00Z", "2026-10-03T16:00:00Z",
-		                              "2026-12-24T00:00:00Z", "2027-01-01T00:00:00Z" };
+		                              "2026-12-24T00:00:00Z", "2027-01-01T00:00:00Z",
+		                              "2026-04-05T03:00:00Z", "2026-09-06T04:00:00Z",
+		                              "2011-12-30T10:00:00Z" };
+	enum { NAROUND = sizeof(around) / sizeof(around[0]) };
 	uint64_t seed = 0x0a11ce;
 
 	for (size_t c = 0; c < sizeof(oracles) / sizeof(oracles[0]); c++) {
@@ -570,11 +647,16 @@ test_oracle_random(void **state)
 		GTimeZone *tz = g_time_zone_new_identifier(o->zone);
 
 		assert_non_null(tz);
-		for (int i = 0; i < 12; i++) {
-			int64_t base = i % 2 ? ts("2026-01-01T00:00:00Z") + (int64_t)(rnd(&seed) % 31536000)
-			                     : ts(around[rnd(&seed) % 8]) - 2 * 86400;
+		for (size_t i = 0; i < NAROUND + 6; i++) {
+			/* Two days before each change, then six anywhere in 2026. */
+			int64_t base = i < NAROUND ? ts(around[i]) - 2 * 86400
+			                           : ts("2026-01-01T00:00:00Z") +
+			                             (int64_t)(rnd(&seed) % 31536000);
 			int64_t from = base - base % 60 + (int64_t)(rnd(&seed) % 1440) * 60;
-			int64_t minutes = 1 + (int64_t)(rnd(&seed) % (4 * 1440)), want = 0;
+			/* Around a change: from at most a day after base, over 3-4 days: past it. */
+			int64_t minutes = i < NAROUND ? 3 * 1440 + (int64_t)(rnd(&seed) % 1440)
+			                              : 1 + (int64_t)(rnd(&seed) % (4 * 1440));
+			int64_t want = 0;
 			int64_t next = -1;
 
 			for (int64_t m = minutes - 1; m >= 0; m--) {
@@ -680,6 +762,7 @@ main(void)
 		cmocka_unit_test(test_24x7),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errors_all_reported),
+		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_load_forms),
 		cmocka_unit_test(test_add_inverse_random),
 		cmocka_unit_test(test_oracle_random),
