@@ -201,6 +201,17 @@ watchdog_tick(uint64_t wd_usec, struct timespec *last)
 	}
 }
 
+/* Log a worker whose batch runs longer than its lease (worker_watch). */
+static void
+watch_workers(struct ticketd *td)
+{
+	struct config *cfg = daemon_config(&td->daemon);
+
+	for (int i = 0; i < td->n_workers; i++)
+		worker_watch(&td->workers[i], cfg->lease_ttl_ms);
+	config_unref(&cfg);
+}
+
 static int
 run(struct ticketd *td, sigset_t *sigs)
 {
@@ -215,6 +226,7 @@ run(struct ticketd *td, sigset_t *sigs)
 		int sig = sigtimedwait(sigs, NULL, &tick);
 
 		watchdog_tick(wd_usec, &last);
+		watch_workers(td);
 		if (sig == SIGHUP)
 			reload(td);
 		else if (sig == SIGTERM || sig == SIGINT)

@@ -6,6 +6,7 @@
  * loading goes on after an error so one run shows them all.
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static const char *const top_keys[] = {
 static const char *const database_keys[] = { "dsn", "prepared_statements", NULL };
 static const char *const log_keys[] = { "level", NULL };
 static const char *const workers_keys[] = {
-	"count", "batch", "poll_interval", "max_attempts", "lease_ttl", NULL,
+	"count", "batch", "batch_bytes", "poll_interval", "max_attempts", "lease_ttl", NULL,
 };
 static const char *const rules_keys[] = { "dir", NULL };
 static const char *const agent_keys[] = { "name", "email", "display_name", "skills", NULL };
@@ -45,7 +46,7 @@ static const char *const mailbox_keys[] = {
 /* Every key path, for the documentation test. */
 static const char *const all_keys[] = {
 	"instance", "database.dsn", "database.prepared_statements", "log.level", "workers.count", "workers.batch",
-	"workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
+	"workers.batch_bytes", "workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
 	"categories", "default_tenant", "rules.dir", "agents.name", "agents.email",
 	"agents.display_name", "agents.skills", "mailboxes.name", "mailboxes.type",
 	"mailboxes.tenant", "mailboxes.queue", "mailboxes.priority", "mailboxes.path",
@@ -96,6 +97,22 @@ opt_enum(const struct ynode *map, const char *key, const char *const *names, int
 	}
 	ynode_error(errs, n, "%s: \"%s\" is not one of the allowed values", key, s);
 	return -1;
+}
+
+/* An optional size of at least min bytes ("16M"). */
+static void
+opt_size(const struct ynode *map, const char *key, int64_t min, int64_t *dst,
+         struct tk_errlist *errs)
+{
+	const struct ynode *n = ynode_get(map, key);
+	int64_t v;
+
+	if (n == NULL || ynode_size(n, &v, errs) < 0)
+		return;
+	if (v < min)
+		ynode_error(errs, n, "%s: must be at least %" PRId64 " bytes", key, min);
+	else
+		*dst = v;
 }
 
 static bool
@@ -324,6 +341,7 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	    ynode_check_keys(sec, workers_keys, "workers", errs) == 0) {
 		ynode_opt_int(sec, "count", 1, 64, &cfg->workers, errs);
 		ynode_opt_int(sec, "batch", 1, 1000, &cfg->batch, errs);
+		opt_size(sec, "batch_bytes", 64 * 1024, &cfg->batch_bytes, errs);
 		ynode_opt_ms(sec, "poll_interval", &cfg->poll_interval_ms, errs);
 		ynode_opt_int(sec, "max_attempts", 1, 1000, &cfg->max_attempts, errs);
 		ynode_opt_ms(sec, "lease_ttl", &cfg->lease_ttl_ms, errs);
@@ -363,6 +381,7 @@ config_defaults(struct config *cfg)
 	cfg->prepared_statements = true;
 	cfg->workers = 2;
 	cfg->batch = 64;
+	cfg->batch_bytes = 16 * 1024 * 1024;
 	cfg->poll_interval_ms = 200;
 	cfg->max_attempts = 5;
 	cfg->shutdown_timeout_ms = 10000;

@@ -65,6 +65,7 @@ struct config {
 	enum log_level log_level;
 	int workers;
 	int batch;
+	int64_t batch_bytes;              /* workers.batch_bytes: raw bytes per batch (first item always) */
 	int64_t poll_interval_ms;
 	int max_attempts;
 	int64_t shutdown_timeout_ms;

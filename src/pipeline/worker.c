@@ -1,24 +1,36 @@
 /*
  * worker.c: claim staged inbound items and run them through the pipeline.
  *
- * Two transactions per batch. (1) Claim: one UPDATE ... RETURNING takes up
- * to `batch` pending rows (SKIP LOCKED), counts an attempt and pushes
- * next_attempt_at one lease into the future, and commits. (2) Process:
- * lock the claimed rows again, run each through pipeline_process(),
- * record done/failed for all of them, commit. Step (2) first runs without
- * savepoints (two round trips fewer per item); only when an item fails is
- * the batch rolled back and run again with a savepoint per item, so the
- * failing item is recorded and the others still commit. A crash in (2)
+ * A batch (claim.h): (1) claim, one short committed statement that returns
+ * ids and sizes, not raw bytes: up to workers.batch items and
+ * workers.batch_bytes bytes (the first item always), an item being retried
+ * alone. (2) In one transaction: lock the rows still ours, fetch their raw
+ * bytes (binary, one statement), run each through pipeline_process(),
+ * record done/failed for all, commit. The committed lease only has to cover
+ * the moment between (1) and the lock; from the lock on, the row locks keep
+ * other workers off the items however long fetching and processing take
+ * (their claims skip locked rows), and they end with the transaction or
+ * the connection.
+ *
+ * Step (2) first runs without savepoints (two round trips fewer per item);
+ * when an item fails, the batch is rolled back and run again with a
+ * savepoint per item, the failed item's error recorded without running it
+ * again, so it is recorded and the others still commit. A crash in (2)
  * leaves the rows pending with one more attempt; they come back after the
- * lease, and an item that used up its attempts is marked failed.
+ * lease one at a time, and an item that used up its attempts is marked
+ * failed alone.
+ *
+ * A batch that runs longer than workers.lease_ttl is a stall: the main
+ * thread's worker_watch() logs it while it lasts (what the worker is on,
+ * for how long), and the worker logs when the batch ends.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "buf.h"
+#include "claim.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -28,221 +40,56 @@
 #include "worker.h"
 #include "xalloc.h"
 
-struct claimed {
-	int64_t id;
-	int attempts;
-	char *source, *kind, *meta;
-	unsigned char *raw;
-	size_t raw_len;
-	bool done, dropped, quarantined;
-	int64_t ticket_id;
-	char reason[200];
-};
+/* Publish what the worker is doing (w may be NULL outside the daemon). */
+static void
+busy(struct worker *w, enum worker_phase phase, int64_t item)
+{
+	if (w == NULL)
+		return;
+	atomic_store(&w->item, item);
+	atomic_store(&w->item_since_ms, clock_mono_ms());
+	atomic_store(&w->phase, (int)phase);
+}
 
 static void
-claimed_free(struct claimed *c, int n)
+busy_batch(struct worker *w, const struct claim_batch *b)
 {
-	for (int i = 0; i < n; i++) {
-		xfree(&c[i].source);
-		xfree(&c[i].kind);
-		xfree(&c[i].meta);
-		PQfreemem(c[i].raw);
-	}
-	free(c);
-}
-
-static int
-batch_claim(struct pipeline_ctx *pc, struct claimed **items_r, int *n_r, struct tk_err *err)
-{
-	char limit[16], lease[24];
-	PGresult *res = NULL;
-	struct claimed *items;
-	int n;
-
-	snprintf(limit, sizeof(limit), "%d", pc->cfg->batch);
-	snprintf(lease, sizeof(lease), "%" PRId64, pc->cfg->lease_ttl_ms);
-	if (store_exec(pc->st, &res, err,
-	               STORE_CUSTOM_PLAN "UPDATE inbound SET attempts = attempts + 1, "
-	               "next_attempt_at = now() + $2::bigint * interval '1 millisecond' "
-	               "WHERE id IN (SELECT id FROM inbound WHERE state = 'pending' "
-	               "AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1::int "
-	               "FOR UPDATE SKIP LOCKED) "
-	               "RETURNING id, attempts, source, kind, raw, meta::text",
-	               2, limit, lease) < 0)
-		return -1;
-	n = PQntuples(res);
-	items = xcalloc((size_t)n + 1, sizeof(*items));
-	for (int i = 0; i < n; i++) {
-		items[i].id = store_int(res, i, 0);
-		items[i].attempts = (int)store_int(res, i, 1);
-		items[i].source = xstrdup(PQgetvalue(res, i, 2));
-		items[i].kind = xstrdup(PQgetvalue(res, i, 3));
-		items[i].raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 4),
-		                               &items[i].raw_len);
-		items[i].meta = xstrdup(PQgetvalue(res, i, 5));
-	}
-	PQclear(res);
-	*items_r = items;
-	*n_r = n;
-	return 0;
-}
-
-/* Seconds to wait before the next attempt: 2^attempts, capped at an hour. */
-static int
-retry_delay_s(int attempts)
-{
-	return attempts >= 12 ? 3600 : (1 << attempts) < 3600 ? (1 << attempts) : 3600;
-}
-
-/*
- * A failure whose kind says the item itself can never be processed ("parse":
- * empty, over the size limit, not JSON; "limit": over a processing limit)
- * fails at once; the same bytes would fail the same way on every retry.
- */
-static bool
-kind_permanent(const char *kind)
-{
-	return strcmp(kind, "parse") == 0 || strcmp(kind, "limit") == 0;
-}
-
-static int
-item_failed(struct pipeline_ctx *pc, const struct claimed *c, const char *kind, const char *msg,
-            struct tk_err *err)
-{
-	char sid[24], max[16], delay[16];
-	int last = kind_permanent(kind) ? c->attempts : pc->cfg->max_attempts;
-
-	snprintf(sid, sizeof(sid), "%" PRId64, c->id);
-	snprintf(max, sizeof(max), "%d", last);
-	snprintf(delay, sizeof(delay), "%d", retry_delay_s(c->attempts));
-	if (kind_permanent(kind))
-		log_warn("worker: inbound %" PRId64 " failed for good (%s error, not retried): %s "
-		         "(ticketctl inbound show %" PRId64 ")", c->id, kind, msg, c->id);
-	else if (c->attempts >= last)
-		log_warn("worker: inbound %" PRId64 " failed for good after %d attempts: %s "
-		         "(ticketctl inbound show %" PRId64 ")", c->id, c->attempts, msg, c->id);
-	else
-		log_warn("worker: inbound %" PRId64 " failed (attempt %d of %d), will retry: %s",
-		         c->id, c->attempts, last, msg);
-	return store_exec(pc->st, NULL, err,
-	                  "UPDATE inbound SET state = CASE WHEN attempts >= $2::int THEN 'failed' "
-	                  "ELSE 'pending' END, error_kind = $3, last_error = $4, "
-	                  "next_attempt_at = now() + $5::int * interval '1 second' WHERE id = $1",
-	                  5, sid, max, kind, msg, delay);
-}
-
-/* Lock the claimed rows; an item whose attempts changed was re-claimed elsewhere. */
-static int
-batch_lock(struct pipeline_ctx *pc, struct claimed *items, int n, bool *mine, struct tk_err *err)
-{
-	struct buf ids;
-	PGresult *res = NULL;
-
-	buf_init(&ids, 0);
-	(void)buf_putc(&ids, '{');
-	for (int i = 0; i < n; i++)
-		(void)buf_printf(&ids, "%s%" PRId64, i ? "," : "", items[i].id);
-	(void)buf_putc(&ids, '}');
-	if (store_exec(pc->st, &res, err,
-	               STORE_CUSTOM_PLAN "SELECT id, attempts FROM inbound WHERE id = ANY($1::bigint[]) "
-	               "AND state = 'pending' ORDER BY id FOR UPDATE", 1, ids.data) < 0) {
-		buf_fini(&ids);
-		return -1;
-	}
-	buf_fini(&ids);
-	for (int i = 0; i < n; i++) {
-		mine[i] = false;
-		for (int r = 0; r < PQntuples(res); r++)
-			if (store_int(res, r, 0) == items[i].id && store_int(res, r, 1) == items[i].attempts)
-				mine[i] = true;
-	}
-	PQclear(res);
-	return 0;
-}
-
-/* Mark every processed item done (or dropped) in one statement. */
-static int
-batch_mark_done(struct pipeline_ctx *pc, struct claimed *items, int n, struct tk_err *err)
-{
-	struct buf ids, tickets, states;
-	int count = 0, rc;
-
-	buf_init(&ids, 0);
-	buf_init(&tickets, 0);
-	buf_init(&states, 0);
-	for (int i = 0; i < n; i++) {
-		if (!items[i].done)
-			continue;
-		(void)buf_printf(&ids, "%s%" PRId64, count ? "," : "{", items[i].id);
-		if (items[i].ticket_id)
-			(void)buf_printf(&tickets, "%s%" PRId64, count ? "," : "{", items[i].ticket_id);
-		else
-			(void)buf_printf(&tickets, "%sNULL", count ? "," : "{");
-		(void)buf_printf(&states, "%s%s", count ? "," : "{",
-		                 items[i].quarantined ? "quarantined" : items[i].dropped ? "dropped" : "done");
-		count++;
-	}
-	if (count == 0)
-		return 0;
-	(void)buf_putc(&ids, '}');
-	(void)buf_putc(&tickets, '}');
-	(void)buf_putc(&states, '}');
-	rc = store_exec(pc->st, NULL, err,
-	                STORE_CUSTOM_PLAN "UPDATE inbound i SET state = u.state, ticket_id = u.ticket, "
-	                "processed_at = now(), last_error = NULL, error_kind = NULL "
-	                "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, ticket, state) "
-	                "WHERE i.id = u.id", 3, ids.data, tickets.data, states.data);
-	for (int i = 0; rc == 0 && i < n; i++) {
-		char sid[24];
-
-		if (!items[i].done || !(items[i].dropped || items[i].quarantined))
-			continue;
-		snprintf(sid, sizeof(sid), "%" PRId64, items[i].id);
-		rc = store_exec(pc->st, NULL, err, "UPDATE inbound SET last_error = $2 WHERE id = $1",
-		                2, sid, items[i].reason);
-	}
-	buf_fini(&ids);
-	buf_fini(&tickets);
-	buf_fini(&states);
-	return rc;
+	if (w == NULL)
+		return;
+	atomic_store(&w->batch_n, b->n);
+	atomic_store(&w->batch_bytes, (int64_t)b->bytes);
 }
 
 /*
  * Process one item. With savepoints, a failure is rolled back to the item's
- * savepoint and recorded; without, 1 is returned so the caller reruns the
- * batch with savepoints.
+ * savepoint and recorded; without, it is kept in the item (fail_kind) and
+ * 1 is returned so the caller reruns the batch with savepoints.
  */
-static double
-elapsed_s(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static int
-process_one(struct pipeline_ctx *pc, struct claimed *c, bool savepoints, struct tk_err *err)
+process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, struct tk_err *err)
 {
 	struct inbound_item item = {
-		.id = c->id, .source = c->source, .kind = c->kind, .raw = (const char *)c->raw,
+		.id = c->id, .source = c->source, .kind = c->kind, .raw = c->raw,
 		.raw_len = c->raw_len, .attempts = c->attempts, .meta = c->meta,
 	};
 	struct pipeline_result res = { 0 };
 	struct tk_err perr = { 0 };
-	struct timespec t0;
+	int64_t t0;
 	int rc;
 
 	if (c->attempts > pc->cfg->max_attempts)
-		return item_failed(pc, c, "internal",
-		                   "processing never finished (the daemon may have crashed on it)", err);
+		return claim_failed(pc->st, c, "internal",
+		                    "processing never finished (the daemon may have crashed on it)",
+		                    pc->cfg->max_attempts, err);
+	if (c->fail_kind)   /* failed in the first pass: recorded, not run again */
+		return claim_failed(pc->st, c, c->fail_kind, c->fail_msg, pc->cfg->max_attempts, err);
 	c->done = false;
 	if (savepoints && store_savepoint(pc->st, err) < 0)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ms();
 	rc = pipeline_process(pc, &item, &res, &perr);
 	if (pc->daemon && pc->daemon->metrics)
-		metrics_processing(pc->daemon->metrics, elapsed_s(&t0), rc < 0);
+		metrics_processing(pc->daemon->metrics, (double)(clock_mono_ms() - t0) / 1000, rc < 0);
 	if (rc == 0) {
 		c->done = true;
 		c->dropped = res.dropped;
@@ -255,90 +102,129 @@ process_one(struct pipeline_ctx *pc, struct claimed *c, bool savepoints, struct 
 		*err = perr;
 		return -1;
 	}
+	c->fail_kind = res.error_kind ? res.error_kind : "internal";
+	snprintf(c->fail_msg, sizeof(c->fail_msg), "%s", perr.msg);
 	if (!savepoints)
 		return 1;
 	store_rollback_to(pc->st);
-	return item_failed(pc, c, res.error_kind ? res.error_kind : "internal", perr.msg, err);
+	return claim_failed(pc->st, c, c->fail_kind, c->fail_msg, pc->cfg->max_attempts, err);
 }
 
 /*
- * The batch failed for a temporary reason (deadlock, lost connection): give
- * back the attempts its claim counted, so transient trouble never uses up
- * an item's attempts, and let the items come back soon. Best effort: if the
- * database is gone, the lease brings them back later with the attempt
- * counted.
+ * One pass over the batch in one transaction: lock, fetch (once), process,
+ * settle, commit. 0 when committed, 1 when an item failed without
+ * savepoints (rolled back: run again with them), -1 on error.
  */
-static void
-batch_unclaim(struct pipeline_ctx *pc, const struct claimed *items, int n)
+static int
+batch_pass(struct worker *w, struct pipeline_ctx *pc, struct claim_batch *b, bool savepoints,
+           struct tk_err *err)
 {
-	struct buf ids, attempts;
-	struct tk_err err = { 0 };
+	int failed = 0;
 
-	if (store_check(pc->st, &err) < 0)
-		return;
-	buf_init(&ids, 0);
-	buf_init(&attempts, 0);
-	for (int i = 0; i < n; i++) {
-		(void)buf_printf(&ids, "%s%" PRId64, i ? "," : "{", items[i].id);
-		(void)buf_printf(&attempts, "%s%d", i ? "," : "{", items[i].attempts);
+	busy(w, WORKER_LOCKING, 0);
+	if (store_begin(pc->st, err) < 0 || claim_lock(pc->st, b, err) < 0)
+		return -1;
+	busy(w, WORKER_FETCHING, 0);
+	if (b->raws == NULL && claim_fetch(pc->st, b, err) < 0)
+		return -1;
+	for (int i = 0; i < b->n && !failed; i++) {
+		int r;
+
+		if (!b->items[i].mine)
+			continue;
+		busy(w, WORKER_PROCESSING, b->items[i].id);
+		log_debug("worker: inbound %" PRId64 " (%zu bytes, attempt %d): processing", b->items[i].id,
+		          b->items[i].raw_len, b->items[i].attempts);
+		if ((r = process_one(pc, &b->items[i], savepoints, err)) < 0)
+			return -1;
+		failed = r > 0;
 	}
-	(void)buf_putc(&ids, '}');
-	(void)buf_putc(&attempts, '}');
-	if (store_exec(pc->st, NULL, &err,
-	               STORE_CUSTOM_PLAN "UPDATE inbound i SET attempts = i.attempts - 1, "
-	               "next_attempt_at = now() + interval '1 second' "
-	               "FROM unnest($1::bigint[], $2::int[]) AS u(id, attempts) "
-	               "WHERE i.id = u.id AND i.attempts = u.attempts AND i.state = 'pending'",
-	               2, ids.data, attempts.data) < 0)
-		log_debug("worker: could not give back the batch's attempts: %s", err.msg);
-	buf_fini(&ids);
-	buf_fini(&attempts);
+	if (failed) {
+		store_rollback(pc->st);
+		return 1;
+	}
+	busy(w, WORKER_COMMITTING, 0);
+	if (claim_done(pc->st, b, err) < 0 || store_commit(pc->st, err) < 0)
+		return -1;
+	return 0;
 }
 
 int
-worker_run_batch(struct pipeline_ctx *pc, int *n_r, struct tk_err *err)
+worker_run_batch(struct worker *w, struct pipeline_ctx *pc, int *n_r, struct tk_err *err)
 {
-	struct claimed *items = NULL;
-	bool *mine = NULL;
-	int n = 0, rc = -1;
+	struct claim_limits lim = {
+		.count = pc->cfg->batch, .bytes = pc->cfg->batch_bytes, .lease_ms = pc->cfg->lease_ttl_ms,
+	};
+	struct claim_batch b;
+	int rc = -1;
 
 	*n_r = 0;
-	if (batch_claim(pc, &items, &n, err) < 0)
+	busy(w, WORKER_CLAIMING, 0);
+	if (claim_batch(pc->st, &lim, &b, err) < 0)
 		return -1;
-	*n_r = n;
-	if (n == 0) {
-		claimed_free(items, n);
-		return 0;
+	*n_r = b.n;
+	busy_batch(w, &b);
+	for (int pass = 0; pass < 2 && b.n > 0 && rc != 0; pass++) {
+		rc = batch_pass(w, pc, &b, pass == 1, err);
+		if (rc < 0)
+			break;
 	}
-	mine = xcalloc((size_t)n, sizeof(*mine));
-	for (int pass = 0; pass < 2 && rc < 0; pass++) {
-		int failed = 0;
-
-		if (store_begin(pc->st, err) < 0 || batch_lock(pc, items, n, mine, err) < 0)
-			goto out;
-		for (int i = 0; i < n && !failed; i++) {
-			int r = mine[i] ? process_one(pc, &items[i], pass == 1, err) : 0;
-
-			if (r < 0)
-				goto out;
-			failed = r > 0;
-		}
-		if (failed) {
-			store_rollback(pc->st); /* rerun with a savepoint per item */
-			continue;
-		}
-		if (batch_mark_done(pc, items, n, err) < 0 || store_commit(pc->st, err) < 0)
-			goto out;
+	if (b.n == 0)
 		rc = 0;
-	}
-out:
 	if (rc < 0) {
 		store_rollback(pc->st);
 		if (err->temporary)
-			batch_unclaim(pc, items, n);
+			claim_unclaim(pc->st, &b);
 	}
-	free(mine);
-	claimed_free(items, n);
+	claim_batch_fini(&b);
+	return rc < 0 ? -1 : 0;
+}
+
+static const char *const phase_names[] = {
+	[WORKER_IDLE] = "idle", [WORKER_CLAIMING] = "claiming", [WORKER_LOCKING] = "locking its rows",
+	[WORKER_FETCHING] = "fetching raw bytes", [WORKER_PROCESSING] = "processing",
+	[WORKER_COMMITTING] = "committing",
+};
+
+void
+worker_watch(struct worker *w, int64_t lease_ms)
+{
+	int64_t since = atomic_load(&w->batch_since_ms), now = clock_mono_ms(), item;
+	char doing[64];
+
+	if (since == 0 || now - since <= lease_ms || atomic_load(&w->stall_logged))
+		return;
+	atomic_store(&w->stall_logged, true);
+	item = atomic_load(&w->item);
+	if (item)
+		snprintf(doing, sizeof(doing), "processing inbound %" PRId64, item);
+	else
+		snprintf(doing, sizeof(doing), "%s", phase_names[atomic_load(&w->phase)]);
+	log_warn("worker %d: stalled: a batch of %d items (%" PRId64 " bytes) has run for %.1f s, "
+	         "longer than workers.lease_ttl (%.1f s); %s for %.1f s", w->index,
+	         atomic_load(&w->batch_n), atomic_load(&w->batch_bytes), (double)(now - since) / 1000,
+	         (double)lease_ms / 1000, doing, (double)(now - atomic_load(&w->item_since_ms)) / 1000);
+}
+
+/* Around one batch: the stall watch's start, and the end of a stall said in the log. */
+static int
+watched_batch(struct worker *w, struct pipeline_ctx *pc, int *n_r, struct tk_err *err)
+{
+	int64_t t0 = clock_mono_ms();
+	int rc;
+
+	atomic_store(&w->stall_logged, false);
+	atomic_store(&w->batch_since_ms, t0);
+	rc = worker_run_batch(w, pc, n_r, err);
+	atomic_store(&w->batch_since_ms, 0);
+	busy(w, WORKER_IDLE, 0);
+	if (atomic_load(&w->stall_logged))
+		log_info("worker %d: the stalled batch of %d items ended after %.1f s (%s)", w->index,
+		         *n_r, (double)(clock_mono_ms() - t0) / 1000, rc == 0 ? "committed" : "failed");
+	else if (clock_mono_ms() - t0 > pc->cfg->lease_ttl_ms)   /* between two of the watch's looks */
+		log_warn("worker %d: stalled: a batch of %d items took %.1f s, longer than "
+		         "workers.lease_ttl (%.1f s)", w->index, *n_r, (double)(clock_mono_ms() - t0) / 1000,
+		         (double)pc->cfg->lease_ttl_ms / 1000);
 	return rc;
 }
 
@@ -379,7 +265,7 @@ worker_main(void *arg)
 		pc.rules = daemon_rules(w->daemon);
 		pc.scan = w->daemon->scan;
 		if (worker_connect(w, &pc, &backoff, &seen)) {
-			if (worker_run_batch(&pc, &n, &err) < 0) {
+			if (watched_batch(w, &pc, &n, &err) < 0) {
 				log_warn("worker %d: batch failed: %s", w->index, err.msg);
 				daemon_wait(w->daemon, backoff, &seen);
 				backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;

@@ -215,9 +215,9 @@ store_prepare(struct store *st, const char *sql, int n, struct tk_err *err)
 	return i;
 }
 
-int
-store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
-            const char *const *values, const int *lengths, const int *formats)
+static int
+exec_params(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
+            const char *const *values, const int *lengths, const int *formats, int result_format)
 {
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
 		snprintf(st->sqlstate, sizeof(st->sqlstate), "08003");
@@ -236,11 +236,25 @@ store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *
 
 			snprintf(name, sizeof(name), "tk%d", idx);
 			return store_result(st, PQexecPrepared(st->conn, name, n, values, lengths, formats,
-			                                       0), res_r, err);
+			                                       result_format), res_r, err);
 		}
 	}
-	return store_result(st, PQexecParams(st->conn, sql, n, NULL, values, lengths, formats, 0),
-	                    res_r, err);
+	return store_result(st, PQexecParams(st->conn, sql, n, NULL, values, lengths, formats,
+	                                     result_format), res_r, err);
+}
+
+int
+store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
+            const char *const *values, const int *lengths, const int *formats)
+{
+	return exec_params(st, res_r, err, sql, n, values, lengths, formats, 0);
+}
+
+int
+store_exec_binary(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql,
+                  const char *param)
+{
+	return exec_params(st, res_r, err, sql, 1, &param, NULL, NULL, 1);
 }
 
 int

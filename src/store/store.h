@@ -55,6 +55,13 @@ int store_exec(struct store *st, PGresult **res_r, struct tk_err *err, const cha
 int store_execv(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql, int n,
                 const char *const *values, const int *lengths, const int *formats)
 	__attribute__((warn_unused_result));
+/*
+ * Run sql with one text parameter and take the result in binary (bytea as
+ * its bytes, no hex text twice the size to unescape; int8 as 8 bytes in
+ * network order). res_r must be non-NULL.
+ */
+int store_exec_binary(struct store *st, PGresult **res_r, struct tk_err *err, const char *sql,
+                      const char *param) __attribute__((warn_unused_result));
 /* Run a multi-statement script without parameters (migrations). */
 int store_script(struct store *st, const char *sql, struct tk_err *err)
 	__attribute__((warn_unused_result));

@@ -36,7 +36,8 @@ stat() { # PREFIX: "calls plans" of the statement that starts so
 }
 for q in "/* custom plan */ SELECT ticket_id FROM (SELECT ticket_id, message_id FROM messages" \
 	"/* custom plan */ SELECT id, attempts FROM inbound WHERE id = ANY" \
-	"/* custom plan */ UPDATE inbound SET attempts = attempts + "; do
+	"/* custom plan */ WITH c AS (SELECT id, attempts, next_attempt_at, octet_length(raw)" \
+	"/* custom plan */ SELECT id, raw FROM inbound WHERE id = ANY"; do
 	set -- $(stat "$q")
 	[ "${1:-0}" -ge 10 ] || fail "too few calls to judge ($*): $q"
 	assert_eq "$2" "$1" "planned on every call: $q"

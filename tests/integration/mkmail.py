@@ -2,7 +2,8 @@
 """mkmail.py KIND OUT: write a test message with an attachment of a given kind.
 
 Kinds: eicar-plain, eicar-zip, eicar-oddb64, eicar-inline, eicar-forwarded,
-clean-pdf, big, elf-as-txt, text NAME=FILE (attach FILE's bytes as NAME).
+clean-pdf, big, elf-as-txt, text NAME=FILE (attach FILE's bytes as NAME),
+random MIB (MIB MiB of random bytes, base64).
 Every message gets a distinct Message-ID from OUT's name.
 """
 import base64, io, os, sys, zipfile
@@ -70,6 +71,11 @@ elif kind == 'clean-pdf':
 elif kind == 'big':
     m = base('too big')
     m.add_attachment(b'A' * 300000, maintype='application', subtype='octet-stream', filename='big.bin')
+    write(m.as_bytes())
+elif kind == 'random':
+    m = base('random %s MiB' % sys.argv[3])
+    m.add_attachment(os.urandom(int(float(sys.argv[3]) * 1048576)), maintype='application',
+                     subtype='octet-stream', filename='random.bin')
     write(m.as_bytes())
 elif kind == 'elf-as-txt':
     elf = b'\x7fELF\x02\x01\x01\x00' + b'\x00' * 8 + b'\x02\x00\x3e\x00\x01\x00\x00\x00' + b'\x00' * 200
