@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "http_config.h"
+#include "mime.h"
 #include "convo.h"
 #include "notify.h"
 #include "outbox.h"
@@ -33,7 +34,8 @@ static const char *const top_keys[] = {
 static const char *const database_keys[] = { "dsn", "prepared_statements", NULL };
 static const char *const log_keys[] = { "level", NULL };
 static const char *const workers_keys[] = {
-	"count", "batch", "batch_bytes", "poll_interval", "max_attempts", "lease_ttl", NULL,
+	"count", "batch", "batch_bytes", "poll_interval", "max_attempts", "lease_ttl", "max_parts",
+	"max_depth", "item_budget", NULL,
 };
 static const char *const rules_keys[] = { "dir", NULL };
 static const char *const agent_keys[] = { "name", "email", "display_name", "skills", NULL };
@@ -46,7 +48,8 @@ static const char *const mailbox_keys[] = {
 /* Every key path, for the documentation test. */
 static const char *const all_keys[] = {
 	"instance", "database.dsn", "database.prepared_statements", "log.level", "workers.count", "workers.batch",
-	"workers.batch_bytes", "workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
+	"workers.batch_bytes", "workers.max_parts", "workers.max_depth", "workers.item_budget",
+	"workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
 	"categories", "default_tenant", "rules.dir", "agents.name", "agents.email",
 	"agents.display_name", "agents.skills", "mailboxes.name", "mailboxes.type",
 	"mailboxes.tenant", "mailboxes.queue", "mailboxes.priority", "mailboxes.path",
@@ -345,6 +348,9 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 		ynode_opt_ms(sec, "poll_interval", &cfg->poll_interval_ms, errs);
 		ynode_opt_int(sec, "max_attempts", 1, 1000, &cfg->max_attempts, errs);
 		ynode_opt_ms(sec, "lease_ttl", &cfg->lease_ttl_ms, errs);
+		ynode_opt_int(sec, "max_parts", 1, 1000000, &cfg->max_parts, errs);
+		ynode_opt_int(sec, "max_depth", 1, MIME_MAX_DEPTH, &cfg->max_depth, errs);
+		ynode_opt_ms(sec, "item_budget", &cfg->item_budget_ms, errs);
 	}
 	if ((sec = ynode_get(root, "rules")) != NULL && ynode_check_keys(sec, rules_keys, "rules", errs) == 0)
 		ynode_opt_str(sec, "dir", &cfg->rules_dir, errs);
@@ -386,6 +392,9 @@ config_defaults(struct config *cfg)
 	cfg->max_attempts = 5;
 	cfg->shutdown_timeout_ms = 10000;
 	cfg->lease_ttl_ms = 30000;
+	cfg->max_parts = MIME_DEFAULT_MAX_PARTS;
+	cfg->max_depth = MIME_DEFAULT_MAX_DEPTH;
+	cfg->item_budget_ms = 30000;
 	cfg->default_tenant = xstrdup("default");
 	scan_config_init(&cfg->scan);
 	cfg->outbox = xnew(struct outbox_config);

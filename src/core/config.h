@@ -70,6 +70,9 @@ struct config {
 	int max_attempts;
 	int64_t shutdown_timeout_ms;
 	int64_t lease_ttl_ms;
+	int max_parts;                    /* workers.max_parts: MIME parts read per message */
+	int max_depth;                    /* workers.max_depth: multipart nesting read */
+	int64_t item_budget_ms;           /* workers.item_budget: processing time per item; 0: none */
 	char **categories;
 	size_t n_categories;
 	char *default_tenant;

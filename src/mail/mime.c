@@ -40,7 +40,6 @@
 #include "mime_int.h"
 #include "xalloc.h"
 
-#define MIME_MAX_DEPTH 80
 
 /* One MIME entity, read from the original bytes. */
 struct part {
@@ -58,6 +57,7 @@ struct part {
 
 struct walk {
 	struct mime_msg *msg;
+	struct mime_budget *budget;
 	const char *raw, *base;  /* original bytes; bytes given to libetpan */
 	struct mailmime **extra; /* trees of re-parsed unterminated parts */
 	size_t n_extra;
@@ -375,33 +375,60 @@ split_body(struct walk *w, const struct mailmime *mm, const struct part *pt,
 	return n;
 }
 
+/* Parts in libetpan's tree at mm (message parts are leaves: the guard neuters them). */
+static size_t
+tree_size(const struct mailmime *mm)
+{
+	size_t n = 1;
+
+	if (mm->mm_type == MAILMIME_MULTIPLE)
+		for (clistiter *it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list); it;
+		     it = clist_next(it))
+			n += tree_size(clist_content(it));
+	return n;
+}
+
+/* Whether one more part may be read; if not, mm's parts are counted as left out. */
+static bool
+take_part(struct walk *w, const struct mailmime *mm)
+{
+	if (w->budget->parts_left > 0) {
+		w->budget->parts_left--;
+		return true;
+	}
+	w->budget->parts_left_out += tree_size(mm);
+	return false;
+}
+
 static void
 part_build_kids(struct walk *w, const struct mailmime *mm, struct part *pt, int depth)
 {
 	clist *list = mm->mm_data.mm_multipart.mm_mp_list;
 	const char *def = strcmp(pt->type, "multipart/digest") == 0 ? "message/rfc822" : "text/plain";
 	const struct mailmime *last = NULL, *tail, **ours = NULL;
-	size_t i = 0;
+	size_t i = 0, n;
 
 	pt->multi = true;
-	pt->n_kids = first_delimiter(mm, pt) == DELIM_CLOSE_FIRST ? 0 : (size_t)clist_count(list);
-	if (pt->n_kids == 0 && first_delimiter(mm, pt) == DELIM_OK && mm->mm_body &&
-	    (pt->n_kids = split_body(w, mm, pt, &ours)) > 0) {
+	n = first_delimiter(mm, pt) == DELIM_CLOSE_FIRST ? 0 : (size_t)clist_count(list);
+	if (n == 0 && first_delimiter(mm, pt) == DELIM_OK && mm->mm_body &&
+	    (n = split_body(w, mm, pt, &ours)) > 0) {
 		mime_warn(w->msg, "a multipart ends with an opening delimiter instead of its close "
 		          "delimiter: its parts were read without it (the mail may be cut short)");
-		pt->kids = xcalloc(pt->n_kids, sizeof(*pt->kids));
-		for (i = 0; i < pt->n_kids; i++)
-			part_build(w, ours[i], &pt->kids[i], def, depth + 1);
+		pt->kids = xcalloc(n, sizeof(*pt->kids));
+		for (i = 0; i < n; i++)
+			if (take_part(w, ours[i]))
+				part_build(w, ours[i], &pt->kids[pt->n_kids++], def, depth + 1);
 		free(ours);
 		return;
 	}
-	pt->kids = xcalloc(pt->n_kids ? pt->n_kids : 1, sizeof(*pt->kids));
-	for (clistiter *it = clist_begin(list); it && i < pt->n_kids; it = clist_next(it)) {
+	pt->kids = xcalloc(n ? n : 1, sizeof(*pt->kids));
+	for (clistiter *it = clist_begin(list); it && i < n; it = clist_next(it), i++) {
 		last = clist_content(it);
 		if (clist_next(it) == NULL && mm->mm_body &&
 		    (tail = unterminated_tail(w, mm, pt, last)) != NULL)
 			last = tail;
-		part_build(w, last, &pt->kids[i++], def, depth + 1);
+		if (take_part(w, last))
+			part_build(w, last, &pt->kids[pt->n_kids++], def, depth + 1);
 	}
 }
 
@@ -437,8 +464,14 @@ part_build(struct walk *w, const struct mailmime *mm, struct part *pt,
 	part_headers(pt, orig(w, mm->mm_mime_start), orig(w, bs), default_type);
 	pt->body = orig(w, bs);
 	pt->body_len = mm->mm_body ? mm->mm_body->dt_data.dt_text.dt_length : 0;
-	if (mm->mm_type == MAILMIME_MULTIPLE && depth < MIME_MAX_DEPTH && same_boundary(mm, pt))
+	if (mm->mm_type != MAILMIME_MULTIPLE || !same_boundary(mm, pt))
+		return;
+	if (depth < w->budget->max_depth) {
 		part_build_kids(w, mm, pt, depth);
+	} else {
+		w->budget->too_deep = true;
+		w->budget->parts_left_out += tree_size(mm) - 1;
+	}
 }
 
 static void
@@ -715,12 +748,53 @@ structure(struct walk *w, const char *data, size_t len, const char *hdr_end)
 int
 mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err)
 {
-	return mime_parse_depth(raw, len, 0, msg_r, err);
+	return mime_parse_limited(raw, len, NULL, msg_r, err);
+}
+
+/* Say in the text and the warning what the limits left out. */
+static void
+left_out(struct mime_msg *m, const struct mime_budget *b)
+{
+	struct buf note;
+	char *text;
+
+	buf_init(&note, 0);
+	if (b->parts_left_out)
+		(void)buf_printf(&note, "[%zu MIME parts were left out: at most %zu parts of a message "
+		                 "are read]", b->parts_left_out, b->max_parts);
+	if (b->too_deep)
+		(void)buf_printf(&note, "%s[parts nested more than %d levels deep were left out]",
+		                 note.len ? "\n" : "", b->max_depth);
+	mime_warn(m, note.data);
+	text = xasprintf("%s%s%s", m->text, *m->text ? "\n\n" : "", note.data);
+	xfree(&m->text);
+	m->text = text;
+	m->parts_left_out = b->parts_left_out;
+	buf_fini(&note);
 }
 
 int
-mime_parse_depth(const char *raw, size_t len, int depth, struct mime_msg **msg_r,
-                 struct tk_err *err)
+mime_parse_limited(const char *raw, size_t len, const struct mime_limits *lim,
+                   struct mime_msg **msg_r, struct tk_err *err)
+{
+	struct mime_budget b = {
+		.max_parts = lim && lim->max_parts ? lim->max_parts : MIME_DEFAULT_MAX_PARTS,
+		.max_depth = lim && lim->max_depth ? lim->max_depth : MIME_DEFAULT_MAX_DEPTH,
+	};
+
+	if (b.max_depth > MIME_MAX_DEPTH)
+		b.max_depth = MIME_MAX_DEPTH;
+	b.parts_left = b.max_parts;
+	if (mime_parse_depth(raw, len, 0, &b, msg_r, err) < 0)
+		return -1;
+	if (b.parts_left_out || b.too_deep)
+		left_out(*msg_r, &b);
+	return 0;
+}
+
+int
+mime_parse_depth(const char *raw, size_t len, int depth, struct mime_budget *budget,
+                 struct mime_msg **msg_r, struct tk_err *err)
 {
 	struct walk w;
 	const char *data = raw, *end = raw + len, *body;
@@ -740,12 +814,13 @@ mime_parse_depth(const char *raw, size_t len, int depth, struct mime_msg **msg_r
 	}
 	memset(&w, 0, sizeof(w));
 	w.msg = xnew(struct mime_msg);
+	w.budget = budget;
 	w.raw = raw;
 	w.base = guard(raw, len, &copy);
 	body = mime_top_headers(w.msg, data, end);
 	structure(&w, data, (size_t)(end - data), body);
 	mime_sender_checks(w.msg);
-	mime_fwd_all(w.msg, depth);
+	mime_fwd_all(w.msg, depth, budget);
 	mime_fwd_checks(w.msg, body, (size_t)(end - body));
 	mime_fingerprint(w.msg, body, (size_t)(end - body));
 	free(copy);

@@ -23,6 +23,21 @@
 /* Multiparts libetpan is allowed to see (fewer over 16 MiB); later ones are leaves. */
 #define MIME_MAX_CONTAINERS 64
 
+/*
+ * How much MIME structure one parse reads (the message and the forwarded
+ * messages inside it together). Parts past max_parts, and what is nested
+ * in multiparts deeper than max_depth, are left out: the text ends with a
+ * placeholder that says what was, and the message's warning says so too.
+ */
+struct mime_limits {
+	size_t max_parts;
+	int max_depth;
+};
+#define MIME_DEFAULT_MAX_PARTS 1000
+#define MIME_DEFAULT_MAX_DEPTH 20
+/* The most max_depth can be: the parser's own recursion bound. */
+#define MIME_MAX_DEPTH 80
+
 struct mime_addr {
 	char *addr;     /* lower-case addr-spec, e.g. "alice@example.com" */
 	char *name;     /* decoded display name, or NULL */
@@ -77,6 +92,7 @@ struct mime_msg {
 	size_t n_headers;
 	struct mime_attachment *attachments; /* depth-first */
 	size_t n_attachments;
+	size_t parts_left_out;          /* MIME parts not read for the limits (struct mime_limits) */
 };
 
 /*
@@ -84,6 +100,9 @@ struct mime_msg {
  * could be read: empty input, or more than MIME_MAX_SIZE bytes).
  */
 int mime_parse(const char *raw, size_t len, struct mime_msg **msg_r, struct tk_err *err);
+/* mime_parse() within limits (NULL: MIME_DEFAULT_MAX_PARTS and MIME_DEFAULT_MAX_DEPTH). */
+int mime_parse_limited(const char *raw, size_t len, const struct mime_limits *lim,
+                       struct mime_msg **msg_r, struct tk_err *err);
 void mime_msg_free(struct mime_msg **msg);
 
 /*

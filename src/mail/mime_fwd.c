@@ -79,7 +79,7 @@ fwd_render(const struct mime_msg *sub, struct buf *out)
 }
 
 void
-mime_fwd_all(struct mime_msg *m, int depth)
+mime_fwd_all(struct mime_msg *m, int depth, struct mime_budget *budget)
 {
 	struct buf out;
 
@@ -91,7 +91,7 @@ mime_fwd_all(struct mime_msg *m, int depth)
 
 		if (!a->is_forward)
 			continue;
-		if (depth >= MIME_FWD_MAX_DEPTH || a->size == 0 || mime_parse_depth((const char *)a->data, a->size, depth + 1, &sub,
+		if (depth >= MIME_FWD_MAX_DEPTH || a->size == 0 || mime_parse_depth((const char *)a->data, a->size, depth + 1, budget, &sub,
 		                                     &err) < 0) {
 			a->filename = xstrdup("forwarded.eml");
 			continue;

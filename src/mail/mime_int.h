@@ -92,11 +92,20 @@ const char *mime_top_headers(struct mime_msg *m, const char *p, const char *end)
 /* Bounce flags from the sender: MAILER-DAEMON@, postmaster@, a null return path. */
 void mime_sender_checks(struct mime_msg *m);
 
+/* What a parse may still read, shared with the forwarded messages inside it (mime_limits). */
+struct mime_budget {
+	size_t parts_left;       /* MIME parts that may still be read */
+	size_t max_parts;
+	int max_depth;
+	size_t parts_left_out;   /* parts not read for the limits */
+	bool too_deep;           /* a multipart deeper than max_depth was not entered */
+};
+
 /* mime_parse() for a message nested depth forwards deep (mime_fwd.c renders them). */
-int mime_parse_depth(const char *raw, size_t len, int depth, struct mime_msg **msg_r,
-                     struct tk_err *err);
+int mime_parse_depth(const char *raw, size_t len, int depth, struct mime_budget *budget,
+                     struct mime_msg **msg_r, struct tk_err *err);
 /* Name and render the inline forwarded messages of m (is_forward attachments). */
-void mime_fwd_all(struct mime_msg *m, int depth);
+void mime_fwd_all(struct mime_msg *m, int depth, struct mime_budget *budget);
 /* Add a parse warning to m->warning. */
 void mime_warn(struct mime_msg *m, const char *what);
 /* Warn when a non-empty body [body, +body_len) gave no text and no attachment. */

@@ -430,10 +430,21 @@ mailproc_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                  struct pipeline_result *res, struct tk_err *err)
 {
 	struct mail m = { .item = item };
+	struct mime_limits lim = {
+		.max_parts = (size_t)pc->cfg->max_parts, .max_depth = pc->cfg->max_depth,
+	};
 	int rc;
 
-	if (mime_parse(item->raw, item->raw_len, &m.msg, err) < 0) {
+	if (mime_parse_limited(item->raw, item->raw_len, &lim, &m.msg, err) < 0) {
 		res->error_kind = "parse";
+		return -1;
+	}
+	if (m.msg->parts_left_out)
+		log_warn("mail: inbound=%" PRId64 " %zu MIME parts left out (workers.max_parts %d, "
+		         "max_depth %d); the text says so", item->id, m.msg->parts_left_out,
+		         pc->cfg->max_parts, pc->cfg->max_depth);
+	if (pipeline_budget(pc, "while it was parsed", err) < 0) {
+		mime_msg_free(&m.msg);
 		return -1;
 	}
 	m.warning = m.msg->warning ? xstrdup(m.msg->warning) : NULL;

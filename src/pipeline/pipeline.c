@@ -1,8 +1,11 @@
 /*
- * pipeline.c: dispatch a staged inbound item to the processor of its kind.
+ * pipeline.c: dispatch a staged inbound item to the processor of its kind,
+ * and the item's time budget the processors check between costly steps.
  */
+#include <inttypes.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "incident.h"
 #include "mailproc.h"
@@ -29,4 +32,16 @@ pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,
 			return kinds[i].process(pc, item, res, err);
 	res->error_kind = "internal";
 	return tk_err_set(err, "no processor for inbound kind \"%s\"", item->kind);
+}
+
+int
+pipeline_budget(struct pipeline_ctx *pc, const char *where, struct tk_err *err)
+{
+	int64_t now;
+
+	if (pc->deadline_ms == 0 || (now = clock_mono_ms()) < pc->deadline_ms)
+		return 0;
+	pc->over_budget = true;
+	return tk_err_set(err, "processing went over its budget of %" PRId64 " ms "
+	                  "(workers.item_budget) %s; set aside", pc->cfg->item_budget_ms, where);
 }

@@ -52,9 +52,19 @@ struct pipeline_ctx {
 	struct config *cfg;
 	struct rules *rules;     /* NULL: no routing rules, the source's defaults apply */
 	struct scan *scan;       /* the process's scanner (thread-safe); NULL: none */
+	int64_t deadline_ms;     /* the item's time budget ends (clock_mono_ms()); 0: none */
+	bool over_budget;        /* pipeline_budget() found the budget used up */
 };
 
 int pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                      struct pipeline_result *res, struct tk_err *err);
+
+/*
+ * Between the costly steps of an item (after parsing, per attachment): 0
+ * while the item is within its time budget (workers.item_budget), else -1
+ * with err saying where it stopped and pc->over_budget set; the worker
+ * then fails the item (error kind "limit") instead of holding its batch.
+ */
+int pipeline_budget(struct pipeline_ctx *pc, const char *where, struct tk_err *err);
 
 #endif

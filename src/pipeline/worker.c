@@ -87,7 +87,10 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 	if (savepoints && store_savepoint(pc->st, err) < 0)
 		return -1;
 	t0 = clock_mono_ms();
+	pc->deadline_ms = pc->cfg->item_budget_ms ? t0 + pc->cfg->item_budget_ms : 0;
+	pc->over_budget = false;
 	rc = pipeline_process(pc, &item, &res, &perr);
+	pc->deadline_ms = 0;
 	if (pc->daemon && pc->daemon->metrics)
 		metrics_processing(pc->daemon->metrics, (double)(clock_mono_ms() - t0) / 1000, rc < 0);
 	if (rc == 0) {
@@ -102,7 +105,7 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 		*err = perr;
 		return -1;
 	}
-	c->fail_kind = res.error_kind ? res.error_kind : "internal";
+	c->fail_kind = pc->over_budget ? "limit" : res.error_kind ? res.error_kind : "internal";
 	snprintf(c->fail_msg, sizeof(c->fail_msg), "%s", perr.msg);
 	if (!savepoints)
 		return 1;

@@ -186,7 +186,11 @@ attach_store_all(struct pipeline_ctx *pc, int64_t ticket_id, int64_t message_id,
 		ar.message_verdict = &too_big;
 	for (size_t i = 0; i < msg->n_attachments && rc == 0; i++) {
 		const struct mime_attachment *a = &msg->attachments[i];
+		char where[64];
 
+		snprintf(where, sizeof(where), "at attachment %zu of %zu", i + 1, msg->n_attachments);
+		if (pipeline_budget(pc, where, err) < 0)
+			return -1;
 		if (ar.message_verdict == NULL && is_tnef(a)) {
 			rc = store_tnef(&ar, a, err);
 		} else {

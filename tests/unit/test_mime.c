@@ -250,6 +250,62 @@ test_broken_boundaries(void **state)
 	mime_msg_free(&m);
 }
 
+/*
+ * Parts past the limit (default 1,000) and multiparts nested deeper than
+ * the limit (default 20) are left out, and the text says so.
+ */
+static void
+test_part_limits(void **state)
+{
+	struct buf b;
+	struct mime_msg *m = NULL;
+	struct tk_err err;
+	clock_t t0;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(buf_puts(&b, "Subject: many\nContent-Type: multipart/mixed; boundary=p\n\n"
+	                              "--p\nContent-Type: text/plain\n\nHello.\n"), 0);
+	for (int i = 1; i < 50000; i++)
+		assert_int_equal(buf_printf(&b, "--p\nContent-Type: image/gif\n"
+		                            "Content-Disposition: attachment; filename=i%d.gif\n\nGIF\n", i), 0);
+	assert_int_equal(buf_puts(&b, "--p--\n"), 0);
+	t0 = clock();
+	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 10.0);
+	assert_int_equal(m->n_attachments, MIME_DEFAULT_MAX_PARTS - 1);
+	assert_string_equal(m->attachments[998].filename, "i999.gif");
+	assert_int_equal(m->parts_left_out, 49000);
+	assert_string_equal(m->text, "Hello.\n\n[49000 MIME parts were left out: at most 1000 parts "
+	                             "of a message are read]");
+	assert_non_null(strstr(m->warning, "49000 MIME parts were left out"));
+	mime_msg_free(&m);
+	assert_int_equal(mime_parse_limited(b.data, b.len, &(struct mime_limits){ .max_parts = 3 },
+	                                    &m, &err), 0);
+	assert_int_equal(m->n_attachments, 2);
+	assert_int_equal(m->parts_left_out, 49997);
+	mime_msg_free(&m);
+
+	/* 30 levels: the text at the bottom is past the default depth of 20. */
+	buf_reset(&b);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(buf_printf(&b, "%sContent-Type: multipart/mixed; boundary=\"d%d\"\n\n--d%d\n",
+		                            i ? "" : "Subject: deep\n", i, i), 0);
+	assert_int_equal(buf_puts(&b, "Content-Type: text/plain\n\nat the bottom\n"), 0);
+	for (int i = 29; i >= 0; i--)
+		assert_int_equal(buf_printf(&b, "--d%d--\n", i), 0);
+	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+	assert_string_equal(m->text, "[10 MIME parts were left out: at most 1000 parts of a message are "
+	                             "read]\n[parts nested more than 20 levels deep were left out]");
+	mime_msg_free(&m);
+	assert_int_equal(mime_parse_limited(b.data, b.len, &(struct mime_limits){ .max_depth = 40 },
+	                                    &m, &err), 0);
+	assert_string_equal(m->text, "at the bottom");
+	assert_int_equal(m->parts_left_out, 0);
+	mime_msg_free(&m);
+	buf_fini(&b);
+}
+
 static void
 test_deep_nesting(void **state)
 {
@@ -281,7 +337,8 @@ test_deep_nesting(void **state)
 	for (int i = 0; i < 20000; i++)
 		assert_int_equal(buf_printf(&b, "--p\nContent-Disposition: attachment; filename=f%d\n\nx\n", i), 0);
 	assert_int_equal(buf_puts(&b, "--p--\n"), 0);
-	assert_int_equal(mime_parse(b.data, b.len, &m, &err), 0);
+	assert_int_equal(mime_parse_limited(b.data, b.len, &(struct mime_limits){ .max_parts = 30000 },
+	                                    &m, &err), 0);
 	assert_int_equal(m->n_references, 50000);
 	assert_int_equal(m->n_attachments, 20000);
 	assert_string_equal(m->attachments[19999].filename, "f19999");
@@ -686,6 +743,7 @@ main(void)
 		cmocka_unit_test(test_bad_transfer_encodings),
 		cmocka_unit_test(test_broken_boundaries),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_part_limits),
 		cmocka_unit_test(test_empty_and_oversize),
 		cmocka_unit_test(test_no_headers_and_nul),
 		cmocka_unit_test(test_dates),
