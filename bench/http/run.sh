@@ -45,6 +45,7 @@ http:
   listen: 127.0.0.1:$PORT
   threads: ${THREADS:-2}
   committers: ${COMMITTERS:-2}
+  per_address_limit: 0     # wrk's connections all come from 127.0.0.1
   sources:
     - name: am
       type: alertmanager

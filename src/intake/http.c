@@ -9,7 +9,9 @@
  * the request is authenticated, parsed and validated, and handed to the
  * group committer (http_commit.c) with the connection suspended. The
  * committer resumes it with the answer, and the last call sends it.
- * Nothing is stored for a request that is refused.
+ * Nothing is stored for a request that is refused. Connections are
+ * watched by http_guard.c: at most per_address_limit per client address,
+ * and a whole request within request_timeout.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -105,6 +107,7 @@ req_send(struct http_req *r, const char *content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->ops ? "POST" : "GET, HEAD");
 	if (r->close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	http_guard_busy(r->conn);
 	ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	if (r->ops)
@@ -445,6 +448,7 @@ req_complete(struct http_req *r)
 	}
 	req_prepare(r, &info);
 	r->state = REQ_QUEUED;
+	http_guard_busy(r->conn);
 	MHD_suspend_connection(r->conn);
 	http_commit_submit(r->srv, r);
 	return MHD_YES;
@@ -486,8 +490,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Reque
 	struct http_req *r = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	(void)t;
+	http_guard_idle(conn);
 	if (r == NULL)
 		return;
 	buf_fini(&r->body);
@@ -499,15 +503,19 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Reque
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's messages; clients cause most of them, so they are rate-limited. */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	static struct log_limit limit = LOG_LIMIT_INIT(20, 60);
+	char msg[512], note[LOG_LIMIT_NOTE];
 
 	(void)cls;
+	if (!log_limit_pass(&limit, time(NULL), note))
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_warn("http: %s", msg);
+	log_warn("http: %s%s", msg, note);
 }
 
 /* ---- start and stop ---- */
@@ -600,6 +608,7 @@ start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *er
 	                     MHD_OPTION_CONNECTION_TIMEOUT,
 	                     (unsigned int)(hc->connection_timeout_ms / 1000),
 	                     MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+	                     MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, srv,
 	                     tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	                     srv->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key.data,
 	                     MHD_OPTION_END);
@@ -684,7 +693,7 @@ http_start(struct daemon *d, struct http_server **srv_r, struct tk_err *err)
 	sync_sources(srv);
 	if (use_tls && load_tls(srv, srv->hc, err) < 0)
 		return -1;
-	if (http_commit_start(srv, err) < 0)
+	if (http_commit_start(srv, err) < 0 || http_guard_start(srv, err) < 0)
 		return -1;
 	for (size_t i = 0; i < srv->hc->n_listen; i++)
 		if (start_one(srv, srv->hc->listen[i], use_tls, err) < 0)
@@ -707,8 +716,10 @@ http_stop(struct http_server **srvp)
 			close(s);
 	}
 	http_commit_stop(srv); /* answers and resumes every queued request */
+	http_guard_stop(srv);
 	for (size_t i = 0; i < srv->n_mhd; i++)
 		MHD_stop_daemon(srv->mhd[i]);
+	http_guard_free(srv); /* after the daemons: they report every connection closed */
 	store_close(&srv->aux);
 	buf_fini(&srv->tls_cert);
 	buf_fini(&srv->tls_key);

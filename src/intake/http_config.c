@@ -13,7 +13,8 @@
 
 static const char *const http_keys[] = {
 	"listen", "tls", "threads", "body_limit", "connection_limit", "connection_timeout",
-	"committers", "commit_batch", "sources", "incidents", NULL,
+	"per_address_limit", "request_timeout", "committers", "commit_batch", "sources",
+	"incidents", NULL,
 };
 static const char *const tls_keys[] = { "cert", "key", NULL };
 static const char *const source_keys[] = {
@@ -34,7 +35,8 @@ static const char *const incident_keys[] = {
 
 static const char *const all_keys[] = {
 	"http.listen", "http.tls.cert", "http.tls.key", "http.threads", "http.body_limit",
-	"http.connection_limit", "http.connection_timeout", "http.committers", "http.commit_batch",
+	"http.connection_limit", "http.connection_timeout", "http.per_address_limit",
+	"http.request_timeout", "http.committers", "http.commit_batch",
 	"http.sources.name", "http.sources.type", "http.sources.auth.type",
 	"http.sources.auth.secret_file", "http.sources.auth.secret_env", "http.sources.auth.header",
 	"http.sources.auth.timestamp_header", "http.sources.auth.tolerance",
@@ -310,6 +312,8 @@ http_config_load(const struct ynode *n, struct http_config **hc_r, struct tk_err
 	hc->body_limit = 512 * 1024;
 	hc->connection_limit = 1024;
 	hc->connection_timeout_ms = 30000;
+	hc->per_address_limit = 64;
+	hc->request_timeout_ms = 30000;
 	hc->committers = 2;
 	hc->commit_batch = 512;
 	hc->reopen_window_ms = 3600000;
@@ -334,6 +338,8 @@ http_config_load(const struct ynode *n, struct http_config **hc_r, struct tk_err
 		ynode_error(errs, sub, "body_limit must be between 1k and 64M");
 	ynode_opt_int(n, "connection_limit", 1, 100000, &hc->connection_limit, errs);
 	ynode_opt_ms(n, "connection_timeout", &hc->connection_timeout_ms, errs);
+	ynode_opt_int(n, "per_address_limit", 0, 100000, &hc->per_address_limit, errs);
+	ynode_opt_ms(n, "request_timeout", &hc->request_timeout_ms, errs);
 	ynode_opt_int(n, "committers", 1, 16, &hc->committers, errs);
 	ynode_opt_int(n, "commit_batch", 1, 10000, &hc->commit_batch, errs);
 	if ((sub = ynode_get(n, "sources")) != NULL) {

@@ -54,6 +54,8 @@ struct http_config {
 	int64_t body_limit;
 	int connection_limit;
 	int64_t connection_timeout_ms;
+	int per_address_limit;   /* open connections per client address (IPv6: /64); 0: no cap */
+	int64_t request_timeout_ms; /* a whole request, headers and body; 0: no deadline */
 	int committers;
 	int commit_batch;
 	struct http_source *sources;

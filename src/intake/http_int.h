@@ -26,6 +26,7 @@
 
 struct config;
 struct daemon;
+struct http_guard;
 struct store;
 
 enum req_state { REQ_READING, REQ_QUEUED, REQ_ANSWERED };
@@ -73,6 +74,7 @@ struct http_server {
 	pthread_mutex_t aux_lock;
 	struct store *aux;
 	bool rules_ok;           /* set at start, read-only after */
+	struct http_guard *guard; /* per-address cap and request deadline (http_guard.c) */
 	struct buf tls_cert, tls_key; /* PEM, kept while the daemons run */
 };
 
@@ -82,6 +84,23 @@ void http_commit_submit(struct http_server *srv, struct http_req *r);
 int http_commit_start(struct http_server *srv, struct tk_err *err);
 /* Answer everything still queued with 503 and join the threads. */
 void http_commit_stop(struct http_server *srv);
+
+/*
+ * The guard (http_guard.c): start it (before the MHD daemons: it gets their
+ * connection notifications), stop its thread, free it (after the daemons).
+ */
+int http_guard_start(struct http_server *srv, struct tk_err *err);
+void http_guard_stop(struct http_server *srv);
+void http_guard_free(struct http_server *srv);
+/* MHD_OPTION_NOTIFY_CONNECTION callback; cls is the server. */
+void http_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code);
+/* conn's request is complete (or answered): no deadline until the response is done. */
+void http_guard_busy(struct MHD_Connection *conn);
+/* conn's response is done: the deadline of its next request starts now. */
+void http_guard_idle(struct MHD_Connection *conn);
+/* The client's address as text, for logs ("?" when unknown). Borrowed for the connection's life. */
+const char *http_guard_peer(struct MHD_Connection *conn);
 
 /* Set r's answer: status, outcome, reply (taken over), Retry-After seconds. */
 void http_req_answer(struct http_req *r, int status, enum metrics_outcome o, char *reply,

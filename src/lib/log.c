@@ -3,7 +3,9 @@
  * central redaction of secrets.
  *
  * State: the minimum level (an atomic int, the logging context). One
- * fprintf per line, so lines from threads do not interleave.
+ * fprintf per line, so lines from threads do not interleave. Lines a
+ * client can cause at will go through a struct log_limit (a burst per
+ * window, then a count of what was dropped).
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -136,4 +138,28 @@ log_clip(char *dst, size_t dstlen, const char *src)
 	if (src[i] && i >= 3)
 		memcpy(dst + i - 3, "...", 3);
 	return dst;
+}
+
+bool
+log_limit_pass(struct log_limit *l, time_t now, char note[LOG_LIMIT_NOTE])
+{
+	bool pass;
+
+	pthread_mutex_lock(&l->lock);
+	if (now - l->window_start >= l->window_s || now < l->window_start) {
+		l->window_start = now;
+		l->used = 0;
+	}
+	pass = l->used < l->burst;
+	note[0] = '\0';
+	if (pass) {
+		l->used++;
+		if (l->dropped)
+			snprintf(note, LOG_LIMIT_NOTE, " (%lu more not logged)", l->dropped);
+		l->dropped = 0;
+	} else {
+		l->dropped++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return pass;
 }

@@ -10,7 +10,10 @@
 #ifndef TK_LOG_H
 #define TK_LOG_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
@@ -35,5 +38,30 @@ char *log_clip(char *dst, size_t dstlen, const char *src);
 
 /* Redact secrets in s in place (exposed for tests). */
 void log_redact(char *s);
+
+/*
+ * A rate limit for one kind of line that a client can cause at will (a
+ * refused request, a connection cut): at most `burst` lines per window of
+ * `window_s` seconds; the others are counted, and the next line let through
+ * says how many were not logged. Define with LOG_LIMIT_INIT; thread-safe.
+ */
+struct log_limit {
+	pthread_mutex_t lock;
+	int burst;
+	int window_s;
+	time_t window_start;
+	int used;
+	unsigned long dropped;
+};
+#define LOG_LIMIT_INIT(burst, window_s) \
+	{ PTHREAD_MUTEX_INITIALIZER, (burst), (window_s), 0, 0, 0 }
+#define LOG_LIMIT_NOTE 64
+
+/*
+ * Whether a line may be logged at time now. When it may, note gets "" or
+ * " (N more not logged)" for the lines dropped since the last one
+ * let through: append it to the line.
+ */
+bool log_limit_pass(struct log_limit *l, time_t now, char note[LOG_LIMIT_NOTE]);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * test_log.c: secrets are redacted centrally; untrusted text is clipped.
+ * test_log.c: secrets are redacted centrally; untrusted text is clipped;
+ * lines a client can cause are rate-limited.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,6 +61,27 @@ test_levels(void **state)
 	log_set_level(LOG_LVL_INFO);
 }
 
+/* A burst per window; what is dropped is counted in the next line let through. */
+static void
+test_limit(void **state)
+{
+	struct log_limit l = LOG_LIMIT_INIT(2, 60);
+	char note[LOG_LIMIT_NOTE];
+
+	assert_true(log_limit_pass(&l, 1000, note));
+	assert_string_equal(note, "");
+	assert_true(log_limit_pass(&l, 1001, note));
+	for (int i = 0; i < 5; i++)
+		assert_false(log_limit_pass(&l, 1059, note));
+	assert_true(log_limit_pass(&l, 1060, note)); /* a new window */
+	assert_string_equal(note, " (5 more not logged)");
+	assert_true(log_limit_pass(&l, 1061, note));
+	assert_string_equal(note, "");
+	assert_false(log_limit_pass(&l, 1062, note));
+	assert_true(log_limit_pass(&l, 900, note)); /* the clock went back: a new window */
+	assert_string_equal(note, " (1 more not logged)");
+}
+
 int
 main(void)
 {
@@ -67,6 +89,7 @@ main(void)
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
