@@ -9,9 +9,10 @@
  * the request is authenticated, parsed and validated, and handed to the
  * group committer (http_commit.c) with the connection suspended. The
  * committer resumes it with the answer, and the last call sends it.
- * Nothing is stored for a request that is refused. Connections are
- * watched by http_guard.c: at most per_address_limit per client address,
- * and a whole request within request_timeout.
+ * Nothing is stored for a request that is refused; a refused credential is
+ * logged (rate-limited). Connections are watched by http_guard.c (at most
+ * per_address_limit per client address, a whole request within
+ * request_timeout).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -375,9 +376,29 @@ has_candidate(struct http_req *r)
 	return false;
 }
 
+/*
+ * Say in the log who was refused and why (rate-limited: a client causes it
+ * at will). The credentials presented are never logged, nor the secret.
+ */
+static void
+log_refused(const struct http_req *r, const char *why)
+{
+	static struct log_limit limit = LOG_LIMIT_INIT(10, 60);
+	const char *src = r->src ? r->src->name : r->name;
+	char note[LOG_LIMIT_NOTE], clip[256];
+
+	if (log_limit_pass(&limit, time(NULL), note))
+		log_warn("http: request refused from=%s endpoint=%s source=%s: %s%s",
+		         http_guard_peer(r->conn), r->ops->name,
+		         src ? log_clip(clip, sizeof(clip), src) : "-", why, note);
+}
+
 static enum MHD_Result
 auth_failed(struct http_req *r, enum hook_auth a)
 {
+	log_refused(r, a == HOOK_AUTH_BAD ? "wrong token or signature" :
+	            a == HOOK_AUTH_STALE ? "HMAC timestamp missing or outside the tolerance" :
+	            "no credentials");
 	r->www_auth = "Bearer";
 	if (a == HOOK_AUTH_BAD)
 		return req_fail(r, 403, MO_FORBIDDEN, "credentials: wrong token or signature");
@@ -441,8 +462,10 @@ req_complete(struct http_req *r)
 	json_decref(doc);
 	if (r->pd) {
 		r->src = http_config_routing_key(r->srv->hc, info.routing_key);
-		if (r->src == NULL)
+		if (r->src == NULL) {
+			log_refused(r, "unknown routing_key");
 			return req_fail(r, 400, MO_FORBIDDEN, "routing_key: not a configured integration key");
+		}
 		if ((a = auth_one(r, r->src)) != HOOK_AUTH_OK)
 			return auth_failed(r, a);
 	}

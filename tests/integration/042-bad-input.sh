@@ -145,6 +145,26 @@ pd 'del d["payload"]';                        pdbad payload "trigger without pay
 pd 'd["event_action"]="resolve"; del d["dedup_key"]'; pdbad dedup_key "resolve without dedup_key"
 pd 'd["dedup_key"]="k"*300';                  pdbad dedup_key "dedup_key too long"
 
+# Each refused credential is logged with the client's address, the source
+# and the reason, never with the credential or the secret; a flood of them
+# is rate-limited (10 lines a minute, then a count).
+refused() { grep -c "http: request refused from=127.0.0.1 " "$DAEMON_LOG" || true; }
+L="http: request refused from=127.0.0.1 endpoint"
+for want in "alertmanager source=am: no credentials" "alertmanager source=am: wrong token or signature" \
+	"generic source=signed: wrong token or signature" "generic source=signed: HMAC timestamp missing or outside the tolerance" \
+	"pagerduty source=-: unknown routing_key"; do
+	grep -q "$L=$want" "$DAEMON_LOG" || fail "not logged: $L=$want"
+done
+before=$(refused)
+for i in $(seq 40); do post /v1/alertmanager "$FIRING" -H "Authorization: Bearer flood$i"; done
+expect_code 403 "the flood"
+flood=$(( $(refused) - before ))
+note "40 refused requests in a row made $flood log lines"
+[ "$flood" -le 20 ] || fail "refused requests are not rate-limited in the log: $flood lines for 40"
+for secret in "hmac-key" "Bearer tok" "Bearer wrong" "flood1" "$(sign "$now" "$T/h.json")"; do
+	grep -q -- "$secret" "$DAEMON_LOG" && fail "the log shows a credential: $secret"
+done
+
 # Nothing of the above was stored.
 assert_eq "$(count inbound)" "0" "bad requests leave no inbound rows"
 # Then the valid ones are.
@@ -159,7 +179,7 @@ drain
 assert_eq "$(count tickets)" "4" "two alertmanager alerts, one signed, one PagerDuty"
 CODE=$(curl_code "$T/metrics" "$URL/metrics")
 grep -q '^ticketd_http_requests_total{source="am",outcome="unauthorized"} 2$' "$T/metrics" || fail "unauthorized attempts counted: $(grep 'source="am"' "$T/metrics")"
-grep -q '^ticketd_http_requests_total{source="am",outcome="forbidden"} 2$' "$T/metrics" || fail "forbidden attempts counted"
+grep -q '^ticketd_http_requests_total{source="am",outcome="forbidden"} 42$' "$T/metrics" || fail "forbidden attempts counted (2, and the flood of 40)"
 grep -q '^ticketd_http_requests_total{source="signed",outcome="unauthorized"} 3$' "$T/metrics" || fail "hmac failures counted: $(grep 'source="signed"' "$T/metrics")"
 kill -0 "$DAEMON_PID" || fail "the daemon died"
 daemon_stop
