@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +211,7 @@ stage_batch(struct store *st, const struct config_mailbox *mb, struct maildir_fi
 	struct inbound_stage in[MAILDIR_BATCH] = { 0 };
 	char *keys[MAILDIR_BATCH] = { 0 };
 	struct buf bufs[MAILDIR_BATCH];
-	size_t m = 0;
+	size_t m = 0, largest = 0;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
@@ -220,6 +221,7 @@ stage_batch(struct store *st, const struct config_mailbox *mb, struct maildir_fi
 		if (files[i].fate != MF_STAGE)
 			continue;
 		keys[i] = dedup_key(files[i].unique);
+		largest = bufs[i].len > largest ? bufs[i].len : largest;
 		in[m] = (struct inbound_stage){
 			.source = mb->name, .kind = "mail", .raw = bufs[i].data, .raw_len = bufs[i].len,
 			.dedup_key = keys[i],
@@ -230,6 +232,11 @@ stage_batch(struct store *st, const struct config_mailbox *mb, struct maildir_fi
 	for (size_t i = 0; i < n; i++) {
 		buf_fini(&bufs[i]);
 		xfree(&keys[i]);
+	}
+	if (rc == 0 && largest >= STORE_RECYCLE_BYTES) {
+		/* libpq's output buffer grew to the batch's size: give it back, and the files' memory */
+		rc = store_recycle(st, err);
+		malloc_trim(0);
 	}
 	return rc;
 }

@@ -25,6 +25,7 @@
  * for how long), and the worker logs when the batch ends.
  */
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,21 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 }
 
 /*
+ * After a large item: a new connection (libpq's buffers grew to the item's
+ * size and never shrink), and the free memory of every malloc arena back to
+ * the system (glibc keeps it for reuse otherwise).
+ */
+static void
+give_back_memory(struct pipeline_ctx *pc)
+{
+	struct tk_err err = { 0 };
+
+	if (store_recycle(pc->st, &err) < 0)
+		log_debug("worker: reconnect after a large item: %s", err.msg);
+	malloc_trim(0);
+}
+
+/*
  * One pass over the batch in one transaction: lock, fetch (once), process,
  * settle, commit. 0 when committed, 1 when an item failed without
  * savepoints (rolled back: run again with them), -1 on error.
@@ -159,6 +175,7 @@ worker_run_batch(struct worker *w, struct pipeline_ctx *pc, int *n_r, struct tk_
 		.count = pc->cfg->batch, .bytes = pc->cfg->batch_bytes, .lease_ms = pc->cfg->lease_ttl_ms,
 	};
 	struct claim_batch b;
+	bool large;
 	int rc = -1;
 
 	*n_r = 0;
@@ -179,7 +196,10 @@ worker_run_batch(struct worker *w, struct pipeline_ctx *pc, int *n_r, struct tk_
 		if (err->temporary)
 			claim_unclaim(pc->st, &b);
 	}
+	large = b.largest >= STORE_RECYCLE_BYTES;
 	claim_batch_fini(&b);
+	if (large)
+		give_back_memory(pc);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -125,6 +125,12 @@ store_close(struct store **stp)
 }
 
 int
+store_recycle(struct store *st, struct tk_err *err)
+{
+	return store_connect(st, err);
+}
+
+int
 store_check(struct store *st, struct tk_err *err)
 {
 	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)

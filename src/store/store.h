@@ -30,6 +30,13 @@ void store_close(struct store **st);
  * mode older than 1.21, which cannot carry named prepared statements.
  */
 void store_set_prepare_default(bool on);
+/*
+ * Close the connection and open a new one (outside a transaction). libpq
+ * grows its input and output buffers to the largest message it moved and
+ * never shrinks them: after a large value, this gives that memory back.
+ */
+#define STORE_RECYCLE_BYTES (4 * 1024 * 1024)
+int store_recycle(struct store *st, struct tk_err *err) __attribute__((warn_unused_result));
 /* Reconnect when the connection was lost; 0 when usable. */
 int store_check(struct store *st, struct tk_err *err) __attribute__((warn_unused_result));
 PGconn *store_conn(struct store *st);
