@@ -17,6 +17,11 @@
  *   outbox      one PGconn and one libcurl handle per channel; claims due
  *               outbox rows (SKIP LOCKED, under a lease) and sends them
  *               through SMTP or Slack (outbox.h, doc/delivery.md).
+ *   escalator   one PGconn (LISTEN ticketd_sla); sleeps until the next SLA
+ *               step or timer, claims due tickets and timers (SKIP LOCKED),
+ *               fires warnings, breaches, escalation levels and auto-closes
+ *               with their outbox rows in one transaction (escalate.h,
+ *               doc/sla.md).
  * Hand-offs between threads go through PostgreSQL rows, never memory
  * queues, so a crash anywhere loses nothing. Shared memory state is only
  * the refcounted config snapshot and the stop flag (see daemon.h).
@@ -35,6 +40,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "escalate.h"
 #include "html.h"
 #include "http.h"
 #include "intake.h"
@@ -56,6 +62,7 @@ struct ticketd {
 	struct intake *intake;
 	struct http_server *http;
 	struct outbox_sender outbox;
+	struct escalator escalator;
 	const char *config_path;
 };
 
@@ -143,7 +150,8 @@ start_threads(struct ticketd *td)
 		log_err("ticketd: %s", err.msg);
 		goto out;
 	}
-	if (outbox_sender_start(&td->outbox, &td->daemon, &err) < 0) {
+	if (outbox_sender_start(&td->outbox, &td->daemon, &err) < 0 ||
+	    escalate_start(&td->escalator, &td->daemon, &err) < 0) {
 		log_err("ticketd: %s", err.msg);
 		goto out;
 	}
@@ -170,6 +178,10 @@ stop_threads(struct ticketd *td)
 		late++;
 	if (outbox_sender_join(&td->outbox, &deadline) < 0) {
 		log_warn("ticketd: the outbox sender did not stop in time; its claim runs out by itself");
+		late++;
+	}
+	if (escalate_join(&td->escalator, &deadline) < 0) {
+		log_warn("ticketd: the SLA escalator did not stop in time; its transaction rolls back");
 		late++;
 	}
 	for (int i = 0; i < td->n_workers; i++) {

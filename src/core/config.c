@@ -19,6 +19,7 @@
 #include "convo.h"
 #include "notify.h"
 #include "outbox.h"
+#include "sla_config.h"
 #include "xalloc.h"
 #include "ynode.h"
 
@@ -29,7 +30,7 @@ static const char *const default_categories[] = {
 static const char *const top_keys[] = {
 	"instance", "database", "log", "workers", "shutdown_timeout", "categories",
 	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", "smtp", "slack",
-	"outbox", "conversation", NULL,
+	"outbox", "conversation", "sla", "teams", "queues", NULL,
 };
 static const char *const database_keys[] = { "dsn", "prepared_statements", NULL };
 static const char *const log_keys[] = { "level", NULL };
@@ -38,7 +39,9 @@ static const char *const workers_keys[] = {
 	"max_depth", "item_budget", NULL,
 };
 static const char *const rules_keys[] = { "dir", NULL };
-static const char *const agent_keys[] = { "name", "email", "display_name", "skills", NULL };
+static const char *const agent_keys[] = {
+	"name", "email", "display_name", "skills", "slack_id", NULL,
+};
 static const char *const mailbox_keys[] = {
 	"name", "type", "tenant", "queue", "priority", "path", "processed", "host", "port", "tls",
 	"tls_verify", "user", "password_file", "password_env", "xoauth2_token_file", "folder",
@@ -51,7 +54,7 @@ static const char *const all_keys[] = {
 	"workers.batch_bytes", "workers.max_parts", "workers.max_depth", "workers.item_budget",
 	"workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
 	"categories", "default_tenant", "rules.dir", "agents.name", "agents.email",
-	"agents.display_name", "agents.skills", "mailboxes.name", "mailboxes.type",
+	"agents.display_name", "agents.skills", "agents.slack_id", "mailboxes.name", "mailboxes.type",
 	"mailboxes.tenant", "mailboxes.queue", "mailboxes.priority", "mailboxes.path",
 	"mailboxes.processed", "mailboxes.host", "mailboxes.port", "mailboxes.tls",
 	"mailboxes.tls_verify", "mailboxes.user", "mailboxes.password_file",
@@ -63,7 +66,9 @@ static const char *const all_keys[] = {
 	"scan.reload_check_interval", "scan.notify_channel", "scan.notify_recipient",
 	"smtp.url", "smtp.from", "smtp.from_name", "smtp.user", "smtp.password_file",
 	"smtp.password_env", "smtp.tls", "smtp.tls_verify", "smtp.timeout", "smtp.connect_timeout",
-	"slack.webhook_url_file", "slack.webhook_url_env", "slack.timeout", "slack.on_new_ticket",
+	"slack.webhook_url_file", "slack.webhook_url_env", "slack.webhooks", "slack.webhooks.url_file",
+	"slack.webhooks.url_env", "slack.timeout", "slack.pace", "slack.on_new_ticket",
+	"slack.base_url", "slack.signing_secret_file", "slack.signing_secret_env",
 	"outbox.max_attempts", "outbox.backoff", "outbox.backoff_max", "outbox.lease",
 	"outbox.poll_interval",
 	"conversation.address", "conversation.from_name", "conversation.domain",
@@ -139,6 +144,7 @@ load_agent(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	ynode_opt_str(n, "name", &a->name, errs);
 	ynode_opt_str(n, "email", &a->email, errs);
 	ynode_opt_str(n, "display_name", &a->display_name, errs);
+	ynode_opt_str(n, "slack_id", &a->slack_id, errs);
 	if (a->name == NULL)
 		ynode_error(errs, n, "agent needs a name");
 	if (a->email == NULL || strchr(a->email, '@') == NULL)
@@ -374,6 +380,8 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	load_categories(cfg, root, errs);
 	load_list(cfg, root, "agents", load_agent, errs);
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);
+	/* after agents, smtp and slack: its names refer to them */
+	sla_config_load(root, cfg, &cfg->sla, errs);
 }
 
 static void
@@ -475,6 +483,7 @@ config_unref(struct config **cfgp)
 		xfree(&a->name);
 		xfree(&a->email);
 		xfree(&a->display_name);
+		xfree(&a->slack_id);
 		free_strv(a->skills, a->n_skills);
 		free(a->levels);
 	}
@@ -491,6 +500,7 @@ config_unref(struct config **cfgp)
 	slack_config_free(&cfg->slack);
 	xfree(&cfg->outbox);
 	convo_config_free(&cfg->convo);
+	sla_config_free(&cfg->sla);
 	free(cfg);
 }
 
@@ -508,6 +518,15 @@ config_agent_by_email(const struct config *cfg, const char *email)
 {
 	for (size_t i = 0; i < cfg->n_agents && email; i++)
 		if (cfg->agents[i].email && strcasecmp(cfg->agents[i].email, email) == 0)
+			return &cfg->agents[i];
+	return NULL;
+}
+
+const struct config_agent *
+config_agent_by_slack_id(const struct config *cfg, const char *slack_id)
+{
+	for (size_t i = 0; i < cfg->n_agents && slack_id && *slack_id; i++)
+		if (cfg->agents[i].slack_id && strcmp(cfg->agents[i].slack_id, slack_id) == 0)
 			return &cfg->agents[i];
 	return NULL;
 }

@@ -21,6 +21,7 @@ struct smtp_config;
 struct slack_config;
 struct outbox_config;
 struct convo_config;
+struct sla_config;
 
 enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE };
 enum imap_tls { IMAP_TLS, IMAP_STARTTLS, IMAP_PLAIN };
@@ -52,6 +53,7 @@ struct http_config;
 
 struct config_agent {
 	char *name, *email, *display_name;
+	char *slack_id;                   /* Slack user id (U012AB3CD), for Slack buttons */
 	char **skills;                    /* parallel to levels */
 	int *levels;
 	size_t n_skills;
@@ -87,6 +89,7 @@ struct config {
 	struct slack_config *slack;       /* NULL: no slack: section (notify.h) */
 	struct outbox_config *outbox;     /* never NULL: defaults (outbox.h) */
 	struct convo_config *convo;       /* NULL: no conversation: section (convo.h) */
+	struct sla_config *sla;           /* never NULL after a load: defaults (sla_config.h) */
 	atomic_int refs;                  /* refcount */
 };
 
@@ -101,6 +104,7 @@ void config_unref(struct config **cfg);
 const struct config_mailbox *config_mailbox(const struct config *cfg, const char *name);
 const struct config_agent *config_agent_by_email(const struct config *cfg, const char *email);
 const struct config_agent *config_agent_by_name(const struct config *cfg, const char *name);
+const struct config_agent *config_agent_by_slack_id(const struct config *cfg, const char *slack_id);
 bool config_category_ok(const struct config *cfg, const char *category);
 
 /* The DSN to use: $TICKETD_DSN if set, else cfg->dsn (cfg may be NULL). Borrowed. */

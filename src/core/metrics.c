@@ -126,6 +126,72 @@ render_intake(struct metrics *m, struct buf *out)
 	                 get(&m->commits), get(&m->committed));
 }
 
+static const double lag_le[METRICS_LAG_BUCKETS] = {
+	0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600,
+};
+
+void
+metrics_sla_step(struct metrics *m, int breach, double lag_s)
+{
+	int b = 0;
+
+	atomic_fetch_add_explicit(breach ? &m->sla_breaches : &m->sla_warnings, 1,
+	                          memory_order_relaxed);
+	while (b < METRICS_LAG_BUCKETS && lag_s > lag_le[b])
+		b++;
+	atomic_fetch_add_explicit(&m->lag_bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->lag_sum_us, (uint64_t)(lag_s * 1e6), memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->lag_count, 1, memory_order_relaxed);
+}
+
+void
+metrics_escalation(struct metrics *m, int level)
+{
+	int l = level < 0 ? 0 : level >= METRICS_LEVELS ? METRICS_LEVELS - 1 : level;
+
+	atomic_fetch_add_explicit(&m->esc_levels[l], 1, memory_order_relaxed);
+}
+
+void
+metrics_sla_due(struct metrics *m, int64_t n)
+{
+	atomic_store_explicit(&m->sla_due_hour, n, memory_order_relaxed);
+}
+
+static void
+render_sla(struct metrics *m, struct buf *out)
+{
+	uint64_t cum = 0;
+
+	(void)buf_printf(out, "# HELP ticketd_sla_warnings_total SLA warnings fired.\n"
+	                 "# TYPE ticketd_sla_warnings_total counter\n"
+	                 "ticketd_sla_warnings_total %" PRIu64 "\n"
+	                 "# HELP ticketd_sla_breaches_total SLA breaches recorded.\n"
+	                 "# TYPE ticketd_sla_breaches_total counter\n"
+	                 "ticketd_sla_breaches_total %" PRIu64 "\n"
+	                 "# HELP ticketd_sla_escalations_total Escalation steps fired, per level.\n"
+	                 "# TYPE ticketd_sla_escalations_total counter\n",
+	                 get(&m->sla_warnings), get(&m->sla_breaches));
+	for (int l = 0; l < METRICS_LEVELS; l++)
+		(void)buf_printf(out, "ticketd_sla_escalations_total{level=\"%d%s\"} %" PRIu64 "\n",
+		                 l + 1, l == METRICS_LEVELS - 1 ? "+" : "", get(&m->esc_levels[l]));
+	(void)buf_printf(out, "# HELP ticketd_sla_due_within_hour Running SLA clocks due within "
+	                 "the next hour.\n# TYPE ticketd_sla_due_within_hour gauge\n"
+	                 "ticketd_sla_due_within_hour %" PRId64 "\n"
+	                 "# HELP ticketd_sla_lag_seconds Delay between a deadline and its notice.\n"
+	                 "# TYPE ticketd_sla_lag_seconds histogram\n",
+	                 (int64_t)atomic_load_explicit(&m->sla_due_hour, memory_order_relaxed));
+	for (int b = 0; b < METRICS_LAG_BUCKETS; b++) {
+		cum += get(&m->lag_bucket[b]);
+		(void)buf_printf(out, "ticketd_sla_lag_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+		                 lag_le[b], cum);
+	}
+	cum += get(&m->lag_bucket[METRICS_LAG_BUCKETS]);
+	(void)buf_printf(out, "ticketd_sla_lag_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+	                 "ticketd_sla_lag_seconds_sum %.6f\nticketd_sla_lag_seconds_count %" PRIu64
+	                 "\n", cum, (double)get(&m->lag_sum_us) / 1e6, get(&m->lag_count));
+}
+
 static void
 render_processing(struct metrics *m, struct buf *out)
 {
@@ -147,13 +213,8 @@ render_processing(struct metrics *m, struct buf *out)
 	                 "ticketd_processing_failures_total %" PRIu64 "\n",
 	                 cum, (double)get(&m->proc_sum_us) / 1e6, get(&m->proc_count),
 	                 get(&m->proc_failed));
-	(void)buf_puts(out, "# HELP ticketd_sla_warnings_total SLA warnings (0 until the SLA engine "
-	               "exists).\n# TYPE ticketd_sla_warnings_total counter\n"
-	               "ticketd_sla_warnings_total 0\n"
-	               "# HELP ticketd_sla_breaches_total SLA breaches (0 until the SLA engine "
-	               "exists).\n# TYPE ticketd_sla_breaches_total counter\n"
-	               "ticketd_sla_breaches_total 0\n"
-	               "# HELP ticketd_build_info Build information.\n"
+	render_sla(m, out);
+	(void)buf_puts(out, "# HELP ticketd_build_info Build information.\n"
 	               "# TYPE ticketd_build_info gauge\n"
 	               "ticketd_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
 }

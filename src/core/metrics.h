@@ -29,6 +29,8 @@ enum metrics_outcome {
 
 #define METRICS_MAX_SOURCES 64
 #define METRICS_BUCKETS 12
+#define METRICS_LAG_BUCKETS 11
+#define METRICS_LEVELS 8          /* escalation levels counted apart; deeper ones in the last */
 
 struct metrics {
 	char *sources[METRICS_MAX_SOURCES]; /* fixed after metrics_init */
@@ -37,6 +39,11 @@ struct metrics {
 	atomic_uint_fast64_t proc_bucket[METRICS_BUCKETS + 1]; /* last: +Inf */
 	atomic_uint_fast64_t proc_sum_us, proc_count, proc_failed;
 	atomic_uint_fast64_t commits, committed;     /* group commit: transactions, requests */
+	atomic_uint_fast64_t sla_warnings, sla_breaches;
+	atomic_uint_fast64_t esc_levels[METRICS_LEVELS];
+	atomic_uint_fast64_t lag_bucket[METRICS_LAG_BUCKETS + 1]; /* deadline -> notice, seconds */
+	atomic_uint_fast64_t lag_sum_us, lag_count;
+	atomic_int_fast64_t sla_due_hour;            /* running clocks due within the hour */
 	pthread_mutex_t cache_lock;                  /* guards cache, cache_at_ms */
 	struct buf cache;
 	int64_t cache_at_ms;
@@ -48,6 +55,12 @@ void metrics_fini(struct metrics *m);
 void metrics_intake(struct metrics *m, const char *source, enum metrics_outcome o);
 /* Record one processed inbound item; failed when it did not complete. */
 void metrics_processing(struct metrics *m, double seconds, int failed);
+/* The escalator fired a warning or a breach lag_s seconds after its time. */
+void metrics_sla_step(struct metrics *m, int breach, double lag_s);
+/* An escalation level (0-based) fired. */
+void metrics_escalation(struct metrics *m, int level);
+/* Running SLA clocks due within the next hour (from the escalator's self-check). */
+void metrics_sla_due(struct metrics *m, int64_t n);
 /* One group-commit transaction that carried n requests. */
 void metrics_commit(struct metrics *m, int n);
 /*

@@ -424,12 +424,43 @@ out:
 	return rc;
 }
 
+int
+convo_queue_mail(struct store *st, const struct config *cfg, const struct convo_mail *m,
+                 struct tk_err *err)
+{
+	struct convo_ticket t = { .id = m->ticket_id };
+	struct convo_out o = {
+		.ticket = &t, .to = m->to, .to_name = m->to_name, .idem = m->idem,
+		.in_reply_to = m->in_reply_to, .refs = m->refs, .n_refs = m->n_refs,
+		.auto_submitted = m->auto_submitted,
+	};
+	char *raw = NULL, *msgid = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (cfg->convo == NULL || cfg->smtp == NULL || m->to == NULL || *m->to == '\0')
+		return 0;
+	msgid = compose_message_id(cfg->convo->msgid_domain, m->ticket_id);
+	if (compose_out(cfg, &o, msgid, m->subject, m->body, NULL, &raw, &len, err) == 0) {
+		struct outbox_item it = {
+			.idempotency_key = m->idem, .channel = "smtp", .kind = m->kind,
+			.ticket_id = m->ticket_id, .recipient = m->to, .message_id = msgid,
+			.payload = raw, .payload_len = len,
+		};
+
+		rc = outbox_enqueue(st, &it, NULL, err);
+	}
+	free(raw);
+	free(msgid);
+	return rc;
+}
+
 /*
  * Text for Slack: &, < and > escaped as Slack asks, so a customer's subject
  * cannot ping <!channel> or forge a <link|label>. Caller frees.
  */
-static char *
-slack_escape(const char *s)
+char *
+convo_slack_escape(const char *s)
 {
 	struct buf b;
 
@@ -459,8 +490,8 @@ convo_slack_new_ticket(struct store *st, const struct config *cfg, const struct 
 	if (cfg->slack == NULL || !cfg->slack->on_new_ticket)
 		return 0;
 	{
-		char *who = slack_escape(t->requester ? t->requester : "(unknown)");
-		char *subject = slack_escape(t->subject);
+		char *who = convo_slack_escape(t->requester ? t->requester : "(unknown)");
+		char *subject = convo_slack_escape(t->subject);
 
 		text = xasprintf("New ticket %s from %s: %s", t->ref, who, subject);
 		free(who);

@@ -96,6 +96,31 @@ struct convo_out {
 int convo_send(struct store *st, const struct config *cfg, const struct convo_out *o,
                struct tk_err *err) __attribute__((warn_unused_result));
 
+/* A mail already written (the SLA escalator's notices), to queue as is. */
+struct convo_mail {
+	int64_t ticket_id;
+	const char *to, *to_name;
+	const char *idem;                  /* idempotency key */
+	const char *kind;                  /* the outbox row's kind */
+	const char *subject, *body;
+	const char *in_reply_to;           /* threading in the recipient's client */
+	const char *const *refs;
+	size_t n_refs;
+	const char *auto_submitted;
+};
+
+/*
+ * Compose and queue m (outbox row only: no messages row, it is a notice
+ * and not part of the conversation), with a reply token bound to m->to in
+ * Reply-To, so that an agent's answer to it is proven like any other.
+ * Does nothing when the conversation is not configured.
+ */
+int convo_queue_mail(struct store *st, const struct config *cfg, const struct convo_mail *m,
+                     struct tk_err *err) __attribute__((warn_unused_result));
+
+/* Text for Slack: &, < and > escaped, so user text cannot ping or forge links. Caller frees. */
+char *convo_slack_escape(const char *s);
+
 /* The Slack notice for a new ticket (when slack.on_new_ticket). */
 int convo_slack_new_ticket(struct store *st, const struct config *cfg,
                            const struct convo_ticket *t, struct tk_err *err)

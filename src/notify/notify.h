@@ -65,14 +65,31 @@ void smtp_config_load(const struct ynode *n, struct smtp_config **out_r, struct 
 void smtp_config_free(struct smtp_config **c);
 
 /* slack: section (notify_slack.c). */
+struct slack_webhook {
+	char *name;                /* "default" for the top-level webhook_url_* */
+	char *url_file, *url_env;  /* where the URL (a secret) is read from */
+};
 struct slack_config {
-	char *webhook_url_file, *webhook_url_env;
+	struct slack_webhook *webhooks;
+	size_t n_webhooks;
 	int64_t timeout_ms;
-	bool on_new_ticket;        /* post new tickets to the channel */
+	int64_t pace_ms;           /* at least this long between two posts to one webhook */
+	bool on_new_ticket;        /* post new tickets to the default webhook */
+	char *base_url;            /* links to tickets: BASE_URL/TKT-1042, or NULL */
+	char *signing_secret_file, *signing_secret_env;  /* Slack app: buttons and actions */
 };
 void slack_config_load(const struct ynode *n, struct slack_config **out_r,
                        struct tk_errlist *errs);
 void slack_config_free(struct slack_config **c);
+/*
+ * The webhook an outbox row's recipient names: NULL, "default" and "slack"
+ * (rows written before named webhooks existed) mean the default one.
+ * NULL when there is none of that name. Borrowed from c.
+ */
+const struct slack_webhook *slack_webhook_named(const struct slack_config *c, const char *name);
+bool slack_webhook_known(const struct slack_config *c, const char *name);
+/* Whether Slack messages carry Acknowledge/Resolve buttons (a signing secret is set). */
+bool slack_buttons(const struct slack_config *c);
 
 /*
  * Read a secret from file (first line, trailing white space removed) or,
@@ -82,8 +99,14 @@ void slack_config_free(struct slack_config **c);
  */
 char *notify_read_secret(const char *file, const char *env, struct tk_err *err);
 
-/* Classify an HTTP status (Slack): sent, retry (429, 5xx, 0 = no answer) or dead (other). */
-enum notify_status notify_http_status(long code);
+/*
+ * Classify a Slack webhook's answer. Slack posts are delivered at most
+ * once (doc/delivery.md): only what certainly did not post is retried, a
+ * 429 (rate limited) or a request that never left (sent false: no
+ * connection). Anything else that is not 2xx (4xx, 5xx, no answer after the
+ * request was written) is dead.
+ */
+enum notify_status notify_http_status(long code, bool sent);
 /* Classify a final SMTP reply code: 2xx sent, 5xx dead, else retry. */
 enum notify_status notify_smtp_status(long code);
 

@@ -145,6 +145,14 @@ outbox_claim(struct store *st, const struct outbox_config *cfg, const char *hold
 
 	memset(c_r, 0, sizeof(*c_r));
 	snprintf(lease, sizeof(lease), "%" PRId64, cfg->lease_ms);
+	/* Slack is at most once: a post whose sender died mid-request may have
+	 * gone out, and a webhook cannot tell a resend from a new post. */
+	if (store_exec(st, NULL, err,
+	               STORE_CUSTOM_PLAN "UPDATE outbox SET state = 'dead', updated_at = now(), "
+	               "lease_until = NULL, last_error = 'the sender stopped during the request; "
+	               "Slack may have posted it, so it is not sent again (at most once)' "
+	               "WHERE state = 'sending' AND lease_until < now() AND channel = 'slack'", 0) < 0)
+		return -1;
 	if (store_exec(st, &res, err,
 	               STORE_CUSTOM_PLAN "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
 	               "claimed_by = $1, updated_at = now(), "
@@ -207,6 +215,49 @@ outbox_mark(struct store *st, const struct outbox_config *cfg, const struct outb
 		*lost_r = atoi(PQcmdTuples(res)) == 0;
 	PQclear(res);
 	return 0;
+}
+
+int
+outbox_pace_take(struct store *st, const char *key, int64_t pace_ms, int64_t *wait_ms_r,
+                 struct tk_err *err)
+{
+	char pace[24];
+	PGresult *res = NULL;
+
+	*wait_ms_r = 0;
+	snprintf(pace, sizeof(pace), "%" PRId64, pace_ms);
+	if (store_exec(st, &res, err,
+	               "WITH take AS (INSERT INTO slack_pace AS p (webhook, next_at) VALUES ($1, "
+	               "clock_timestamp() + $2::bigint * interval '1 millisecond') "
+	               "ON CONFLICT (webhook) DO UPDATE SET next_at = clock_timestamp() + "
+	               "$2::bigint * interval '1 millisecond' WHERE p.next_at <= clock_timestamp() "
+	               "RETURNING 0::bigint AS wait) "
+	               "SELECT wait FROM take UNION ALL "
+	               "SELECT greatest(1, ceil(extract(epoch FROM next_at - clock_timestamp()) * 1000))"
+	               "::bigint FROM slack_pace WHERE webhook = $1 AND NOT EXISTS (SELECT 1 FROM take)",
+	               2, key, pace) < 0)
+		return -1;
+	if (PQntuples(res) > 0)
+		*wait_ms_r = store_int(res, 0, 0);
+	PQclear(res);
+	return *wait_ms_r == 0 ? 1 : 0;
+}
+
+int
+outbox_defer(struct store *st, const struct outbox_claimed *c, const char *holder,
+             int64_t delay_ms, struct tk_err *err)
+{
+	char sid[24], att[16], delay[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, c->id);
+	snprintf(att, sizeof(att), "%d", c->attempts);
+	snprintf(delay, sizeof(delay), "%" PRId64, delay_ms);
+	return store_exec(st, NULL, err,
+	                  "UPDATE outbox SET state = 'pending', attempts = attempts - 1, "
+	                  "lease_until = NULL, updated_at = now(), "
+	                  "next_attempt_at = now() + $4::bigint * interval '1 millisecond' "
+	                  "WHERE id = $1 AND state = 'sending' AND claimed_by = $2 "
+	                  "AND attempts = $3::int", 4, sid, holder, att, delay);
 }
 
 char *

@@ -85,7 +85,8 @@ struct outbox_claimed {
 /*
  * Claim one due row (pending and due, or sending with an expired lease) for
  * holder, in its own committed transaction: state sending, one more
- * attempt, lease_until = now + lease. Returns 1 with *c_r filled, 0 when
+ * attempt, lease_until = now + lease. Slack rows with an expired lease are
+ * made dead first, never sent again (Slack is at most once). Returns 1 with *c_r filled, 0 when
  * nothing is due, -1 on error.
  */
 int outbox_claim(struct store *st, const struct outbox_config *cfg, const char *holder,
@@ -103,6 +104,18 @@ int outbox_mark(struct store *st, const struct outbox_config *cfg, const struct 
                 const char *holder, bool sent, bool dead, int64_t retry_after_ms,
                 const char *error, bool *lost_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * Pace posts to one destination (a Slack webhook): at most one per pace_ms
+ * across every daemon on the database (the slack_pace row). Returns 1 when
+ * the caller may send now (the next slot is taken), 0 with *wait_ms_r set
+ * when it must wait that long, -1 on error. Autocommit.
+ */
+int outbox_pace_take(struct store *st, const char *key, int64_t pace_ms, int64_t *wait_ms_r,
+                     struct tk_err *err) __attribute__((warn_unused_result));
+/* Give a claimed row back unsent, its attempt not counted, due after delay_ms. */
+int outbox_defer(struct store *st, const struct outbox_claimed *c, const char *holder,
+                 int64_t delay_ms, struct tk_err *err) __attribute__((warn_unused_result));
 
 /* The sender thread: its own PGconn, one sender context per channel. */
 struct outbox_sender {

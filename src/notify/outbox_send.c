@@ -110,6 +110,32 @@ sender_record(struct sender *s, const struct outbox_claimed *c, const struct not
 		         "(send slower than the lease?)", c->id);
 }
 
+/*
+ * Slack: at most one post per webhook per slack.pace across every daemon.
+ * Returns true when the row may go now; otherwise it was given back
+ * (attempt not counted) to come due when its webhook's slot is free.
+ */
+static bool
+sender_paced(struct sender *s, const struct outbox_claimed *c)
+{
+	struct tk_err err = { 0 };
+	int64_t wait = 0;
+	char key[160];
+	int rc;
+
+	if (strcmp(c->channel, "slack") != 0 || s->cfg->slack == NULL)
+		return true;
+	snprintf(key, sizeof(key), "slack:%s", strcmp(c->recipient, "slack") == 0 ? "default" :
+	         c->recipient);
+	rc = outbox_pace_take(s->st, key, s->cfg->slack->pace_ms, &wait, &err);
+	if (rc != 0)
+		return true;   /* granted, or the pace could not be read: sending beats waiting */
+	if (outbox_defer(s->st, c, s->cfg->instance, wait, &err) < 0)
+		log_warn("outbox %" PRId64 ": could not put the row back: %s; it comes back after "
+		         "its lease", c->id, err.msg);
+	return false;
+}
+
 static void
 sender_deliver(struct sender *s, const struct outbox_claimed *c)
 {
@@ -157,7 +183,8 @@ sender_round(struct sender *s)
 	}
 	if (rc == 0)
 		return 0;
-	sender_deliver(s, &c);
+	if (sender_paced(s, &c))
+		sender_deliver(s, &c);
 	outbox_claimed_fini(&c);
 	return 1;
 }

@@ -196,6 +196,38 @@ store_ticket_event(struct store *st, int64_t id, const char *actor, const char *
 	                  6, sid, actor, action, old_value, new_value, detail);
 }
 
+int
+store_ticket_ack(struct store *st, int64_t id, const char *actor, const char *how, bool explicit,
+                 int *cancelled_r, struct tk_err *err)
+{
+	char sid[24], detail[200];
+	PGresult *res = NULL;
+	int n;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	if (store_exec(st, &res, err,
+	               "WITH t AS (UPDATE tickets SET acked_at = now(), acked_by = $2 "
+	               "WHERE id = $1::bigint RETURNING id), "
+	               "c AS (UPDATE timers SET state = 'cancelled', fired_at = now(), "
+	               "detail = 'acknowledged by ' || $2 WHERE ticket_id = $1::bigint "
+	               "AND kind = 'escalate' AND state = 'pending' RETURNING 1) "
+	               "SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM c)", 2, sid, actor) < 0)
+		return -1;
+	if (store_int(res, 0, 0) == 0) {
+		PQclear(res);
+		return tk_err_set(err, "ticket %" PRId64 " does not exist", id);
+	}
+	n = (int)store_int(res, 0, 1);
+	PQclear(res);
+	if (cancelled_r)
+		*cancelled_r = n;
+	if (!explicit && n == 0)
+		return 0;
+	snprintf(detail, sizeof(detail), "%s; %d pending escalation level%s cancelled", how, n,
+	         n == 1 ? "" : "s");
+	return store_ticket_event(st, id, actor, "ack", NULL, NULL, detail, err);
+}
+
 /* Lock the ticket row and read one column. */
 static int
 ticket_lock_get(struct store *st, int64_t id, const char *select, char **value_r,

@@ -9,6 +9,7 @@
 #ifndef TK_STORE_TICKET_H
 #define TK_STORE_TICKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,18 @@ int store_ticket_set_priority(struct store *st, int64_t id, const char *priority
 /* value: an agent name, or "" / "none" to unassign. */
 int store_ticket_set_assignee(struct store *st, int64_t id, const char *agent, const char *actor,
                               struct tk_err *err) __attribute__((warn_unused_result));
+
+/*
+ * An agent acknowledged the ticket (a public reply, a status change, #ack
+ * by email, ticketctl ack, Slack's Acknowledge button): acked_at and
+ * acked_by are set and every pending level of its escalation chains is
+ * cancelled (the SLA escalator, doc/sla.md). An "ack" event is written when
+ * explicit is set or when levels were cancelled. *cancelled_r (may be
+ * NULL) gets how many levels were.
+ */
+int store_ticket_ack(struct store *st, int64_t id, const char *actor, const char *how,
+                     bool explicit, int *cancelled_r, struct tk_err *err)
+	__attribute__((warn_unused_result));
 
 int store_ticket_event(struct store *st, int64_t id, const char *actor, const char *action,
                        const char *old_value, const char *new_value, const char *detail,
