@@ -15,6 +15,8 @@
 #ifndef TK_CTL_H
 #define TK_CTL_H
 
+#include <stddef.h>
+
 #define CTL_OK 0
 #define CTL_USAGE 1
 #define CTL_DATAERR 65
@@ -65,6 +67,11 @@ int ctl_list(int argc, char **argv);     /* ctl_tickets.c: list */
 int ctl_show(int argc, char **argv);     /* ctl_tickets.c: show NUMBER */
 int ctl_set(int argc, char **argv);      /* ctl_tickets.c: set NUMBER FIELD VALUE */
 int ctl_attachment(int argc, char **argv); /* ctl_attach.c: attachment get ID */
+int ctl_ack(int argc, char **argv);      /* ctl_sla.c: ack NUMBER */
+/* ctl_sla.c: the SLA lines of `show` and the SLA column of `list` (t: a ticket's JSON). */
+struct json_t;
+void ctl_sla_print(const struct config *cfg, struct json_t *t);
+const char *ctl_sla_column(const struct config *cfg, struct json_t *t, char *buf, size_t len);
 /* ctl_rules.c: ticketctl rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE,
  * ticketctl rules check [--rules DIR] */
 int ctl_rules(int argc, char **argv);

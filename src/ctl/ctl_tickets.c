@@ -16,6 +16,7 @@
 #include "quote.h"
 #include "store.h"
 #include "store_ticket.h"
+#include "ynode.h"
 
 #define TICKET_JSON \
 	"json_build_object('id', t.id, 'ref', n.ticket_prefix || '-' || t.number, " \
@@ -29,7 +30,15 @@
 	"t.reopened_at, 'updated_at', t.updated_at, 'first_response_at', t.first_response_at, " \
 	"'response_due_at', t.response_due_at, 'resolution_due_at', t.resolution_due_at, " \
 	"'alert_key', t.alert_key, 'alert_count', t.alert_count, 'linked_ticket', " \
-	"t.linked_ticket_id)"
+	"t.linked_ticket_id, 'sla', " TICKET_SLA_JSON ")"
+#define TICKET_SLA_JSON \
+	"json_build_object('policy', t.sla_applied, 'calendar', t.sla_calendar, 'status', " \
+	"t.status, 'response_due_at', t.response_due_at, 'resolution_due_at', " \
+	"t.resolution_due_at, 'response_breached', t.response_breached, 'resolution_breached', " \
+	"t.resolution_breached, 'response_breached_at', t.response_breached_at, " \
+	"'resolution_breached_at', t.resolution_breached_at, 'response_left_s', " \
+	"t.response_left_s, 'resolution_left_s', t.resolution_left_s, 'paused_s', " \
+	"t.sla_paused_s, 'acked_by', t.acked_by, 'acked_at', t.acked_at)"
 #define TICKET_FROM \
 	" FROM tickets t JOIN tenants n ON n.id = t.tenant_id " \
 	"LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN sources s ON s.id = t.source_id "
@@ -50,16 +59,18 @@ jstr(json_t *o, const char *key)
 }
 
 static void
-print_table(json_t *list)
+print_table(const struct config *cfg, json_t *list)
 {
 	size_t i;
 	json_t *t;
+	char sla[32];
 
-	printf("%-12s %-11s %-8s %-12s %-10s %s\n", "TICKET", "STATUS", "PRIORITY", "QUEUE",
-	       "ASSIGNEE", "SUBJECT");
+	printf("%-12s %-11s %-8s %-12s %-10s %-14s %s\n", "TICKET", "STATUS", "PRIORITY", "QUEUE",
+	       "ASSIGNEE", "SLA", "SUBJECT");
 	json_array_foreach(list, i, t) {
-		printf("%-12s %-11s %-8s %-12s %-10s %.60s\n", jstr(t, "ref"), jstr(t, "status"),
-		       jstr(t, "priority"), jstr(t, "queue"), jstr(t, "assignee"), jstr(t, "subject"));
+		printf("%-12s %-11s %-8s %-12s %-10s %-14s %.60s\n", jstr(t, "ref"), jstr(t, "status"),
+		       jstr(t, "priority"), jstr(t, "queue"), jstr(t, "assignee"),
+		       ctl_sla_column(cfg, t, sla, sizeof(sla)), jstr(t, "subject"));
 	}
 }
 
@@ -70,9 +81,13 @@ ctl_list(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "status", required_argument, NULL, 's' },
 		{ "queue", required_argument, NULL, 'q' }, { "assignee", required_argument, NULL, 'a' },
 		{ "tenant", required_argument, NULL, 't' }, { "limit", required_argument, NULL, 'l' },
+		{ "breached", no_argument, NULL, 'b' }, { "due-within", required_argument, NULL, 'd' },
 		{ 0 },
 	};
 	const char *status = NULL, *queue = NULL, *assignee = NULL, *tenant = NULL, *limit = "100";
+	const char *breached = NULL;
+	char within[24] = "";
+	int64_t within_ms = 0;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
@@ -88,12 +103,22 @@ ctl_list(int argc, char **argv)
 		case 'a': assignee = optarg; break;
 		case 't': tenant = optarg; break;
 		case 'l': limit = optarg; break;
+		case 'b': breached = "t"; break;
+		case 'd':
+			if (ynode_parse_duration_ms(optarg, &within_ms) < 0 || within_ms < 0) {
+				fprintf(stderr, "ticketctl: --due-within: \"%s\" is not a duration "
+				        "(30m, 2h, 1d)\n", optarg);
+				return CTL_USAGE;
+			}
+			snprintf(within, sizeof(within), "%lld", (long long)(within_ms / 1000));
+			break;
 		default: return CTL_USAGE;
 		}
 	}
 	if (optind != argc || atoi(limit) <= 0) {
 		fprintf(stderr, "usage: ticketctl list [--json] [--status S] [--queue Q] "
-		                "[--assignee A] [--tenant T] [--limit N]\n");
+		                "[--assignee A] [--tenant T] [--breached] [--due-within DURATION] "
+		                "[--limit N]\n");
 		return CTL_USAGE;
 	}
 	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
@@ -103,15 +128,20 @@ ctl_list(int argc, char **argv)
 	               "(SELECT t.id, " TICKET_JSON " AS j" TICKET_FROM
 	               "WHERE ($1::text IS NULL OR t.status = $1) AND ($2::text IS NULL OR t.queue = $2) "
 	               "AND ($3::text IS NULL OR a.name = $3) AND ($4::text IS NULL OR n.name = $4) "
+	               "AND ($6::text IS NULL OR t.response_breached OR t.resolution_breached) "
+	               "AND ($7::bigint IS NULL OR (t.response_due_at <= now() + $7::bigint * "
+	               "interval '1 second' AND NOT t.response_breached) OR (t.resolution_due_at <= "
+	               "now() + $7::bigint * interval '1 second' AND NOT t.resolution_breached)) "
 	               "ORDER BY t.id DESC LIMIT $5::int) x",
-	               5, status, queue, assignee, tenant, limit) < 0) {
+	               7, status, queue, assignee, tenant, limit, breached,
+	               within[0] ? within : NULL) < 0) {
 		rc = db_fail(&err);
 	} else if (json) {
 		printf("%s\n", PQgetvalue(res, 0, 0));
 	} else {
 		json_t *list = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 
-		print_table(list);
+		print_table(cfg, list);
 		json_decref(list);
 	}
 	PQclear(res);
@@ -183,7 +213,7 @@ out:
 }
 
 static void
-print_ticket(json_t *t, bool full)
+print_ticket(const struct config *cfg, json_t *t, bool full)
 {
 	size_t i;
 	json_t *m, *e;
@@ -193,6 +223,7 @@ print_ticket(json_t *t, bool full)
 	       jstr(t, "priority"), jstr(t, "queue"), jstr(t, "assignee"), jstr(t, "requester"));
 	printf("  category %s, type %s, created %s\n", jstr(t, "category"), jstr(t, "type"),
 	       jstr(t, "created_at"));
+	ctl_sla_print(cfg, t);
 	json_array_foreach(json_object_get(t, "messages"), i, m) {
 		printf("\n--- message %lld (%s, %s) from %s at %s\n",
 		       (long long)json_integer_value(json_object_get(m, "id")), jstr(m, "direction"),
@@ -287,7 +318,7 @@ ctl_show(int argc, char **argv)
 	} else {
 		json_t *t = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 
-		print_ticket(t, full);
+		print_ticket(cfg, t, full);
 		json_decref(t);
 	}
 out:
@@ -306,6 +337,9 @@ apply_set(struct store *st, const struct config *cfg, int64_t id, const char *fi
 	int changed = 0;
 
 	ctl_actor(actor, sizeof(actor));
+	/* an admin acting on the ticket acknowledges it, as an agent's action does */
+	if (store_ticket_ack(st, id, actor, "ticketctl set", false, NULL, err) < 0)
+		return -1;
 	if (strcmp(field, "status") == 0)
 		return store_ticket_set_status(st, id, value, actor, NULL, &changed, err) < 0 ? -1 :
 		       changed && cfg ? convo_notify_status(st, cfg, id, value, NULL, err) : 0;

@@ -10,10 +10,11 @@
 
 static const struct ctl_command commands[] = {
 	{ "migrate", "migrate", ctl_migrate },
-	{ "list", "list [--json] [--status S] [--queue Q] [--assignee A] [--tenant T] [--limit N]",
-	  ctl_list },
+	{ "list", "list [--json] [--status S] [--queue Q] [--assignee A] [--tenant T] [--breached] "
+	  "[--due-within DURATION] [--limit N]", ctl_list },
 	{ "show", "show [--json] [--tenant T] NUMBER", ctl_show },
 	{ "set", "set [--tenant T] NUMBER status|priority|assignee VALUE", ctl_set },
+	{ "ack", "ack [--tenant T] NUMBER", ctl_ack },
 	{ "ingest", "ingest --mailbox NAME [FILE|-]", ctl_ingest },
 	{ "inbound", "inbound list [--state S] [--json] | show ID [--raw] | retry ID|--all",
 	  ctl_inbound },

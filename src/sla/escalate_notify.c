@@ -49,7 +49,11 @@ struct esc_out {
 	size_t n;
 };
 
-/* What a message says about its ticket (loaded once per ticket and flush). */
+/*
+ * What a message says about its ticket (loaded once per ticket and flush).
+ * first_msg, last_msg: the first and latest mail that came in on it; the
+ * notices agents got of those refer to them, so ours thread with them.
+ */
 struct esc_tinfo {
 	int64_t id;
 	char *ref, *subject, *priority, *status, *queue, *assignee, *requester, *calendar;
@@ -305,9 +309,10 @@ tinfo_load(struct esc *e, int64_t id, struct esc_tinfo *t, struct tk_err *err)
 	               "coalesce(t.requester, ''), coalesce(t.sla_calendar, '24x7'), "
 	               "coalesce(extract(epoch FROM t.response_due_at)::bigint, 0), "
 	               "coalesce(extract(epoch FROM t.resolution_due_at)::bigint, 0), "
-	               "(SELECT message_id FROM messages WHERE ticket_id = t.id AND message_id IS NOT NULL "
-	               "ORDER BY id LIMIT 1), (SELECT message_id FROM messages WHERE ticket_id = t.id "
-	               "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1) "
+	               "(SELECT message_id FROM messages WHERE ticket_id = t.id AND direction = 'in' "
+	               "AND message_id IS NOT NULL ORDER BY id LIMIT 1), (SELECT message_id FROM "
+	               "messages WHERE ticket_id = t.id AND direction = 'in' AND message_id IS NOT NULL "
+	               "ORDER BY id DESC LIMIT 1) "
 	               "FROM tickets t JOIN tenants n ON n.id = t.tenant_id "
 	               "LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $1::bigint",
 	               1, sid) < 0)

@@ -138,6 +138,15 @@ sla_clock_compute(const struct sla_history *h, const struct sla_calendar *cal,
 		clock_used(&out->c[k], cal, h->now);
 }
 
+/* sla_calendar_add, with "not within its horizon" (-1) as "never" (0). */
+static int64_t
+add_or_never(const struct sla_calendar *cal, int64_t from, int64_t secs)
+{
+	int64_t t = sla_calendar_add(cal, from, secs);
+
+	return t < 0 ? 0 : t;
+}
+
 int64_t
 sla_clock_reach(const struct sla_clock *c, const struct sla_calendar *cal, int64_t amount)
 {
@@ -151,10 +160,10 @@ sla_clock_reach(const struct sla_clock *c, const struct sla_calendar *cal, int64
 		int64_t s;
 
 		if (c->seg_to[i] == 0)       /* running now: it gets there */
-			return sla_calendar_add(cal, c->seg_from[i], amount - used);
+			return add_or_never(cal, c->seg_from[i], amount - used);
 		s = sla_calendar_seconds(cal, c->seg_from[i], c->seg_to[i]);
 		if (used + s >= amount)
-			return sla_calendar_add(cal, c->seg_from[i], amount - used);
+			return add_or_never(cal, c->seg_from[i], amount - used);
 		used += s;
 	}
 	return 0;

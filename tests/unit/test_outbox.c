@@ -142,7 +142,7 @@ test_smtp_slack_config(void **state)
 	root = yaml("webhook_url: https://hooks.example/secret\n", &errs);
 	slack_config_load(root, &kc, &errs);
 	assert_true(has_error(&errs, "unknown field \"webhook_url\""));
-	assert_true(has_error(&errs, "needs webhook_url_file or webhook_url_env"));
+	assert_true(has_error(&errs, "needs webhook_url_file or webhook_url_env, or webhooks:"));
 	slack_config_free(&kc);
 	ynode_free(&root);
 	tk_errlist_fini(&errs);
@@ -151,19 +151,22 @@ test_smtp_slack_config(void **state)
 static void
 test_status_classes(void **state)
 {
-	static const struct { long code; enum notify_status http, smtp; } cases[] = {
-		{ 200, NOTIFY_SENT, NOTIFY_SENT }, { 204, NOTIFY_SENT, NOTIFY_SENT },
-		{ 250, NOTIFY_SENT, NOTIFY_SENT }, { 0, NOTIFY_RETRY, NOTIFY_RETRY },
-		{ 400, NOTIFY_DEAD, NOTIFY_RETRY }, { 403, NOTIFY_DEAD, NOTIFY_RETRY },
-		{ 404, NOTIFY_DEAD, NOTIFY_RETRY }, { 410, NOTIFY_DEAD, NOTIFY_RETRY },
-		{ 429, NOTIFY_RETRY, NOTIFY_RETRY }, { 421, NOTIFY_DEAD, NOTIFY_RETRY },
-		{ 451, NOTIFY_DEAD, NOTIFY_RETRY }, { 500, NOTIFY_RETRY, NOTIFY_DEAD },
-		{ 503, NOTIFY_RETRY, NOTIFY_DEAD }, { 550, NOTIFY_RETRY, NOTIFY_DEAD },
-		{ 554, NOTIFY_RETRY, NOTIFY_DEAD }, { 354, NOTIFY_DEAD, NOTIFY_RETRY },
+	/* http: Slack, at most once: sent; retried only when it certainly did not post (429, or
+	 * nothing left: sent=false); everything else dead, 5xx and no answer included. */
+	static const struct { long code; bool sent; enum notify_status http, smtp; } cases[] = {
+		{ 200, true, NOTIFY_SENT, NOTIFY_SENT }, { 204, true, NOTIFY_SENT, NOTIFY_SENT },
+		{ 250, true, NOTIFY_SENT, NOTIFY_SENT }, { 0, false, NOTIFY_RETRY, NOTIFY_RETRY },
+		{ 0, true, NOTIFY_DEAD, NOTIFY_RETRY },
+		{ 400, true, NOTIFY_DEAD, NOTIFY_RETRY }, { 403, true, NOTIFY_DEAD, NOTIFY_RETRY },
+		{ 404, true, NOTIFY_DEAD, NOTIFY_RETRY }, { 410, true, NOTIFY_DEAD, NOTIFY_RETRY },
+		{ 429, true, NOTIFY_RETRY, NOTIFY_RETRY }, { 421, true, NOTIFY_DEAD, NOTIFY_RETRY },
+		{ 451, true, NOTIFY_DEAD, NOTIFY_RETRY }, { 500, true, NOTIFY_DEAD, NOTIFY_DEAD },
+		{ 503, true, NOTIFY_DEAD, NOTIFY_DEAD }, { 550, true, NOTIFY_DEAD, NOTIFY_DEAD },
+		{ 554, true, NOTIFY_DEAD, NOTIFY_DEAD }, { 354, true, NOTIFY_DEAD, NOTIFY_RETRY },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(notify_http_status(cases[i].code), cases[i].http);
+		assert_int_equal(notify_http_status(cases[i].code, cases[i].sent), cases[i].http);
 		assert_int_equal(notify_smtp_status(cases[i].code), cases[i].smtp);
 	}
 }
