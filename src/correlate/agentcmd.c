@@ -42,6 +42,7 @@ static const struct cmdspec specs[] = {
 	{"assign", AGENTCMD_ASSIGN, NULL, true},
 	{"priority", AGENTCMD_PRIORITY, priorities, true},
 	{"note", AGENTCMD_NOTE, NULL, false},
+	{"ack", AGENTCMD_ACK, NULL, false},
 };
 
 const char *

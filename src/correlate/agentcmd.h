@@ -9,6 +9,7 @@
  * ticketd only); aliases are stored in canonical form: in-progress ->
  * in_progress, normal -> medium, urgent -> critical.
  *   #note                 (the reply becomes an internal note)
+ *   #ack                  (acknowledge: stops the ticket's SLA escalation)
  *
  * Commands count only on their own lines at the top of the visible text
  * (blank lines between them are fine); the first other line, and any
@@ -28,6 +29,7 @@ enum agentcmd_kind {
 	AGENTCMD_ASSIGN,
 	AGENTCMD_PRIORITY,
 	AGENTCMD_NOTE,
+	AGENTCMD_ACK,
 };
 
 struct agentcmd {
@@ -54,7 +56,7 @@ int agentcmd_parse(const char *visible, struct agentcmd_list *list);
 
 void agentcmd_list_fini(struct agentcmd_list *list);
 
-/* "status", "assign", "priority", "note". */
+/* "status", "assign", "priority", "note", "ack". */
 const char *agentcmd_name(enum agentcmd_kind kind);
 
 #endif

@@ -386,7 +386,14 @@ apply_agent_cmds(struct pipeline_ctx *pc, const struct inbound_item *item,
 		    store_ticket_set_assignee(pc->st, r->t.id, strcmp(c->arg, "none") == 0 ? NULL :
 		                              agent_named(pc->cfg, c->arg)->name, actor, err) < 0)
 			goto out;
+		if (c->kind == AGENTCMD_ACK &&
+		    store_ticket_ack(pc->st, r->t.id, actor, "#ack by email", true, NULL, err) < 0)
+			goto out;
 	}
+	/* Any proven agent action acknowledges the ticket (doc/sla.md). */
+	if ((l->n > 0 || strcmp(r->visibility, "public") == 0) &&
+	    store_ticket_ack(pc->st, r->t.id, actor, "agent reply by email", false, NULL, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(actor);
@@ -441,6 +448,15 @@ out:
 	return rc;
 }
 
+static bool
+text_blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return false;
+	return true;
+}
+
 static int
 apply_agent(struct pipeline_ctx *pc, const struct inbound_item *item, const struct mime_msg *msg,
             const struct convo_match *m, struct convo_reply *r, struct tk_err *err)
@@ -467,7 +483,8 @@ apply_agent(struct pipeline_ctx *pc, const struct inbound_item *item, const stru
 	}
 	if (apply_agent_cmds(pc, item, m, r, err) < 0)
 		return -1;
-	if (strcmp(r->visibility, "public") != 0)
+	/* Commands alone (#ack, #status ...) say nothing to the customer. */
+	if (strcmp(r->visibility, "public") != 0 || text_blank(r->text))
 		return 0;
 	return relay_agent_reply(pc, item, msg, m, r, err);
 }
