@@ -376,8 +376,10 @@ words_for(struct esc *e, const struct esc_note *n, const struct esc_tinfo *t, st
 		       -sla_calendar_seconds(cal, due, e->now);
 		gmtime_r(&tt, &tm);
 		strftime(w->due, sizeof(w->due), "%Y-%m-%d %H:%M UTC", &tm);
-		if (left >= 0)
+		if (left > 0)
 			snprintf(w->left, sizeof(w->left), "%s left", sla_format_duration(left, d, sizeof(d)));
+		else if (left == 0)
+			snprintf(w->left, sizeof(w->left), "due now");
 		else
 			snprintf(w->left, sizeof(w->left), "%s", sla_format_duration(left, d, sizeof(d)));
 	} else {

@@ -404,9 +404,12 @@ new_targets(struct esc *e, struct esc_ticket *t, struct tk_err *err)
 static int
 run_clocks(struct esc *e, struct esc_ticket *t, struct tk_err *err)
 {
+	/* History times are whole seconds rounded up (a clock never fires early),
+	 * so "now" is too, or a change of this very second would look future. */
 	struct sla_history h = {
 		.created_at = t->created, .changes = t->changes, .n_changes = t->n_changes,
-		.first_response_at = t->first_resp, .now = e->now,
+		.first_response_at = t->first_resp,
+		.now = e->now_f > (double)e->now ? e->now + 1 : e->now,
 	};
 	struct sla_clocks cl;
 	int64_t targets[SLA_CLOCKS] = { t->p->response_s, t->p->resolution_s };
