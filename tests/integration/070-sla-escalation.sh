@@ -8,7 +8,6 @@
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/convo.sh"
 pg_start
-printf 'http://127.0.0.1:%s/services/T0/B1/opspart\n' "$HTTP_PORT" >"$T/slack-ops"
 write_convo_config <<YAML
 teams:
   - name: l1
@@ -37,6 +36,7 @@ sla:
       every: 2s
 YAML
 # a second agent (the team lead) and a named Slack webhook
+printf 'http://127.0.0.1:%s/services/T0/B1/opspart\n' "$HTTP_PORT" >"$T/slack-ops"
 sed -i 's/^agents:$/agents:\n  - name: bob\n    email: bob@agents.example\n    display_name: Bob Lead/' "$T/ticketd.yaml"
 sed -i "s|^  webhook_url_file: $T/slack-url|  webhook_url_file: $T/slack-url\n  on_new_ticket: false\n  pace: 10ms\n  webhooks:\n    ops: {url_file: $T/slack-ops}|" "$T/ticketd.yaml"
 "$TICKETD" -t -c "$T/ticketd.yaml" >/dev/null || { "$TICKETD" -t -c "$T/ticketd.yaml"; fail "config"; }

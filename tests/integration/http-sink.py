@@ -3,17 +3,22 @@
 incoming webhook. It binds 127.0.0.1 on a port the kernel picks and writes
 it to DIR/port at once; while DIR/closed exists it does not listen
 (connections are refused), then it listens and writes DIR/ready.
-Each POST body is written to DIR/NNN.json and answered
-200 "ok". With DIR/rate-limit present, the first POST is answered 429 with
-Retry-After: 1 (and is not stored). Stops after one hour at the latest."""
+Each POST body is written to DIR/NNN.json (its arrival time, in seconds
+since the epoch, to DIR/NNN.time) and answered 200 "ok". With
+DIR/rate-limit present, the first POST is answered 429 with Retry-After: 1
+(and is not stored). With DIR/hang present, a POST is stored and then left
+without an answer for 30 s (a receiver that took the message and hangs).
+Requests are served in threads, so one that hangs does not hold the others.
+Stops after one hour at the latest."""
 import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 OUT = sys.argv[1]
 state = {"n": 0, "limited": False}
+lock = threading.Lock()
 
 
 class Hook(BaseHTTPRequestHandler):
@@ -25,11 +30,18 @@ class Hook(BaseHTTPRequestHandler):
             self.send_header("Retry-After", "1")
             self.end_headers()
             return
-        state["n"] += 1
-        with open(os.path.join(OUT, "%03d.json" % state["n"]), "wb") as f:
-            f.write(body)
-        with open(os.path.join(OUT, "%03d.path" % state["n"]), "w") as f:
+        with lock:
+            state["n"] += 1
+            n = state["n"]
+        with open(os.path.join(OUT, "%03d.path" % n), "w") as f:
             f.write(self.path)
+        with open(os.path.join(OUT, "%03d.time" % n), "w") as f:
+            f.write("%.3f" % time.time())
+        with open(os.path.join(OUT, "%03d.json.tmp" % n), "wb") as f:
+            f.write(body)
+        os.rename(os.path.join(OUT, "%03d.json.tmp" % n), os.path.join(OUT, "%03d.json" % n))
+        if os.path.exists(os.path.join(OUT, "hang")):
+            time.sleep(30)
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"ok")
@@ -44,7 +56,8 @@ def announce(name, text):
     os.rename(os.path.join(OUT, name + ".tmp"), os.path.join(OUT, name))
 
 
-srv = HTTPServer(("127.0.0.1", 0), Hook, bind_and_activate=False)
+srv = ThreadingHTTPServer(("127.0.0.1", 0), Hook, bind_and_activate=False)
+srv.daemon_threads = True
 srv.server_bind()
 announce("port", str(srv.server_address[1]))
 deadline = time.time() + 3600
