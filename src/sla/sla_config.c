@@ -45,8 +45,7 @@ static const char *const event_names[SLA_EV_COUNT] = {
 
 static const char *const all_keys[] = {
 	"sla.enabled", "sla.warnings", "sla.autoclose", "sla.digest_after", "sla.poll_interval",
-	"sla.batch", "sla.calendars", "sla.calendars.timezone", "sla.calendars.hours",
-	"sla.calendars.holidays", "sla.policies", "sla.policies.name", "sla.policies.match",
+	"sla.batch", "sla.calendars", "sla.policies", "sla.policies.name", "sla.policies.match",
 	"sla.policies.response", "sla.policies.resolution", "sla.policies.calendar",
 	"sla.policies.chain", "sla.policies.notify_on_create", "sla.chains", "sla.chains.start",
 	"sla.chains.levels", "sla.chains.levels.after", "sla.chains.levels.notify",
