@@ -37,7 +37,7 @@
 #include "store_inbound.h"
 #include "xalloc.h"
 
-enum route { ROUTE_NONE, ROUTE_HOOK, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS };
+enum route { ROUTE_NONE, ROUTE_HOOK, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_SLACK };
 
 void
 http_req_answer(struct http_req *r, int status, enum metrics_outcome o, char *reply,
@@ -202,6 +202,7 @@ route_of(struct http_req *r, const char *url)
 		{ "/healthz", ROUTE_HEALTHZ, NULL },
 		{ "/readyz", ROUTE_READYZ, NULL },
 		{ "/metrics", ROUTE_METRICS, NULL },
+		{ "/v1/slack/actions", ROUTE_SLACK, NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -272,6 +273,27 @@ framing_problem(struct MHD_Connection *conn)
 	return NULL;
 }
 
+/* Slack's interactivity requests: a form body, served by http_slack.c. */
+static enum MHD_Result
+slack_begin(struct http_req *r, const char *method)
+{
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (strcmp(method, "POST") != 0)
+		return req_fail(r, 405, MO_BAD_REQUEST, "method: use POST");
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return req_fail(r, 415, MO_UNSUPPORTED,
+		                "Content-Type: must be application/x-www-form-urlencoded");
+	if (cl != NULL && strtoll(cl, NULL, 10) > r->srv->hc->body_limit)
+		return req_fail(r, 413, MO_TOO_LARGE, "body: larger than the limit");
+	r->slack = true;
+	buf_init(&r->body, (size_t)r->srv->hc->body_limit);
+	return MHD_YES;
+}
+
 /* The first call: headers only. */
 static enum MHD_Result
 req_begin(struct http_req *r, const char *url, const char *method)
@@ -284,8 +306,10 @@ req_begin(struct http_req *r, const char *url, const char *method)
 		r->close = true; /* the rest of the stream cannot be trusted */
 		return req_fail(r, 400, MO_BAD_REQUEST, bad);
 	}
-	if (route == ROUTE_NONE)
+	if (route == ROUTE_NONE || (route == ROUTE_SLACK && r->srv->slack_secret == NULL))
 		return req_fail(r, 404, MO_NOT_FOUND, "path: no such endpoint");
+	if (route == ROUTE_SLACK)
+		return slack_begin(r, method);
 	if (route != ROUTE_HOOK)
 		return get_endpoint(r, route, method);
 	if (r->name && (r->src = http_config_source(hc, r->name)) != NULL &&
@@ -444,6 +468,10 @@ req_complete(struct http_req *r)
 
 	if (r->too_large)
 		return req_fail(r, 413, MO_TOO_LARGE, "body: larger than the limit");
+	if (r->slack) {
+		http_slack_serve(r);
+		return req_send(r, NULL);
+	}
 	if (!r->pd && r->src == NULL && !has_candidate(r))
 		return req_fail(r, 404, MO_NOT_FOUND, "source: no source of this type (or of the "
 		                "?source= name) is configured");
@@ -716,6 +744,8 @@ http_start(struct daemon *d, struct http_server **srv_r, struct tk_err *err)
 	sync_sources(srv);
 	if (use_tls && load_tls(srv, srv->hc, err) < 0)
 		return -1;
+	if (http_slack_init(srv, err) < 0)
+		return -1;
 	if (http_commit_start(srv, err) < 0 || http_guard_start(srv, err) < 0)
 		return -1;
 	for (size_t i = 0; i < srv->hc->n_listen; i++)
@@ -744,6 +774,7 @@ http_stop(struct http_server **srvp)
 		MHD_stop_daemon(srv->mhd[i]);
 	http_guard_free(srv); /* after the daemons: they report every connection closed */
 	store_close(&srv->aux);
+	http_slack_fini(srv);
 	buf_fini(&srv->tls_cert);
 	buf_fini(&srv->tls_key);
 	srv->daemon->metrics = NULL;

@@ -42,6 +42,7 @@ struct http_req {
 	bool too_large;
 	bool sent;               /* a response was queued */
 	bool pd;                 /* answer in PagerDuty's shapes */
+	bool slack;              /* POST /v1/slack/actions (http_slack.c) */
 	bool close;              /* close the connection after the answer */
 	/* what to stage (set before QUEUED) */
 	char *meta;
@@ -76,6 +77,7 @@ struct http_server {
 	bool rules_ok;           /* set at start, read-only after */
 	struct http_guard *guard; /* per-address cap and request deadline (http_guard.c) */
 	struct buf tls_cert, tls_key; /* PEM, kept while the daemons run */
+	char *slack_secret;      /* the Slack app's signing secret, or NULL: no /v1/slack/actions */
 };
 
 /* Queue r (state QUEUED, connection suspended by the caller). */
@@ -107,5 +109,11 @@ void http_req_answer(struct http_req *r, int status, enum metrics_outcome o, cha
                      int retry_after);
 /* A JSON error body: {"status":"error","message":why,"field":...} or PagerDuty's. */
 char *http_error_body(const struct http_req *r, int status, const char *why);
+
+/* http_slack.c: read the signing secret at start (none configured: nothing). */
+int http_slack_init(struct http_server *srv, struct tk_err *err);
+void http_slack_fini(struct http_server *srv);
+/* Answer POST /v1/slack/actions, its whole body in r->body (sets r's answer). */
+void http_slack_serve(struct http_req *r);
 
 #endif
