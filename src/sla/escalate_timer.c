@@ -115,7 +115,7 @@ claim(struct esc *e, struct esc_timer **t_r, int *n_r, struct tk_err *err)
 
 	snprintf(limit, sizeof(limit), "%d", e->cfg->sla->batch);
 	if (store_exec(e->st, &res, err,
-	               "SELECT id, kind, ticket_id, key, extract(epoch FROM due_at)::bigint, data::text, "
+	               "SELECT id, kind, ticket_id, key, ceil(extract(epoch FROM due_at))::bigint, data::text, "
 	               "extract(epoch FROM now()) FROM timers WHERE state = 'pending' "
 	               "AND due_at <= now() ORDER BY due_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED",
 	               1, limit) < 0)
@@ -181,9 +181,10 @@ lock_ticket(struct esc *e, int64_t id, struct esc_tk *tk, struct tk_err *err)
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
 	if (store_exec(e->st, &res, err,
 	               "SELECT status, queue, coalesce(sla_applied, ''), "
-	               "coalesce(extract(epoch FROM acked_at)::bigint, 0), coalesce(acked_by, ''), "
-	               "coalesce(extract(epoch FROM first_response_at)::bigint, 0), "
-	               "coalesce(extract(epoch FROM resolved_at)::bigint, 0) "
+	               /* rounded up, as escalate_ticket.c rounds the history */
+	               "coalesce(ceil(extract(epoch FROM acked_at))::bigint, 0), coalesce(acked_by, ''), "
+	               "coalesce(ceil(extract(epoch FROM first_response_at))::bigint, 0), "
+	               "coalesce(ceil(extract(epoch FROM resolved_at))::bigint, 0) "
 	               "FROM tickets WHERE id = $1::bigint FOR UPDATE SKIP LOCKED", 1, sid) < 0)
 		return -1;
 	found = PQntuples(res) > 0;

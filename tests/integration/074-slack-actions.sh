@@ -1,25 +1,37 @@
 #!/bin/sh
-# Slack's Acknowledge and Resolve buttons: the messages carry them when a
+# Slack's Acknowledge and Resolve buttons, incidents, metrics. The buttons:
+# the messages carry them when a
 # signing secret is configured; POST /v1/slack/actions with Slack's v0
 # signature acknowledges (the pending escalation level is cancelled) or
 # resolves (the customer gets the resolved notice); a forged signature, a
 # stale timestamp, missing headers and an unknown Slack user are refused,
 # logged, and change nothing. Signatures are computed here with Python's
-# hmac, independently of the daemon's code.
+# hmac, independently of the daemon's code. Incidents: a policy with
+# notify_on_create pages when the alert opens the incident, and the
+# resolved alert stops the chain. /metrics counts breaches and levels.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/convo.sh"
 command -v curl >/dev/null || { echo "curl missing: skipped"; exit 77; }
 pg_start
 printf 'slack-signing-secret-for-tests-0123\n' >"$T/signing"
+echo "am-token" >"$T/am.token"
 write_convo_config <<YAML
 http:
   listen: 127.0.0.1:0
+  sources:
+    - {name: am, type: alertmanager, auth: {type: bearer, secret_file: $T/am.token}}
 sla:
   warnings: []
   poll_interval: 200ms
   policies:
+    - {name: page, match: {type: incident}, response: 1h, resolution: 4h, chain: page,
+       notify_on_create: true}
     - {name: quick, response: 1s, resolution: 1h, chain: two}
   chains:
+    page:
+      levels:
+        - {after: 0s, notify: [agent:alice]}
+        - {after: 1h, notify: ["oncall@example.com"]}
     two:
       levels:
         - {after: 0s, notify: ["slack"]}
@@ -100,4 +112,25 @@ wait_for 20 "the resolved notice" \
 click U0ALICE ticketd_ack 999999
 assert_eq "$CODE" "400" "unknown ticket"
 kill -0 "$DAEMON_PID" || fail "the daemon is still up"
+
+# An incident pages at creation (notify_on_create), and its resolution stops the chain.
+amp() { curl -sS -o "$T/resp" -w '%{http_code}' -H 'Authorization: Bearer am-token' \
+	-H 'Content-Type: application/json' --data-binary @"$top_srcdir/tests/data/payloads/$1" \
+	"$D_URL/v1/alertmanager"; }
+assert_eq "$(amp alertmanager-v4-firing.json)" "202" "alerts accepted"
+wait_sql 20 "SELECT count(*) FROM tickets WHERE type = 'incident' AND sla_applied = 'page'" 2
+wait_sql 20 "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'fired'" 2
+wait_for 20 "alice paged for each incident" \
+	'[ "$(sent_q "sum(1 for x in m if '"'alice@'"' in x['"'env_to'"'] and '"'Escalation'"' in x['"'body'"'] or '"'alice@'"' in x['"'env_to'"'] and '"'level 1'"' in x['"'subject'"'])")" -ge 2 ]'
+assert_eq "$(psql_q "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'pending'")" "2" \
+	"level 2 waits"
+assert_eq "$(amp alertmanager-v4-resolved.json)" "202" "resolved accepted"
+wait_sql 20 "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'cancelled' AND t.detail = 'the ticket is done'" 2
+
+# The metrics count what fired.
+curl -sS "$D_URL/metrics" >"$T/metrics.txt"
+grep -Eq '^ticketd_sla_breaches_total [1-9]' "$T/metrics.txt" || fail "breaches counted: $(grep sla_breaches "$T/metrics.txt")"
+grep -Eq '^ticketd_sla_escalations_total\{level="1"\} [1-9]' "$T/metrics.txt" || fail "level 1 counted"
+grep -Eq '^ticketd_sla_lag_seconds_count [1-9]' "$T/metrics.txt" || fail "lag observed"
+grep -q '^ticketd_sla_due_within_hour ' "$T/metrics.txt" || fail "the gauge"
 note "ok"
