@@ -29,6 +29,9 @@
 #include "xalloc.h"
 #include "ynode.h"
 
+/* Message-IDs in the References of a mail to a customer. */
+#define CONVO_THREAD_MAX 10
+
 static const char *const convo_keys[] = {
 	"address", "from_name", "domain", "secret_file", "secret_env", "previous_secret_file",
 	"reopen_window", "acknowledge", "ack_interval", "ack_burst", "agent_notify", "authserv_id",
@@ -388,16 +391,87 @@ compose_out(const struct config *cfg, const struct convo_out *o, const char *msg
 	return rc;
 }
 
+/* Message-IDs a customer's thread is made of (In-Reply-To is the last). */
+struct convo_thread {
+	char *ids[CONVO_THREAD_MAX];
+	size_t n;
+};
+
+static void
+thread_fini(struct convo_thread *th)
+{
+	for (size_t i = 0; i < th->n; i++)
+		xfree(&th->ids[i]);
+	th->n = 0;
+}
+
+/*
+ * The messages of the ticket that recipient `to` has, oldest first: the
+ * ticket's first inbound mail (the thread's root, which a participant in
+ * Cc got too), then their own mail to it and ticketd's mail to them (not
+ * dead), at most CONVO_THREAD_MAX in all. A mail that answers such a message is
+ * threaded in the recipient's client; one that names a mail they never
+ * received (an agent's own reply) or none at all starts a new thread.
+ */
+static int
+thread_load(struct store *st, int64_t ticket_id, const char *to, struct convo_thread *th,
+            struct tk_err *err)
+{
+	char sid[24], max[16];
+	PGresult *res = NULL;
+	int n;
+
+	th->n = 0;
+	snprintf(sid, sizeof(sid), "%" PRId64, ticket_id);
+	snprintf(max, sizeof(max), "%d", CONVO_THREAD_MAX);
+	if (store_exec(st, &res, err,
+	               "SELECT id FROM (SELECT created_at AS at, 0 AS side, id AS ord, "
+	               "coalesce(message_id, reused_message_id) AS id FROM messages "
+	               "WHERE ticket_id = $1::bigint AND direction = 'in' AND lower(author) = lower($2) "
+	               "UNION ALL SELECT m.created_at, 1, m.id, m.message_id FROM messages m "
+	               "JOIN outbox o ON o.message_id = m.message_id WHERE m.ticket_id = $1::bigint "
+	               "AND m.direction = 'out' AND o.state <> 'dead' AND lower(o.recipient) = lower($2) "
+	               "UNION ALL (SELECT '-infinity', -1, id, coalesce(message_id, reused_message_id) "
+	               "FROM messages WHERE ticket_id = $1::bigint AND direction = 'in' "
+	               "AND coalesce(message_id, reused_message_id) IS NOT NULL ORDER BY id LIMIT 1)) x "
+	               "WHERE id IS NOT NULL ORDER BY at DESC, side DESC, ord DESC LIMIT $3::int",
+	               3, sid, to, max) < 0)
+		return -1;
+	n = PQntuples(res);
+	for (int i = n - 1; i >= 0; i--) {
+		const char *id = PQgetvalue(res, i, 0);
+		bool dup = false;
+
+		for (size_t k = 0; k < th->n && !dup; k++)
+			dup = strcmp(th->ids[k], id) == 0;
+		if (!dup)
+			th->ids[th->n++] = xstrdup(id);
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 convo_send(struct store *st, const struct config *cfg, const struct convo_out *o,
            struct tk_err *err)
 {
 	char *subject = NULL, *body = NULL, *html = NULL, *raw = NULL, *msgid = NULL;
+	struct convo_thread th = { .n = 0 };
+	struct convo_out own = *o;
 	size_t len = 0;
 	int queued = 0, rc = -1;
 
 	if (cfg->convo == NULL || cfg->smtp == NULL || o->to == NULL || *o->to == '\0')
 		return 0;
+	/* Mail to a customer answers the last message that customer has. */
+	if (!config_agent_by_email(cfg, o->to)) {
+		if (thread_load(st, o->ticket->id, o->to, &th, err) < 0)
+			goto out;
+		own.refs = (const char *const *)th.ids;
+		own.n_refs = th.n;
+		own.in_reply_to = th.n ? th.ids[th.n - 1] : NULL;
+		o = &own;
+	}
 	msgid = compose_message_id(cfg->convo->msgid_domain, o->ticket->id);
 	if (render(cfg, o, &subject, &body, &html, err) < 0 ||
 	    compose_out(cfg, o, msgid, subject, body, html, &raw, &len, err) < 0)
@@ -416,6 +490,7 @@ convo_send(struct store *st, const struct config *cfg, const struct convo_out *o
 		goto out;
 	rc = 0;
 out:
+	thread_fini(&th);
 	free(subject);
 	free(body);
 	free(html);

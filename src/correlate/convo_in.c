@@ -400,6 +400,15 @@ out:
 	return rc;
 }
 
+/* {{author}} for an agent: the display name, else the login name. */
+static const char *
+agent_display(const struct config *cfg, const char *name)
+{
+	const struct config_agent *a = name ? config_agent_by_name(cfg, name) : NULL;
+
+	return a && a->display_name && *a->display_name ? a->display_name : name;
+}
+
 /* The agent's public reply goes to the requester and every other participant. */
 static int
 relay_agent_reply(struct pipeline_ctx *pc, const struct inbound_item *item,
@@ -431,7 +440,8 @@ relay_agent_reply(struct pipeline_ctx *pc, const struct inbound_item *item,
 			struct convo_out o = {
 				.tmpl = CT_REPLY, .ticket = &r->t, .to = to, .idem = key,
 				.in_reply_to = msg->message_id, .refs = refs, .n_refs = nrefs,
-				.agent = m->agent, .text = r->text, .author_name = m->agent,
+				.agent = m->agent, .text = r->text,
+				.author_name = agent_display(pc->cfg, m->agent),
 			};
 
 			one = convo_send(pc->st, pc->cfg, &o, err);
@@ -471,7 +481,8 @@ apply_agent(struct pipeline_ctx *pc, const struct inbound_item *item, const stru
 		struct convo_out o = {
 			.tmpl = CT_CMD_ERROR, .ticket = &r->t, .to = a ? a->email : NULL,
 			.in_reply_to = msg->message_id, .refs = refs, .n_refs = nrefs,
-			.auto_submitted = "auto-replied", .errors = r->errors, .author_name = m->agent,
+			.auto_submitted = "auto-replied", .errors = r->errors,
+			.author_name = agent_display(pc->cfg, m->agent),
 		};
 
 		key = xasprintf("cmderr:%" PRId64, item->id);
@@ -481,13 +492,17 @@ apply_agent(struct pipeline_ctx *pc, const struct inbound_item *item, const stru
 		free(key);
 		return rc;
 	}
-	if (apply_agent_cmds(pc, item, m, r, err) < 0)
+	/*
+	 * The answer first, then what the commands cause (a resolved notice):
+	 * the customer gets them in the order the agent wrote them. Commands
+	 * alone (#ack, #status ...) say nothing to the customer.
+	 */
+	if (strcmp(r->visibility, "public") == 0 && !text_blank(r->text) &&
+	    relay_agent_reply(pc, item, msg, m, r, err) < 0)
 		return -1;
-	/* Commands alone (#ack, #status ...) say nothing to the customer. */
-	if (strcmp(r->visibility, "public") != 0 || text_blank(r->text))
-		return 0;
-	return relay_agent_reply(pc, item, msg, m, r, err);
+	return apply_agent_cmds(pc, item, m, r, err);
 }
+
 
 /* Tell the agents (assignee, or all when unassigned and so configured) about a customer's mail. */
 static int

@@ -183,9 +183,10 @@ count_lines(const char *s)
 }
 
 /*
- * A message's text: by default what its author wrote (the stored visible
- * text, else the body without its quote), the quote folded into one line
- * saying how much was hidden; with full, the whole body.
+ * A message's text: by default what the author of an inbound mail wrote
+ * (the stored visible text, else the body without its quote), the quote
+ * and signature folded into one line saying how much was hidden; with
+ * full, and for ticketd's own mail, the whole body.
  */
 static void
 print_text(json_t *m, bool full)
@@ -195,7 +196,9 @@ print_text(json_t *m, bool full)
 	char *visible = NULL, *quoted = NULL;
 	size_t hidden;
 
-	if (full || quote_split(body, &visible, &quoted) < 0) {
+	/* ticketd's own mail is shown as it was sent. */
+	if (full || strcmp(jstr(m, "direction"), "in") != 0 ||
+	    quote_split(body, &visible, &quoted) < 0) {
 		printf("%s\n", body);
 		goto out;
 	}
@@ -205,8 +208,8 @@ print_text(json_t *m, bool full)
 		goto out;
 	}
 	printf("%s\n", stored ? stored : visible ? visible : "");
-	printf("  [... %zu quoted line%s hidden; ticketctl show --full shows them]\n", hidden,
-	       hidden == 1 ? "" : "s");
+	printf("  [... %zu line%s of quote or signature hidden; ticketctl show --full shows them]\n",
+	       hidden, hidden == 1 ? "" : "s");
 out:
 	free(visible);
 	free(quoted);

@@ -506,7 +506,8 @@ static char *
 part_text(const struct part *pt)
 {
 	struct buf raw, text;
-	char *cs = mime_param(&pt->ct, "charset");
+	char *cs = mime_param(&pt->ct, "charset"), *fmt = mime_param(&pt->ct, "format");
+	char *delsp, *flowed = NULL;
 
 	buf_init(&raw, 0);
 	buf_init(&text, 0);
@@ -515,7 +516,15 @@ part_text(const struct part *pt)
 	mime_buf_add(&text, "", 0);
 	buf_fini(&raw);
 	xfree(&cs);
-	return buf_steal(&text, NULL);
+	/* RFC 3676: soft line breaks joined (an agent's reply relayed stays one paragraph). */
+	if (fmt && strcasecmp(fmt, "flowed") == 0 && strcmp(pt->type, "text/plain") == 0) {
+		delsp = mime_param(&pt->ct, "delsp");
+		flowed = mime_unflow(text.data ? text.data : "", delsp && strcasecmp(delsp, "yes") == 0);
+		xfree(&delsp);
+		buf_fini(&text);
+	}
+	xfree(&fmt);
+	return flowed ? flowed : buf_steal(&text, NULL);
 }
 
 /* ---- body choice (email.message.MIMEPart.get_body) ---- */

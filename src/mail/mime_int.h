@@ -115,6 +115,12 @@ void mime_fingerprint(struct mime_msg *m, const char *body, size_t body_len);
 /* Lower-case hex SHA-256 of data. */
 void mime_sha256_hex(const unsigned char *data, size_t n, char hex[65]);
 
+/*
+ * format=flowed text (RFC 3676) with its soft line breaks joined; delsp:
+ * the DelSp=yes parameter. Caller frees.
+ */
+char *mime_unflow(const char *text, bool delsp);
+
 /* Append without a cap check (buffers here are uncapped). */
 void mime_buf_add(struct buf *b, const void *p, size_t n);
 

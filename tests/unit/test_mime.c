@@ -732,6 +732,32 @@ test_fingerprint(void **state)
 	mime_msg_free(&c);
 }
 
+/* Issue 11: format=flowed soft line breaks are joined (RFC 3676), hard ones kept. */
+static void
+test_format_flowed(void **state)
+{
+	struct mime_msg *m;
+
+	m = parse("Content-Type: text/plain; charset=utf-8; format=flowed\n\n"
+	          "This is a long \nparagraph that \nflows.\n\n> quoted \n> also quoted\n"
+	          ">> deeper \n> back\n From here\n-- \nAlice\n");
+	assert_string_equal(m->text, "This is a long paragraph that flows.\n\n> quoted also quoted\n"
+	                    ">> deeper \n> back\nFrom here\n-- \nAlice\n");
+	mime_msg_free(&m);
+	/* DelSp=yes: the blank before a soft break is not text; CRLF line ends stay. */
+	m = parse("Content-Type: text/plain; format=flowed; delsp=yes\r\n\r\nwo \r\nrd \r\nhere\r\nnext\r\n");
+	assert_string_equal(m->text, "wordhere\r\nnext\r\n");
+	mime_msg_free(&m);
+	/* Without format=flowed nothing changes. */
+	m = parse("Content-Type: text/plain\n\nline one \nline two\n");
+	assert_string_equal(m->text, "line one \nline two\n");
+	mime_msg_free(&m);
+	/* A soft break on the last line, and text that is only blanks. */
+	m = parse("Content-Type: text/plain; format=flowed\n\nend \n");
+	assert_string_equal(m->text, "end \n");
+	mime_msg_free(&m);
+}
+
 int
 main(void)
 {
@@ -756,6 +782,7 @@ main(void)
 		cmocka_unit_test(test_empty_parse_warning),
 		cmocka_unit_test(test_inline_forward),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_format_flowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
