@@ -364,6 +364,7 @@ replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 	const char *id = m->msg->message_id;
 	int64_t existing = 0;
 	int seen = store_message_seen(pc->st, id, m->msg->content_sha256, &existing, err);
+	struct convo_ticket t;
 	char *note, *all, clip[256];
 
 	m->stored_id = id;
@@ -374,8 +375,11 @@ replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 	}
 	if (seen != 2)
 		return seen;
-	note = xasprintf("Message-ID <%s> was already used by another mail (ticket id %" PRId64
-	                 ") with different content: kept as a message of its own", id, existing);
+	if (convo_ticket_load(pc->st, existing, &t, err) < 0)
+		return -1;
+	note = xasprintf("Message-ID <%s> was already used by another mail (on %s) with different "
+	                 "content: kept as a message of its own", id, t.ref[0] ? t.ref : "a ticket");
+	convo_ticket_fini(&t);
 	all = m->warning ? xasprintf("%s; %s", m->warning, note) : xstrdup(note);
 	free(m->warning);
 	m->warning = all;

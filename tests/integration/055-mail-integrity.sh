@@ -98,7 +98,7 @@ assert_eq "$(psql_q "SELECT count(*) FROM messages WHERE 'fwd@customer.example' 
 assert_contains "$(psql_q "SELECT body_text FROM messages WHERE reused_message_id = 'fwd@customer.example'")" \
 	"floor 5 is flooded"
 assert_contains "$(psql_q "SELECT parse_warning FROM messages WHERE reused_message_id = 'fwd@customer.example'")" \
-	"Message-ID <fwd@customer.example> was already used by another mail"
+	"Message-ID <fwd@customer.example> was already used by another mail (on TKT-1002)"
 { printf 'Received: from mx3.example\n'; cat "$T/fwd-reused.eml"; } >"$T/fwd-reused-again.eml"
 ingest "$T/fwd-reused-again.eml"
 settle
