@@ -177,10 +177,14 @@ int convo_reply_apply(struct pipeline_ctx *pc, const struct inbound_item *item,
                       struct convo_reply *r, struct tk_err *err) __attribute__((warn_unused_result));
 void convo_reply_fini(struct convo_reply *r);
 
-/* After a new ticket from mail: acknowledgement, notices to agents, Slack. */
+/*
+ * After a new ticket from mail: acknowledgement (when may_ack), notices to
+ * agents carrying text (the mail as shown: its body and inline forwards),
+ * Slack.
+ */
 int convo_new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item,
-                     const struct mime_msg *msg, int64_t ticket_id, bool may_ack,
-                     struct tk_err *err) __attribute__((warn_unused_result));
+                     const struct mime_msg *msg, const char *text, int64_t ticket_id,
+                     bool may_ack, struct tk_err *err) __attribute__((warn_unused_result));
 
 /*
  * A bounce: record it on the ticket of the message it returns (matched by

@@ -576,7 +576,8 @@ convo_reply_apply(struct pipeline_ctx *pc, const struct inbound_item *item,
 
 int
 convo_new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item,
-                 const struct mime_msg *msg, int64_t ticket_id, bool may_ack, struct tk_err *err)
+                 const struct mime_msg *msg, const char *text, int64_t ticket_id, bool may_ack,
+                 struct tk_err *err)
 {
 	struct convo_ticket t;
 	const char *refs[MAX_IDS];
@@ -606,7 +607,7 @@ convo_new_ticket(struct pipeline_ctx *pc, const struct inbound_item *item,
 		if (convo_send(pc->st, pc->cfg, &o, err) < 0)
 			goto out;
 	}
-	if (notify_agents(pc, item, msg, &t, msg->text, err) < 0 ||
+	if (notify_agents(pc, item, msg, &t, text, err) < 0 ||
 	    convo_slack_new_ticket(pc->st, pc->cfg, &t, err) < 0)
 		goto out;
 	rc = 0;

@@ -282,9 +282,10 @@ start_ticket(struct pipeline_ctx *pc, const struct mail *m, struct pipeline_resu
 
 	mailroute_decide(pc->rules, &in, &m->v, 0, &r);
 	if (r.action == MAILROUTE_TICKET) {
-		rc = new_ticket(pc, m, r.rr ? &r.rr->fields : NULL, 0, res, err) < 0 ||
-		     convo_new_ticket(pc, m->item, m->msg, res->ticket_id, r.acknowledge, err) < 0
-		     ? -1 : 0;
+		rc = new_ticket(pc, m, r.rr ? &r.rr->fields : NULL, 0, res, err);
+		if (rc == 0)
+			rc = convo_new_ticket(pc, m->item, m->msg, m->text, res->ticket_id,
+			                      r.acknowledge, err);
 	} else {
 		res->dropped = r.action == MAILROUTE_DROP;
 		res->quarantined = r.action == MAILROUTE_QUARANTINE;
@@ -334,7 +335,7 @@ reply(struct pipeline_ctx *pc, const struct mail *m, const struct convo_match *c
 		return -1;
 	if (r.action == CORR_NEW_LINKED) {
 		rc = new_ticket(pc, m, NULL, cm->ticket_id, res, err) < 0 ||
-		     convo_new_ticket(pc, m->item, m->msg, res->ticket_id,
+		     convo_new_ticket(pc, m->item, m->msg, m->text, res->ticket_id,
 		                      m->v.cls == LOOP_HUMAN && !m->v.no_autoreply, err) < 0 ? -1 : 0;
 		goto out;
 	}

@@ -85,6 +85,10 @@ To: carol@customer.example
 The printer on floor 3 jams." "the forwarded mail in the text"
 assert_eq "$(psql_q "SELECT a.filename || ' ' || a.content_type FROM attachments a JOIN messages m ON m.id = a.message_id
 	WHERE m.message_id = 'fwd@customer.example'")" "Printer broken.eml message/rfc822" "kept as .eml"
+wait_for 20 "the agents' notice of the forward" \
+	'[ "$(sent_q "len([x for x in m if \"Fwd: Printer broken\" in x[\"subject\"] and x[\"env_to\"] == \"alice@agents.example\"])")" -ge 1 ]'
+assert_contains "$(sent_q '[x["body"] for x in m if "Fwd: Printer broken" in x["subject"] and x["env_to"] == "alice@agents.example"][0]')" \
+	"The printer on floor 3 jams." "the agents' notice shows the forwarded mail"
 
 # 4. The same mail through another path (only a trace header differs): a replay.
 #    Another mail under the same Message-ID: kept, and flagged.
