@@ -12,7 +12,9 @@
  * those over the limit) and its connection resumed; when the transaction
  * fails they all get 503 with Retry-After, and nothing of them is stored.
  * While one committer waits on PostgreSQL the queue fills for the next, so
- * the batch grows with the load and the commit cost is shared.
+ * the batch grows with the load and the commit cost is shared. A committer
+ * whose connection died (PostgreSQL restarted) tries the batch once more
+ * on a new connection before it answers 503.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -210,6 +212,34 @@ commit_batch(struct committer_ctx *cc, struct http_req **v, int n, bool *admit,
 	return 0;
 }
 
+/*
+ * The batch, tried once more on a fresh connection when the committer's
+ * connection turns out dead: PostgreSQL restarted since it was last used
+ * (a committer learns it only now, while /readyz, which connects anew, may
+ * already say ready). Not when PostgreSQL refused the batch, nor when no
+ * connection could be made: then the senders get their 503. When the
+ * connection broke while the commit was on its way, the first attempt may
+ * have been stored and the retry stores the requests again, as the
+ * senders' own retries after a 503 would.
+ */
+static int
+commit_retry(struct committer_ctx *cc, struct http_req **v, int n, bool *admit,
+             struct tk_err *err)
+{
+	bool had = cc->st != NULL && PQstatus(store_conn(cc->st)) == CONNECTION_OK;
+
+	if (commit_batch(cc, v, n, admit, err) == 0)
+		return 0;
+	if (!had || PQstatus(store_conn(cc->st)) == CONNECTION_OK)
+		return -1;
+	log_info("http: committer %d: the database connection was lost (%s); trying again on a "
+	         "new one", cc->index, err->msg);
+	for (int i = 0; i < n; i++)
+		admit[i] = true;
+	memset(err, 0, sizeof(*err));
+	return commit_batch(cc, v, n, admit, err);
+}
+
 static void
 run_batch(struct committer_ctx *cc, struct http_req *head, int n)
 {
@@ -222,7 +252,7 @@ run_batch(struct committer_ctx *cc, struct http_req *head, int n)
 		v[i++] = r;
 	for (i = 0; i < n; i++)
 		admit[i] = true;
-	ok = commit_batch(cc, v, n, admit, &err) == 0;
+	ok = commit_retry(cc, v, n, admit, &err) == 0;
 	if (!ok)
 		log_warn("http: committer %d: %d requests not stored (answered 503): %s", cc->index, n,
 		         err.msg);
