@@ -15,6 +15,7 @@
 #include "hook.h"
 #include "http_config.h"
 #include "incident.h"
+#include "incident_int.h"
 #include "notice.h"
 #include "log.h"
 #include "rules.h"
@@ -427,6 +428,8 @@ apply_one(struct incident_ctx *ic, const struct hook_alert *a, int64_t *id_r, bo
 	int rc = 0;
 
 	*dropped_r = false;
+	if (a->action == HOOK_CHANGE) /* no identity, no ticket of its own: the rules have no say */
+		return incident_pd_change(ic->pc->st, ic->src->name, ic->item->id, a, id_r, err);
 	if (ic->src->group_by_group && a->group)
 		ia.key = xasprintf("%s:group:%s", ic->src->name, a->group);
 	else
@@ -444,9 +447,11 @@ apply_one(struct incident_ctx *ic, const struct hook_alert *a, int64_t *id_r, bo
 			goto out;
 		}
 	}
-	if (a->action == HOOK_TRIGGER)
+	if (a->action == HOOK_TRIGGER) {
 		rc = on_trigger(ic, &ia, id_r, err);
-	else if (a->action == HOOK_ACKNOWLEDGE)
+		if (rc == 0 && ic->src->kind == HOOK_PAGERDUTY) /* links, images, client */
+			rc = incident_pd_context(ic->pc->st, *id_r, a->obj, err);
+	} else if (a->action == HOOK_ACKNOWLEDGE)
 		rc = on_acknowledge(ic, &ia, id_r, err);
 	else
 		rc = on_resolve(ic, &ia, id_r, err);

@@ -13,6 +13,11 @@
  *   acknowledge  moves the open incident to in_progress.
  *   resolve      resolves it (a group ticket: when none of its alerts fires)
  *                and queues a notification in the outbox when configured.
+ *   change       (PagerDuty change events) is recorded in change_events and
+ *                noted on the timeline of the source's open incidents.
+ *
+ * A PagerDuty trigger's links, images and client are kept on its incident
+ * (incident_context; see incident_pd.c).
  *
  * The member alerts of each ticket are kept in incident_alerts; every
  * change is a ticket_events row.

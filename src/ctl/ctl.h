@@ -72,6 +72,23 @@ int ctl_ack(int argc, char **argv);      /* ctl_sla.c: ack NUMBER */
 struct json_t;
 void ctl_sla_print(const struct config *cfg, struct json_t *t);
 const char *ctl_sla_column(const struct config *cfg, struct json_t *t, char *buf, size_t len);
+
+/*
+ * ctl_incident.c: the members `show` adds for a PagerDuty incident
+ * ("context": client, client_url, links, images; "changes": the change
+ * events on its timeline), a SQL fragment for the jsonb_build_object of the
+ * show query (t is the ticket), and their text view (nothing when absent).
+ */
+#define CTL_INCIDENT_JSON \
+	"'context', (SELECT jsonb_build_object('client', c.client, 'client_url', c.client_url, " \
+	"'links', c.links, 'images', c.images) FROM incident_context c WHERE c.ticket_id = t.id), " \
+	"'changes', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', ch.id, 'source', " \
+	"ch.source, 'summary', ch.summary, 'origin', ch.origin, 'sent_at', ch.sent_at, " \
+	"'received_at', ch.received_at, 'links', ch.links, 'images', ch.images, " \
+	"'custom_details', ch.custom_details) ORDER BY ch.id), '[]') FROM change_events ch " \
+	"WHERE ch.id IN (SELECT e.new_value::bigint FROM ticket_events e WHERE e.ticket_id = t.id " \
+	"AND e.action = 'change' AND e.new_value ~ '^[0-9]{1,18}$')), "
+void ctl_incident_print(const struct json_t *t);
 /* ctl_rules.c: ticketctl rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE,
  * ticketctl rules check [--rules DIR] */
 int ctl_rules(int argc, char **argv);

@@ -227,6 +227,7 @@ print_ticket(const struct config *cfg, json_t *t, bool full)
 	printf("  category %s, type %s, created %s\n", jstr(t, "category"), jstr(t, "type"),
 	       jstr(t, "created_at"));
 	ctl_sla_print(cfg, t);
+	ctl_incident_print(t);
 	json_array_foreach(json_object_get(t, "messages"), i, m) {
 		printf("\n--- message %lld (%s, %s) from %s at %s\n",
 		       (long long)json_integer_value(json_object_get(m, "id")), jstr(m, "direction"),
@@ -308,6 +309,7 @@ ctl_show(int argc, char **argv)
 	               "'stored', x.stored) ORDER BY x.id), '[]') FROM attachments x "
 	               "WHERE x.message_id = m.id)) ORDER BY m.id), '[]') FROM messages m "
 	               "WHERE m.ticket_id = t.id), "
+	               CTL_INCIDENT_JSON
 	               "'events', (SELECT coalesce(jsonb_agg(jsonb_build_object('actor', e.actor, "
 	               "'action', e.action, 'old_value', e.old_value, 'new_value', e.new_value, "
 	               "'detail', e.detail, 'created_at', e.created_at) ORDER BY e.id), '[]') "

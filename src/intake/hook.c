@@ -11,6 +11,7 @@
 
 static const struct hook_ops *const all_ops[] = {
 	&hook_alertmanager_ops, &hook_grafana_ops, &hook_pagerduty_ops, &hook_generic_ops,
+	&hook_pagerduty_change_ops, /* after its kind's alert events: hook_ops_kind finds those */
 };
 
 const struct hook_ops *

@@ -29,7 +29,8 @@
 #define HOOK_WHY_MAX 300
 #define HOOK_KEY_MAX 255         /* PagerDuty's dedup_key limit; ours for every identity */
 
-enum hook_action { HOOK_TRIGGER, HOOK_ACKNOWLEDGE, HOOK_RESOLVE };
+/* HOOK_CHANGE: a PagerDuty change event (a deploy...): no identity, nothing to open or close. */
+enum hook_action { HOOK_TRIGGER, HOOK_ACKNOWLEDGE, HOOK_RESOLVE, HOOK_CHANGE };
 
 /* One alert of a payload, as incident.c needs it. Strings owned by the alert. */
 struct hook_alert {
@@ -69,6 +70,7 @@ struct hook_ops {
 extern const struct hook_ops hook_alertmanager_ops;
 extern const struct hook_ops hook_grafana_ops;
 extern const struct hook_ops hook_pagerduty_ops;
+extern const struct hook_ops hook_pagerduty_change_ops;
 extern const struct hook_ops hook_generic_ops;
 
 /* The ops for a name ("alertmanager", ...) or kind; NULL when unknown. */

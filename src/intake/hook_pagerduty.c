@@ -1,10 +1,15 @@
 /*
- * hook_pagerduty.c: PagerDuty Events API v2 (POST /v2/enqueue).
+ * hook_pagerduty.c: PagerDuty Events API v2: alert events (POST
+ * /v2/enqueue) and change events (POST /v2/change/enqueue).
  *
  * routing_key selects the source; event_action is trigger, acknowledge or
  * resolve; dedup_key identifies the alert (generated on a trigger without
  * one, and returned). A trigger needs payload.summary (at most 1024 bytes),
- * payload.source and payload.severity (critical, error, warning, info).
+ * payload.source and payload.severity (critical, error, warning, info); its
+ * links, images, client and client_url are checked here and kept on the
+ * incident by incident_pd.c. A change event (a deploy, a configuration
+ * change) needs payload.summary; it has no identity and no action: it is
+ * recorded, and noted on the open incidents of its source.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +20,9 @@
 #include "xalloc.h"
 
 #define PD_SUMMARY_MAX 1024
+#define PD_LIST_MAX 50           /* links or images per event */
+#define PD_URL_MAX 2048
+#define PD_TEXT_MAX 1024
 
 static const char *const severities[] = { "critical", "error", "warning", "info", NULL };
 static const char *const actions[] = { "trigger", "acknowledge", "resolve", NULL };
@@ -51,6 +59,90 @@ optional_string(const json_t *obj, const char *key, const char *path, char *why,
 	return 0;
 }
 
+/* An optional string member of at most max bytes (path.key in the reason). */
+static int
+optional_text(const json_t *obj, const char *key, size_t max, const char *path, char *why,
+              size_t whylen)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) > max)
+		return hook_why(why, whylen, "%s%s%s: must be a string of at most %zu bytes", path,
+		                *path ? "." : "", key, max);
+	return 0;
+}
+
+/*
+ * links[] ({href, text}) or images[] ({src, href, alt}): objects whose
+ * url_key is a non-empty string, at most PD_LIST_MAX of them.
+ */
+static int
+check_list(const json_t *doc, const char *name, const char *url_key, char *why, size_t whylen)
+{
+	const json_t *list = json_object_get(doc, name), *e;
+	char path[32];
+	size_t i;
+
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > PD_LIST_MAX)
+		return hook_why(why, whylen, "%s: must be an array of at most %d objects", name,
+		                PD_LIST_MAX);
+	json_array_foreach(list, i, e) {
+		snprintf(path, sizeof(path), "%s[%zu]", name, i);
+		if (!json_is_object(e) || json_string_length(json_object_get(e, url_key)) == 0)
+			return hook_why(why, whylen, "%s.%s: required (an object with a %s string)", path,
+			                url_key, url_key);
+		if (optional_text(e, url_key, PD_URL_MAX, path, why, whylen) < 0 ||
+		    optional_text(e, "href", PD_URL_MAX, path, why, whylen) < 0 ||
+		    optional_text(e, "text", PD_TEXT_MAX, path, why, whylen) < 0 ||
+		    optional_text(e, "alt", PD_TEXT_MAX, path, why, whylen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What an event carries besides the alert: links, images, the monitoring client. */
+static int
+check_context(const json_t *doc, char *why, size_t whylen)
+{
+	if (check_list(doc, "links", "href", why, whylen) < 0 ||
+	    check_list(doc, "images", "src", why, whylen) < 0 ||
+	    optional_text(doc, "client", PD_TEXT_MAX, "", why, whylen) < 0 ||
+	    optional_text(doc, "client_url", PD_URL_MAX, "", why, whylen) < 0)
+		return -1;
+	return 0;
+}
+
+/* The routing key (required, kept in info). */
+static int
+check_routing_key(const json_t *doc, struct hook_info *info, char *why, size_t whylen)
+{
+	const char *rk = hook_str(doc, "routing_key");
+
+	if (rk == NULL || *rk == '\0')
+		return hook_why(why, whylen, "routing_key: %s", json_object_get(doc, "routing_key") ?
+		                "must be a non-empty string" : "required field is missing");
+	snprintf(info->routing_key, sizeof(info->routing_key), "%s", rk);
+	return 0;
+}
+
+/* payload.summary: a string of 1 to PD_SUMMARY_MAX bytes. */
+static int
+check_summary(const json_t *p, char *why, size_t whylen)
+{
+	const json_t *sum = json_object_get(p, "summary");
+
+	if (!json_is_string(sum))
+		return hook_why(why, whylen, "payload.summary: %s", sum ? "must be a string" :
+		                "required field is missing");
+	if (json_string_length(sum) == 0 || json_string_length(sum) > PD_SUMMARY_MAX)
+		return hook_why(why, whylen, "payload.summary: must be 1 to %d bytes", PD_SUMMARY_MAX);
+	return 0;
+}
+
 static int
 check_payload(const json_t *p, char *why, size_t whylen)
 {
@@ -60,12 +152,8 @@ check_payload(const json_t *p, char *why, size_t whylen)
 		return hook_why(why, whylen, "payload: required for a trigger event");
 	if (!json_is_object(p))
 		return hook_why(why, whylen, "payload: must be an object");
-	if (!json_is_string(json_object_get(p, "summary")))
-		return hook_why(why, whylen, "payload.summary: %s", json_object_get(p, "summary") ?
-		                "must be a string" : "required field is missing");
-	if (json_string_length(json_object_get(p, "summary")) == 0 ||
-	    json_string_length(json_object_get(p, "summary")) > PD_SUMMARY_MAX)
-		return hook_why(why, whylen, "payload.summary: must be 1 to %d bytes", PD_SUMMARY_MAX);
+	if (check_summary(p, why, whylen) < 0)
+		return -1;
 	if (!json_is_string(json_object_get(p, "source")))
 		return hook_why(why, whylen, "payload.source: %s", json_object_get(p, "source") ?
 		                "must be a string" : "required field is missing");
@@ -85,17 +173,14 @@ pd_validate(const json_t *doc, const struct http_source *src, struct hook_info *
             size_t whylen)
 {
 	const json_t *dk;
-	const char *rk, *action;
+	const char *action;
 	int act;
 
 	(void)src;
 	if (!json_is_object(doc))
 		return hook_why(why, whylen, "body: must be a JSON object");
-	rk = hook_str(doc, "routing_key");
-	if (rk == NULL || *rk == '\0')
-		return hook_why(why, whylen, "routing_key: %s", json_object_get(doc, "routing_key") ?
-		                "must be a non-empty string" : "required field is missing");
-	snprintf(info->routing_key, sizeof(info->routing_key), "%s", rk);
+	if (check_routing_key(doc, info, why, whylen) < 0)
+		return -1;
 	action = hook_str(doc, "event_action");
 	if ((act = one_of(action, actions)) < 0)
 		return hook_why(why, whylen, "event_action: must be trigger, acknowledge or resolve");
@@ -109,10 +194,8 @@ pd_validate(const json_t *doc, const struct http_source *src, struct hook_info *
 		return hook_why(why, whylen, "dedup_key: required for %s events", action);
 	if (act == 0 && check_payload(json_object_get(doc, "payload"), why, whylen) < 0)
 		return -1;
-	if (json_object_get(doc, "links") && !json_is_array(json_object_get(doc, "links")))
-		return hook_why(why, whylen, "links: must be an array");
-	if (json_object_get(doc, "images") && !json_is_array(json_object_get(doc, "images")))
-		return hook_why(why, whylen, "images: must be an array");
+	if (check_context(doc, why, whylen) < 0)
+		return -1;
 	if (json_is_string(dk))
 		snprintf(info->dedup_key, sizeof(info->dedup_key), "%s", json_string_value(dk));
 	else
@@ -178,4 +261,56 @@ pd_alerts(const json_t *doc, const json_t *meta, const struct http_source *src,
 const struct hook_ops hook_pagerduty_ops = {
 	.name = "pagerduty", .kind = HOOK_PAGERDUTY,
 	.validate = pd_validate, .alerts = pd_alerts,
+};
+
+/* ---- change events ---- */
+
+static int
+pdc_validate(const json_t *doc, const struct http_source *src, struct hook_info *info,
+             char *why, size_t whylen)
+{
+	const json_t *p = json_object_get(doc, "payload");
+
+	(void)src;
+	if (!json_is_object(doc))
+		return hook_why(why, whylen, "body: must be a JSON object");
+	if (check_routing_key(doc, info, why, whylen) < 0)
+		return -1;
+	if (!json_is_object(p))
+		return hook_why(why, whylen, "payload: %s", p ? "must be an object" :
+		                "required field is missing");
+	if (check_summary(p, why, whylen) < 0 ||
+	    optional_text(p, "source", PD_TEXT_MAX, "payload", why, whylen) < 0 ||
+	    optional_text(p, "timestamp", 64, "payload", why, whylen) < 0 ||
+	    check_context(doc, why, whylen) < 0)
+		return -1;
+	info->n_alerts = 1;
+	return 0;
+}
+
+/* A change event as one "alert" of action HOOK_CHANGE (no identity). */
+static int
+pdc_alerts(const json_t *doc, const json_t *meta, const struct http_source *src,
+           struct hook_alert **alerts_r, size_t *n_r, struct tk_err *err)
+{
+	struct hook_info info = { { 0 } };
+	char why[HOOK_WHY_MAX];
+	struct hook_alert *a;
+
+	(void)meta;
+	if (pdc_validate(doc, src, &info, why, sizeof(why)) < 0)
+		return tk_err_set(err, "%s", why);
+	a = xcalloc(1, sizeof(*a));
+	a->key = xstrdup("");
+	a->action = HOOK_CHANGE;
+	a->summary = xstrdup(hook_str(json_object_get(doc, "payload"), "summary"));
+	a->obj = json_incref((json_t *)doc);
+	*alerts_r = a;
+	*n_r = 1;
+	return 0;
+}
+
+const struct hook_ops hook_pagerduty_change_ops = {
+	.name = "pagerduty_change", .kind = HOOK_PAGERDUTY,
+	.validate = pdc_validate, .alerts = pdc_alerts,
 };

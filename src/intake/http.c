@@ -199,6 +199,7 @@ route_of(struct http_req *r, const char *url)
 		{ "/v1/alertmanager", ROUTE_HOOK, &hook_alertmanager_ops },
 		{ "/v1/grafana", ROUTE_HOOK, &hook_grafana_ops },
 		{ "/v2/enqueue", ROUTE_HOOK, &hook_pagerduty_ops },
+		{ "/v2/change/enqueue", ROUTE_HOOK, &hook_pagerduty_change_ops },
 		{ "/healthz", ROUTE_HEALTHZ, NULL },
 		{ "/readyz", ROUTE_READYZ, NULL },
 		{ "/metrics", ROUTE_METRICS, NULL },
@@ -208,7 +209,7 @@ route_of(struct http_req *r, const char *url)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (strcmp(url, t[i].path) == 0) {
 			r->ops = t[i].ops;
-			r->pd = t[i].ops == &hook_pagerduty_ops;
+			r->pd = t[i].ops && t[i].ops->kind == HOOK_PAGERDUTY;
 			return t[i].route;
 		}
 	}
@@ -441,7 +442,9 @@ req_prepare(struct http_req *r, const struct hook_info *info)
 
 	if (ua)
 		json_object_set_new(meta, "user_agent", json_stringn(ua, strnlen(ua, 200)));
-	if (r->pd) {
+	if (r->ops == &hook_pagerduty_change_ops) {
+		ok = json_pack("{s:s,s:s}", "status", "success", "message", "Change event processed");
+	} else if (r->pd) {
 		json_object_set_new(meta, "dedup_key", json_string(info->dedup_key));
 		ok = json_pack("{s:s,s:s,s:s}", "status", "success", "message", "Event processed",
 		               "dedup_key", info->dedup_key);

@@ -2,7 +2,8 @@
  * http.h: the webhook and health server (libmicrohttpd). Started by main.c
  * when the configuration has an `http:` section; serves
  *
- *   POST /v1/alertmanager, /v1/grafana, /v2/enqueue (PagerDuty Events v2),
+ *   POST /v1/alertmanager, /v1/grafana, /v2/enqueue and /v2/change/enqueue
+ *        (PagerDuty Events v2: alert and change events),
  *        /v1/hooks/NAME (generic JSON)
  *   GET  /healthz, /readyz, /metrics
  *

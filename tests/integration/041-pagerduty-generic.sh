@@ -1,6 +1,8 @@
 #!/bin/sh
 # PagerDuty Events v2 (trigger, acknowledge, resolve; dedup_key generated
-# when absent and returned in PagerDuty's own 202 shape), a generic JSON hook
+# when absent and returned in PagerDuty's own 202 shape; links, images and
+# client kept on the incident and shown; change events on the open
+# incident's timeline, or kept on their own), a generic JSON hook
 # with a YAML mapping (OnCall's Zabbix payload), and the health, readiness
 # and metrics endpoints.
 . "$(dirname "$0")/common.sh"
@@ -36,11 +38,53 @@ assert_eq "$(json_get "$T/resp" "d['status'] + '|' + d['message'] + '|' + d['ded
 drain
 assert_eq "$(psql_q "SELECT priority || ' ' || status || ' ' || alert_count FROM tickets WHERE alert_key = 'pd:srv01/mysql'")" "critical new 1"
 assert_contains "$(psql_q "SELECT body_text FROM messages")" "component: mysql"
-# The same trigger again: one ticket, count 2.
-post /v2/enqueue "$PAYLOADS/pagerduty-v2-trigger.json"
+# The trigger's links, images and monitoring client stay on the incident and show.
+PDNUM=$(psql_q "SELECT number FROM tickets WHERE alert_key = 'pd:srv01/mysql'")
+"$TICKETCTL" show --json "$PDNUM" >"$T/pd.json"
+assert_eq "$(json_get "$T/pd.json" "d['context']['client'] + ' ' + d['context']['client_url']")" \
+	"Sample Monitoring Service https://monitoring.service.com" "client kept"
+assert_eq "$(json_get "$T/pd.json" "d['context']['links']")" '[{"href": "http://pagerduty.example.com", "text": "An example link."}]' "links kept"
+assert_eq "$(json_get "$T/pd.json" "[i['alt'] for i in d['context']['images']]")" '["An example link with an image"]' "images kept"
+"$TICKETCTL" show "$PDNUM" >"$T/pd.txt"
+assert_contains "$(cat "$T/pd.txt")" "client: Sample Monitoring Service <https://monitoring.service.com>"
+assert_contains "$(cat "$T/pd.txt")" "link: An example link. <http://pagerduty.example.com>"
+assert_contains "$(cat "$T/pd.txt")" "image: An example link with an image <https://chart.googleapis.com/chart?chs=600x400"
+# The same trigger again: one ticket, count 2; a new link joins, the old one is not repeated.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["links"].append({"href": "https://runbook.example.com/disk", "text": "Runbook\u001b[31m", "x": 1}); print(json.dumps(d))' \
+	"$PAYLOADS/pagerduty-v2-trigger.json" >"$T/more-links.json"
+post /v2/enqueue "$T/more-links.json"
 expect_code 202 "repeat trigger"
 drain
 assert_eq "$(psql_q "SELECT count(*) || ' ' || max(alert_count) FROM tickets WHERE alert_key = 'pd:srv01/mysql'")" "1 2"
+"$TICKETCTL" show --json "$PDNUM" >"$T/pd.json"
+assert_eq "$(json_get "$T/pd.json" "[l['href'] for l in d['context']['links']]")" '["http://pagerduty.example.com", "https://runbook.example.com/disk"]' "links merged"
+"$TICKETCTL" show "$PDNUM" >"$T/pd.txt"
+assert_contains "$(cat "$T/pd.txt")" "link: Runbook?[31m <https://runbook.example.com/disk>" "control characters not printed"
+post_str /v2/enqueue '{"routing_key":"'"$RK"'","event_action":"trigger","dedup_key":"x","payload":{"summary":"s","source":"s","severity":"info"},"links":[{"text":"no href"}]}'
+expect_code 400 "a link without href"
+assert_contains "$(json_get "$T/resp" "d['errors'][0]")" "links[0].href"
+
+# Change events (deploys): noted on the open incident of the source, and kept.
+change() { # change SUMMARY: a change event for the pd source
+	python3 -c 'import json,sys; print(json.dumps({"routing_key": sys.argv[1], "payload": {"summary": sys.argv[2], "timestamp": "2026-12-01T10:00:00Z", "source": "ci.example.com", "custom_details": {"build": 4711}}, "links": [{"href": "https://ci.example.com/4711", "text": "Build 4711"}]}))' "$RK" "$1" >"$T/change.json"
+	post /v2/change/enqueue "$T/change.json"
+}
+change "Deployed api 4711 to production"
+expect_code 202 "change event"
+assert_eq "$(json_get "$T/resp" "d")" '{"status": "success", "message": "Change event processed"}' "PagerDuty's answer"
+drain
+assert_eq "$(psql_q "SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.alert_key = 'pd:srv01/mysql' AND e.action = 'change' AND e.detail = 'Deployed api 4711 to production'")" "1" "on the open incident's timeline"
+"$TICKETCTL" show "$PDNUM" >"$T/pd.txt"
+assert_contains "$(cat "$T/pd.txt")" ": Deployed api 4711 to production (from ci.example.com, sent 2026-12-01T10:00:00Z)"
+assert_contains "$(cat "$T/pd.txt")" "    link: Build 4711 <https://ci.example.com/4711>"
+"$TICKETCTL" show --json "$PDNUM" >"$T/pd.json"
+assert_eq "$(json_get "$T/pd.json" "d['changes'][0]['custom_details']")" '{"build": 4711}'
+post_str /v2/change/enqueue '{"routing_key":"'"$RK"'","payload":{"source":"ci"}}'
+expect_code 400 "change event without summary"
+assert_eq "$(json_get "$T/resp" "d['status'] + '|' + d['errors'][0]")" "invalid event|payload.summary: required field is missing"
+post_str /v2/change/enqueue '{"routing_key":"0000","payload":{"summary":"x"}}'
+expect_code 400 "change event with an unknown routing_key"
+CODE=$(curl_code "$T/resp" "$URL/v2/change/enqueue"); expect_code 405 "GET /v2/change/enqueue"
 
 # Acknowledge, then resolve (the samples' keys replaced by ours).
 ev() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["routing_key"]=sys.argv[2]; d["dedup_key"]=sys.argv[3]; print(json.dumps(d))' "$@"; }
@@ -54,6 +98,12 @@ post /v2/enqueue "$T/res.json"
 expect_code 202 "resolve"
 drain
 assert_eq "$(psql_q "SELECT status FROM tickets WHERE alert_key = 'pd:srv01/mysql'")" "resolved" "resolve -> resolved"
+# A change with no open incident is kept as its own entry.
+change "Rolled back api to 4710"
+expect_code 202 "change event, nothing open"
+drain
+assert_eq "$(psql_q "SELECT count(*) FROM change_events")" "2" "both changes kept"
+assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE action = 'change'")" "1" "the second on no timeline"
 # An acknowledge for a key with nothing open is accepted and changes nothing.
 ev "$PAYLOADS/pagerduty-v2-acknowledge.json" "$RK" never-triggered >"$T/ack2.json"
 post /v2/enqueue "$T/ack2.json"
@@ -94,7 +144,7 @@ CODE=$(curl_code "$T/resp" "$URL/healthz"); expect_code 200 healthz
 CODE=$(curl_code "$T/resp" "$URL/readyz"); expect_code 200 readyz
 assert_eq "$(json_get "$T/resp" "d['database'] + ' ' + d['rules']")" "ok ok"
 CODE=$(curl_code "$T/metrics" "$URL/metrics"); expect_code 200 metrics
-grep -q '^ticketd_http_requests_total{source="pd",outcome="accepted"} 7$' "$T/metrics" || fail "pd accepted count: $(grep 'source="pd"' "$T/metrics")"
+grep -q '^ticketd_http_requests_total{source="pd",outcome="accepted"} 9$' "$T/metrics" || fail "pd accepted count: $(grep 'source="pd"' "$T/metrics")"
 grep -q '^ticketd_http_requests_total{source="zabbix",outcome="accepted"} 2$' "$T/metrics" || fail "zabbix count"
 n=$(sed -n 's/^ticketd_processing_seconds_count //p' "$T/metrics")
 [ "$n" -ge 9 ] || fail "processing histogram counted $n items"

@@ -204,6 +204,33 @@ test_pagerduty(void **state)
 	json_decref(meta);
 }
 
+/* A change event: one "alert" of action HOOK_CHANGE, its summary, no identity. */
+static void
+test_pagerduty_change(void **state)
+{
+	json_t *doc = load_json("pagerduty-v2-change.json"), *meta = json_object();
+	struct hook_info info = { { 0 } };
+	char why[HOOK_WHY_MAX];
+	struct hook_alert *a = NULL;
+	struct tk_err err = { 0 };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(hook_pagerduty_change_ops.validate(doc, NULL, &info, why, sizeof(why)), 0);
+	assert_string_equal(info.routing_key, "e93facc04764012d7bfb002500d5d1a6");
+	assert_ptr_equal(hook_ops_find("pagerduty_change"), &hook_pagerduty_change_ops);
+	assert_ptr_equal(hook_ops_kind(HOOK_PAGERDUTY), &hook_pagerduty_ops);
+	assert_int_equal(hook_pagerduty_change_ops.alerts(doc, meta, NULL, &a, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].action, HOOK_CHANGE);
+	assert_string_equal(a[0].summary,
+	                    "Build Success: Increase snapshot create timeout to 30 seconds");
+	assert_ptr_equal(a[0].obj, doc);
+	hook_alerts_free(&a, n);
+	json_decref(meta);
+	json_decref(doc);
+}
+
 static void
 test_generic_mapping(void **state)
 {
@@ -303,15 +330,17 @@ test_hostile(void **state)
 {
 	static const char *const samples[] = {
 		"alertmanager-v4-firing.json", "grafana-firing.json", "pagerduty-v2-trigger.json",
-		"oncall-formatted-webhook-zabbix.json",
+		"oncall-formatted-webhook-zabbix.json", "pagerduty-v2-change.json",
 	};
-	static const char *const eps[] = { "alertmanager", "grafana", "pagerduty", "generic" };
+	static const char *const eps[] = {
+		"alertmanager", "grafana", "pagerduty", "generic", "pagerduty_change",
+	};
 	struct http_source gen = generic_source();
 	unsigned seed = 12345;
 
 	(void)state;
 	gen.map.dedup_key = (char *)"/alert_uid";
-	for (size_t s = 0; s < 4; s++) {
+	for (size_t s = 0; s < sizeof(eps) / sizeof(eps[0]); s++) {
 		char path[512];
 		struct buf b;
 		const struct hook_ops *ops = hook_ops_find(eps[s]);
@@ -374,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_alertmanager_samples),
 		cmocka_unit_test(test_grafana_url_join),
 		cmocka_unit_test(test_pagerduty),
+		cmocka_unit_test(test_pagerduty_change),
 		cmocka_unit_test(test_generic_mapping),
 		cmocka_unit_test(test_hmac_vector),
 		cmocka_unit_test(test_auth),
