@@ -8,20 +8,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "escalate.h"
 #include "store.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -48,14 +39,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
-	t0 = now_s();
+	t0 = (double)clock_mono_ms();
 	for (int i = 0; i < passes; i++) {
 		if (escalate_pass(st, cfg, &n, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}
 	}
-	pass_ms = (now_s() - t0) * 1000 / passes;
+	pass_ms = ((double)clock_mono_ms() - t0) / passes;
 	if (escalate_self_check(st, &c, &err) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 /* ticketd. */
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "escalate.h"
@@ -39,20 +40,11 @@ struct esc_thread {
 	uint64_t seen;
 };
 
-static double
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int
 escalate_self_check(struct store *st, struct escalate_check *c, struct tk_err *err)
 {
 	PGresult *res = NULL;
-	double t0 = mono_s();
+	int64_t t0 = clock_mono_ms();
 
 	memset(c, 0, sizeof(*c));
 	if (store_exec(st, &res, err,
@@ -84,7 +76,7 @@ escalate_self_check(struct store *st, struct escalate_check *c, struct tk_err *e
 		return -1;
 	c->due_within_hour = store_int(res, 0, 0);
 	PQclear(res);
-	c->took_s = mono_s() - t0;
+	c->took_s = (double)(clock_mono_ms() - t0) / 1000;
 	return 0;
 }
 
@@ -190,7 +182,7 @@ esc_periodic(struct esc_thread *x, double *last_check, double *last_gauge)
 {
 	struct escalate_check c;
 	struct tk_err err = { 0 };
-	double now = mono_s();
+	double now = (double)clock_mono_ms() / 1000;
 	bool check = now - *last_check >= ESC_CHECK_EVERY_S;
 
 	if (!check && now - *last_gauge < ESC_GAUGE_EVERY_S)

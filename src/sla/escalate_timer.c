@@ -41,27 +41,37 @@ struct esc_timer {
 	json_t *data;
 };
 
-int
-esc_chain_start(struct esc *e, int64_t ticket_id, const struct sla_chain *ch, const char *clock,
-                int cycle, int64_t start, struct tk_err *err)
+/* Schedule one level (0-based) of chain ch for the ticket's clock; idempotent by key. */
+static int
+level_insert(struct esc *e, int64_t ticket_id, const struct sla_chain *ch, const char *clock,
+             int cycle, int level, int round, int64_t start, int64_t due, struct tk_err *err)
 {
-	char sid[24], key[160], due[24], *data;
+	char sid[24], key[192], dues[24], *data;
 	json_t *d;
 	int rc;
 
 	snprintf(sid, sizeof(sid), "%" PRId64, ticket_id);
-	snprintf(key, sizeof(key), "escalate:%" PRId64 ":%s:%d:0:0", ticket_id, clock, cycle);
-	snprintf(due, sizeof(due), "%" PRId64, start + ch->levels[0].after_s);
+	snprintf(key, sizeof(key), "escalate:%" PRId64 ":%s:%d:%d:%d", ticket_id, clock, cycle,
+	         level, round);
+	snprintf(dues, sizeof(dues), "%" PRId64, due);
 	d = json_pack("{ss ss si si si sI}", "chain", ch->name, "clock", clock, "cycle", cycle,
-	              "level", 0, "round", 0, "start", (json_int_t)start);
+	              "level", level, "round", round, "start", (json_int_t)start);
 	data = json_dumps(d, JSON_COMPACT);
 	json_decref(d);
 	rc = store_exec(e->st, NULL, err,
 	                "INSERT INTO timers (kind, ticket_id, key, due_at, data) "
 	                "VALUES ('escalate', $1::bigint, $2, to_timestamp($3::bigint), $4::jsonb) "
-	                "ON CONFLICT (key) DO NOTHING", 4, sid, key, due, data);
+	                "ON CONFLICT (key) DO NOTHING", 4, sid, key, dues, data);
 	free(data);
 	return rc;
+}
+
+int
+esc_chain_start(struct esc *e, int64_t ticket_id, const struct sla_chain *ch, const char *clock,
+                int cycle, int64_t start, struct tk_err *err)
+{
+	return level_insert(e, ticket_id, ch, clock, cycle, 0, 0, start,
+	                    start + ch->levels[0].after_s, err);
 }
 
 int
@@ -213,11 +223,7 @@ next_level(struct esc *e, const struct esc_timer *t, const struct sla_chain *ch,
            int round, int64_t start, bool now, struct tk_err *err)
 {
 	const char *clock = json_string_value(json_object_get(t->data, "clock"));
-	int cycle = json_int(t->data, "cycle");
 	int64_t due;
-	char sid[24], key[192], dues[24], *data;
-	json_t *d;
-	int rc;
 
 	if ((size_t)level + 1 < ch->n_levels) {
 		level++;
@@ -228,22 +234,8 @@ next_level(struct esc *e, const struct esc_timer *t, const struct sla_chain *ch,
 	} else {
 		return 0;   /* the chain is over */
 	}
-	if (due < e->now)
-		due = e->now;
-	snprintf(sid, sizeof(sid), "%" PRId64, t->ticket_id);
-	snprintf(key, sizeof(key), "escalate:%" PRId64 ":%s:%d:%d:%d", t->ticket_id,
-	         clock ? clock : "?", cycle, level, round);
-	snprintf(dues, sizeof(dues), "%" PRId64, due);
-	d = json_pack("{ss ss si si si sI}", "chain", ch->name, "clock", clock ? clock : "?",
-	              "cycle", cycle, "level", level, "round", round, "start", (json_int_t)start);
-	data = json_dumps(d, JSON_COMPACT);
-	json_decref(d);
-	rc = store_exec(e->st, NULL, err,
-	                "INSERT INTO timers (kind, ticket_id, key, due_at, data) "
-	                "VALUES ('escalate', $1::bigint, $2, to_timestamp($3::bigint), $4::jsonb) "
-	                "ON CONFLICT (key) DO NOTHING", 4, sid, key, dues, data);
-	free(data);
-	return rc;
+	return level_insert(e, t->ticket_id, ch, clock ? clock : "?", json_int(t->data, "cycle"),
+	                    level, round, start, due < e->now ? e->now : due, err);
 }
 
 /* Why a pending level should not fire any more, or NULL. */
