@@ -163,7 +163,7 @@ claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err)
 	for (int i = 0; i < b->n; i++) {
 		const struct claim_item *c = &b->items[i];
 
-		if (!c->done)
+		if (!c->done || !c->mine)   /* done in a first pass, then claimed again elsewhere */
 			continue;
 		(void)buf_printf(&ids, "%s%" PRId64, count ? "," : "{", c->id);
 		if (c->ticket_id)
@@ -189,7 +189,7 @@ claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err)
 		const struct claim_item *c = &b->items[i];
 		char sid[24];
 
-		if (!c->done || !(c->dropped || c->quarantined))
+		if (!c->done || !c->mine || !(c->dropped || c->quarantined))
 			continue;
 		snprintf(sid, sizeof(sid), "%" PRId64, c->id);
 		rc = store_exec(st, NULL, err, "UPDATE inbound SET last_error = $2 WHERE id = $1",

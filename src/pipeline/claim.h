@@ -69,7 +69,7 @@ int claim_lock(struct store *st, struct claim_batch *b, struct tk_err *err)
 /* Read the raw bytes of the items that are mine (binary, one statement). */
 int claim_fetch(struct store *st, struct claim_batch *b, struct tk_err *err)
 	__attribute__((warn_unused_result));
-/* Mark every item with done set as done, dropped or quarantined (one statement). */
+/* Mark every item that is mine and done as done, dropped or quarantined (one statement). */
 int claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err)
 	__attribute__((warn_unused_result));
 /*
