@@ -263,7 +263,7 @@ convo_ticket_load(struct store *st, int64_t id, struct convo_ticket *t, struct t
 	               "SELECT n.ticket_prefix || '-' || t.number, t.subject, t.requester, t.status, "
 	               "a.name, a.email, coalesce(extract(epoch FROM CASE WHEN t.status = 'closed' "
 	               "THEN t.closed_at ELSE t.resolved_at END)::bigint, 0), "
-	               "coalesce(t.linked_ticket_id, 0) "
+	               "coalesce(t.linked_ticket_id, 0), t.queue "
 	               "FROM tickets t JOIN tenants n ON n.id = t.tenant_id "
 	               "LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $1", 1, sid) < 0)
 		return -1;
@@ -280,6 +280,7 @@ convo_ticket_load(struct store *st, int64_t id, struct convo_ticket *t, struct t
 	t->assignee_email = store_val(res, 0, 5) ? xstrdup(store_val(res, 0, 5)) : NULL;
 	t->done_at = store_int(res, 0, 6);
 	t->linked_id = store_int(res, 0, 7);
+	t->queue = xstrdup(PQgetvalue(res, 0, 8));
 	PQclear(res);
 	return 1;
 }
@@ -292,6 +293,7 @@ convo_ticket_fini(struct convo_ticket *t)
 	xfree(&t->status);
 	xfree(&t->assignee);
 	xfree(&t->assignee_email);
+	xfree(&t->queue);
 }
 
 /* One line of header-ish text: control characters become spaces. */

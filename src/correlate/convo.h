@@ -63,7 +63,7 @@ const char *convo_template_file(enum convo_tmpl t);
 struct convo_ticket {
 	int64_t id;
 	char ref[48];                  /* "TKT-1042" */
-	char *subject, *requester, *status, *assignee, *assignee_email;
+	char *subject, *requester, *status, *assignee, *assignee_email, *queue;
 	int64_t done_at;               /* epoch seconds of resolved/closed, 0 */
 	int64_t linked_id;
 };

@@ -25,6 +25,7 @@
 #include "mime.h"
 #include "pipeline.h"
 #include "store_message.h"
+#include "sla_config.h"
 #include "store_ticket.h"
 #include "token.h"
 #include "xalloc.h"
@@ -561,6 +562,12 @@ apply_customer(struct pipeline_ctx *pc, const struct inbound_item *item,
 		return store_ticket_event(pc->st, r->t.id, CONVO_ACTOR, "note", NULL, NULL,
 		                          "reply kept as a note (thanks-only or automatic); no reopen",
 		                          err);
+	/* The escalator tells the queue's customer_reply targets (doc/sla.md); when
+	 * the queue names them, they replace conversation.agent_notify. */
+	if (store_ticket_customer_replied(pc->st, r->t.id, err) < 0)
+		return -1;
+	if (sla_notify_configured(pc->cfg->sla, r->t.queue, SLA_EV_CUSTOMER_REPLY))
+		return 0;
 	return notify_agents(pc, item, msg, &r->t, r->text, err);
 }
 

@@ -350,6 +350,21 @@ tinfo_get(struct esc *e, struct esc_tinfo **cache, size_t *n, int64_t id, struct
 	return &(*cache)[(*n)++];
 }
 
+/* An event as people read it in a subject or a Slack header. */
+static const char *
+event_title(enum sla_event ev)
+{
+	static const char *const titles[SLA_EV_COUNT] = {
+		[SLA_EV_CREATED] = "New ticket", [SLA_EV_ASSIGNED] = "Assigned",
+		[SLA_EV_STATUS] = "Status changed", [SLA_EV_CUSTOMER_REPLY] = "Customer reply",
+		[SLA_EV_WARNING] = "SLA warning", [SLA_EV_BREACH] = "SLA breach",
+		[SLA_EV_ESCALATION] = "Escalation", [SLA_EV_RESOLVED] = "Resolved",
+		[SLA_EV_CLOSED] = "Closed",
+	};
+
+	return (unsigned)ev < SLA_EV_COUNT ? titles[ev] : "?";
+}
+
 /* The words for a note's figures. */
 struct words {
 	char clock[24], due[40], left[48], share[16], level[48], late[48], link[256], event[32];
@@ -398,9 +413,7 @@ words_for(struct esc *e, const struct esc_note *n, const struct esc_tinfo *t, st
 		         sla_format_duration((int64_t)n->late_s, d, sizeof(d)));
 	if (e->cfg->slack && e->cfg->slack->base_url)
 		snprintf(w->link, sizeof(w->link), "%s/%s", e->cfg->slack->base_url, t->ref);
-	snprintf(w->event, sizeof(w->event), "%s", n->ev == SLA_EV_WARNING ? "SLA warning" :
-	         n->ev == SLA_EV_BREACH ? "SLA breach" : n->ev == SLA_EV_ESCALATION ?
-	         "Escalation" : sla_event_name(n->ev));
+	snprintf(w->event, sizeof(w->event), "%s", event_title(n->ev));
 }
 
 static enum sla_tmpl

@@ -46,6 +46,7 @@ struct esc_ticket {
 	int64_t created, first_resp, resolved_at;
 	bool breached[SLA_CLOCKS];
 	int64_t assignee, seen_assignee; /* 0: none */
+	bool replied;                    /* a customer replied since the last look */
 	struct sla_change *changes;
 	size_t n_changes;
 	int fired_max[SLA_CLOCKS];       /* highest step (permille) recorded in this cycle */
@@ -107,7 +108,9 @@ claim(struct esc *e, struct esc_ticket **t_r, size_t *n_r, struct tk_err *err)
 	               "t.sla_cycle, extract(epoch FROM t.created_at), "
 	               "extract(epoch FROM t.first_response_at), extract(epoch FROM t.resolved_at), "
 	               "t.response_breached, t.resolution_breached, coalesce(t.assignee_id, 0), "
-	               "coalesce(t.sla_seen_assignee, 0), extract(epoch FROM now()) "
+	               "coalesce(t.sla_seen_assignee, 0), extract(epoch FROM now()), "
+	               "coalesce(t.customer_replied_at > coalesce(t.sla_seen_reply_at, '-infinity'), "
+	               "false) "
 	               "FROM tickets t JOIN tenants n ON n.id = t.tenant_id "
 	               "WHERE t.sla_next_at <= now() ORDER BY t.sla_next_at "
 	               "LIMIT $1::int FOR UPDATE OF t SKIP LOCKED", 1, limit) < 0)
@@ -135,6 +138,7 @@ claim(struct esc *e, struct esc_ticket **t_r, size_t *n_r, struct tk_err *err)
 		t[i].breached[SLA_RESOLUTION] = strcmp(PQgetvalue(res, i, 17), "t") == 0;
 		t[i].assignee = store_int(res, i, 18);
 		t[i].seen_assignee = store_int(res, i, 19);
+		t[i].replied = strcmp(PQgetvalue(res, i, 21), "t") == 0;
 	}
 	if (n > 0) {
 		e->now_f = strtod(PQgetvalue(res, 0, 20), NULL);
@@ -440,11 +444,13 @@ ticket_events(struct esc *e, struct esc_ticket *t, bool first, struct tk_err *er
 {
 	struct esc_note n = { .ticket_id = t->id, .clock = -1, .level = -1 };
 	bool status_changed = !first && t->seen_status && strcmp(t->seen_status, t->status) != 0;
-	enum sla_event evs[3];
+	enum sla_event evs[4];
 	size_t k = 0;
 
 	if (first)
 		evs[k++] = SLA_EV_CREATED;
+	if (t->replied && !first)
+		evs[k++] = SLA_EV_CUSTOMER_REPLY;
 	if (t->assignee != 0 && t->assignee != t->seen_assignee)
 		evs[k++] = SLA_EV_ASSIGNED;
 	if (status_changed)
@@ -452,10 +458,14 @@ ticket_events(struct esc *e, struct esc_ticket *t, bool first, struct tk_err *er
 		           strcmp(t->status, "closed") == 0 ? SLA_EV_CLOSED : SLA_EV_STATUS;
 	for (size_t i = 0; i < k; i++) {
 		n.ev = evs[i];
-		snprintf(n.detail, sizeof(n.detail), "%s%s%s", status_changed ? t->seen_status : "",
-		         status_changed ? " -> " : "", status_changed ? t->status : "");
-		snprintf(n.key, sizeof(n.key), "ev:%" PRId64 ":%s:%s:%" PRId64 ":%zu", t->id,
-		         sla_event_name(n.ev), t->status, t->assignee, t->n_changes);
+		if (n.ev == SLA_EV_CUSTOMER_REPLY)
+			snprintf(n.detail, sizeof(n.detail), "(the customer wrote again)");
+		else
+			snprintf(n.detail, sizeof(n.detail), "%s%s%s", status_changed ? t->seen_status :
+			         "", status_changed ? " -> " : "", status_changed ? t->status : "");
+		snprintf(n.key, sizeof(n.key), "ev:%" PRId64 ":%s:%s:%" PRId64 ":%zu:%.0f", t->id,
+		         sla_event_name(n.ev), t->status, t->assignee, t->n_changes,
+		         n.ev == SLA_EV_CUSTOMER_REPLY ? e->now_f * 1000 : 0);
 		if (esc_notify(e, &n, sla_notify_targets(e->cfg->sla, t->queue, n.ev), t->queue, NULL,
 		               err) < 0)
 			return -1;
@@ -569,7 +579,8 @@ write_back(struct esc *e, struct esc_ticket *t, size_t n, struct tk_err *err)
 	                "resolution_breached = t.resolution_breached OR u.sb IS NOT NULL, "
 	                "response_breached_at = coalesce(t.response_breached_at, to_timestamp(u.rb)), "
 	                "resolution_breached_at = coalesce(t.resolution_breached_at, to_timestamp(u.sb)), "
-	                "sla_seen_status = t.status, sla_seen_assignee = t.assignee_id "
+	                "sla_seen_status = t.status, sla_seen_assignee = t.assignee_id, "
+	                "sla_seen_reply_at = t.customer_replied_at "
 	                "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], "
 	                "$6::int[], $7::float8[], $8::bigint[], $9::float8[], $10::float8[], "
 	                "$11::bigint[], $12::bigint[], $13::float8[], $14::float8[]) "

@@ -40,7 +40,8 @@ static const char *const level_keys[] = { "after", "notify", NULL };
 static const char *const team_keys[] = { "name", "lead", "members", NULL };
 static const char *const queue_keys[] = { "name", "team", "chain", "notify", NULL };
 static const char *const event_names[SLA_EV_COUNT] = {
-	"created", "assigned", "status", "warning", "breach", "escalation", "resolved", "closed",
+	"created", "assigned", "status", "customer_reply", "warning", "breach", "escalation",
+	"resolved", "closed",
 };
 
 static const char *const all_keys[] = {
@@ -541,7 +542,8 @@ load_queue(struct sla_config *c, const struct config *cfg, const struct ynode *n
 				ev = k;
 		if (ev < 0) {
 			ynode_error(errs, nt->keys[i], "unknown event \"%s\" (created, assigned, status, "
-			            "warning, breach, escalation, resolved, closed)", nt->keys[i]->scalar);
+			            "customer_reply, warning, breach, escalation, resolved, closed)",
+			            nt->keys[i]->scalar);
 			continue;
 		}
 		targets_load(c, cfg, nt->items[i], &q->notify[ev], errs);
@@ -753,6 +755,14 @@ sla_chain_for(const struct sla_config *c, const struct sla_policy *p, const char
 	if (ch == NULL && p && p->chain)
 		ch = sla_chain_named(c, p->chain);
 	return ch ? ch : sla_chain_named(c, "default");
+}
+
+bool
+sla_notify_configured(const struct sla_config *c, const char *queue, enum sla_event ev)
+{
+	const struct sla_queue *q = c ? sla_queue_named(c, queue) : NULL;
+
+	return q != NULL && q->notify_set[ev];
 }
 
 const struct sla_targets *

@@ -42,8 +42,8 @@ struct sla_targets {
 
 /* The events a queue's notify: map names. */
 enum sla_event {
-	SLA_EV_CREATED, SLA_EV_ASSIGNED, SLA_EV_STATUS, SLA_EV_WARNING, SLA_EV_BREACH,
-	SLA_EV_ESCALATION, SLA_EV_RESOLVED, SLA_EV_CLOSED, SLA_EV_COUNT,
+	SLA_EV_CREATED, SLA_EV_ASSIGNED, SLA_EV_STATUS, SLA_EV_CUSTOMER_REPLY, SLA_EV_WARNING,
+	SLA_EV_BREACH, SLA_EV_ESCALATION, SLA_EV_RESOLVED, SLA_EV_CLOSED, SLA_EV_COUNT,
 };
 
 struct sla_match {
@@ -157,6 +157,12 @@ const struct sla_targets *sla_notify_targets(const struct sla_config *c, const c
 const char *sla_template_file(enum sla_tmpl t);
 /* The placeholders SLA templates may use (NULL-terminated). */
 const char *const *sla_template_placeholders(void);
+
+/*
+ * Whether the queue says who hears of event ev (queues.notify); for
+ * customer_reply that replaces conversation.agent_notify for the queue.
+ */
+bool sla_notify_configured(const struct sla_config *c, const char *queue, enum sla_event ev);
 
 /* "created", "assigned", ... */
 const char *sla_event_name(enum sla_event ev);

@@ -228,6 +228,16 @@ store_ticket_ack(struct store *st, int64_t id, const char *actor, const char *ho
 	return store_ticket_event(st, id, actor, "ack", NULL, NULL, detail, err);
 }
 
+int
+store_ticket_customer_replied(struct store *st, int64_t id, struct tk_err *err)
+{
+	char sid[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	return store_exec(st, NULL, err, "UPDATE tickets SET customer_replied_at = now() "
+	                  "WHERE id = $1::bigint", 1, sid);
+}
+
 /* Lock the ticket row and read one column. */
 static int
 ticket_lock_get(struct store *st, int64_t id, const char *select, char **value_r,

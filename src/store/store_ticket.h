@@ -91,6 +91,10 @@ int store_ticket_ack(struct store *st, int64_t id, const char *actor, const char
                      bool explicit, int *cancelled_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 
+/* A customer wrote on the ticket (customer_replied_at; the SLA escalator tells the queue). */
+int store_ticket_customer_replied(struct store *st, int64_t id, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
 int store_ticket_event(struct store *st, int64_t id, const char *actor, const char *action,
                        const char *old_value, const char *new_value, const char *detail,
                        struct tk_err *err) __attribute__((warn_unused_result));

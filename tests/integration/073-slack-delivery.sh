@@ -3,7 +3,9 @@
 # slack.pace apart (across daemons: the pace is a database row); a 429 is
 # retried after its Retry-After; a request that went out and got no answer
 # (a receiver that hangs) is dead and never sent again, and so is one whose
-# sender was killed during the request (doc/delivery.md).
+# sender was killed during the request (doc/delivery.md). A queue that says
+# who hears of customer replies (notify.customer_reply) gets them in Slack,
+# instead of conversation.agent_notify's mail.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/convo.sh"
 pg_start
@@ -12,6 +14,7 @@ queues:
   - name: support
     notify:
       created: ["slack:ops"]
+      customer_reply: ["slack:ops"]
 sla:
   poll_interval: 200ms
 YAML
@@ -83,4 +86,22 @@ settle
 wait_for 20 "a later post goes out" '[ "$(posts)" -ge 7 ]'
 assert_eq "$(grep -l "TKT-$(psql_q "SELECT number FROM tickets WHERE id = $K1")" "$HOOK"/*.json | wc -l)" "1" \
 	"the killed request was not sent again"
+
+# 5. A customer's reply goes to the queue's customer_reply targets, not to agent_notify's mail.
+R1=$(psql_q "SELECT ticket_id FROM messages WHERE message_id = 'r1@customer.example'")
+REF=TKT-$(psql_q "SELECT number FROM tickets WHERE id = $R1")
+TOKEN=$(sent_q "[x['reply_to'] for x in m if 'r1@' in x['env_to']][0]" | sed -n 's/.*support+\([a-z2-7]*\)@example.com.*/\1/p')
+[ -n "$TOKEN" ] || fail "the acknowledgement's reply token"
+before=$(posts)
+agent_mails=$(sent_q "sum(1 for x in m if 'alice@' in x['env_to'] and '$REF' in x['subject'])")
+printf 'From: r1@customer.example\nTo: support+%s@example.com\nSubject: Re: [#%s]\nMessage-ID: <r1-again@customer.example>\n\nStill broken.\n' \
+	"$TOKEN" "$REF" >"$T/again.eml"
+ingest "$T/again.eml"
+settle
+wait_for 20 "the reply's Slack post" '[ "$(posts)" -gt "$before" ]'
+assert_contains "$(cat "$(ls "$HOOK"/*.json | tail -n 1)")" "Customer reply"
+assert_contains "$(cat "$(ls "$HOOK"/*.json | tail -n 1)")" "$REF"
+sleep 1
+assert_eq "$(sent_q "sum(1 for x in m if 'alice@' in x['env_to'] and '$REF' in x['subject'])")" "$agent_mails" \
+	"no agent_notify mail for the reply"
 note "ok"
