@@ -30,6 +30,7 @@
 #define ESC_CHECK_EVERY_S 60       /* self-check */
 #define ESC_GAUGE_EVERY_S 15       /* "due within the hour" */
 #define ESC_STOP_CHECK_MS 500      /* longest sleep without looking at the stop flag */
+#define ESC_BUSY_RETRY_MS 50       /* due rows held by another transaction: look again */
 
 struct esc_thread {
 	struct daemon *daemon;
@@ -210,6 +211,7 @@ esc_round(struct esc_thread *x, struct config *cfg, double *last_check, double *
 	};
 	struct tk_err err = { 0 };
 	int a = 0, b = 0;
+	int64_t ms;
 
 	esc_periodic(x, last_check, last_gauge);
 	if (esc_tickets_tick(&e, &a, &err) < 0 || esc_timers_tick(&e, &b, &err) < 0) {
@@ -221,7 +223,12 @@ esc_round(struct esc_thread *x, struct config *cfg, double *last_check, double *
 	x->backoff_ms = 100;
 	if (a >= cfg->sla->batch || b >= cfg->sla->batch)
 		return;   /* more is due: no sleep */
-	esc_sleep(x, next_due_ms(x, cfg->sla->poll_interval_ms));
+	ms = next_due_ms(x, cfg->sla->poll_interval_ms);
+	/* Due but nothing claimed: a worker holds those rows (SKIP LOCKED passed
+	 * them over). Look again shortly rather than spin. */
+	if (a == 0 && b == 0 && ms < ESC_BUSY_RETRY_MS)
+		ms = ESC_BUSY_RETRY_MS;
+	esc_sleep(x, ms);
 }
 
 static void *
