@@ -35,6 +35,7 @@
 #include "xalloc.h"
 
 #define ESC_ACTOR "sla"
+#define ESC_ON_TIME_S 60          /* a step noticed within this is on time */
 
 /* A claimed ticket, as read and as it will be written back. */
 struct esc_ticket {
@@ -351,8 +352,13 @@ clock_steps(struct esc *e, struct esc_ticket *t, int clock, const struct sla_clo
 	}
 	if (n_due == 0)
 		return 0;
-	/* A warning that comes due while the calendar is closed waits for the opening. */
-	if (due_pm[n_due - 1] < 1000 && c->state != SLA_STOPPED && !sla_calendar_open_at(cal, e->now)) {
+	/*
+	 * A warning that would go out while the calendar is closed waits for the
+	 * opening. One noticed on time is sent: on a business calendar a share is
+	 * reached in business hours, at the latest as they end (17:00:00 sharp).
+	 */
+	if (due_pm[n_due - 1] < 1000 && c->state != SLA_STOPPED &&
+	    e->now - due_at[n_due - 1] > ESC_ON_TIME_S && !sla_calendar_open_at(cal, e->now)) {
 		*next_r = sla_calendar_next_open(cal, e->now);
 		return 0;
 	}
