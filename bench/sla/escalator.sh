@@ -12,6 +12,8 @@
 #                                      escalator's noticing it (sla_steps.late_s)
 #   idle_pass_ms                       one escalator pass when nothing is due
 #                                      (bench_escalate, 200 passes)
+#   drained ... tickets/s              the first look at NEW (10000) new tickets
+#                                      (policy, due times, next step), in batches
 #   self_check_s                       the self-check's queries
 #   daemon_rss_kb                      the daemon's peak RSS (VmHWM)
 # Needs a built tree (make) and `make bench/sla/bench_escalate`.
@@ -70,6 +72,12 @@ echo "filled $N open tickets in $(( $(date +%s) - t0 )) s"
 
 # idle costs: nothing is due
 "$TOP/bench/sla/bench_escalate" "$W/ticketd.yaml" 200 | tee "$W/idle.txt"
+
+# the first look at new tickets (what the trigger asks for each ticket created)
+psql -c "INSERT INTO tickets (tenant_id, number, subject, status, priority, queue)
+	SELECT 1, g, 'new ticket ' || g, 'new', 'medium', 'support'
+	FROM generate_series($N + 1000001, $N + 1000000 + ${NEW:-10000}) g"
+"$TOP/bench/sla/bench_escalate" "$W/ticketd.yaml" drain
 
 # probes: due 5 to 25 s from now, evenly
 fill $((N + 1)) "$PROBES" "now() - interval '7 days' + interval '5 seconds' + (g - $N - 1) * (interval '20 seconds' / $PROBES)"
