@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -40,6 +41,8 @@
 #include "rules.h"
 #include "store.h"
 #include "store_message.h"
+#include "sla_config.h"
+#include "sla_start.h"
 #include "store_ticket.h"
 #include "xalloc.h"
 
@@ -232,6 +235,12 @@ new_ticket(struct pipeline_ctx *pc, const struct mail *m, const struct rules_fie
 		.subject = msg->subject ? msg->subject : "(no subject)",
 		.requester = requester, .source = m->item->source, .actor = MAILPROC_ACTOR,
 	};
+	struct sla_ticket_facts facts = {
+		.tenant = tn.tenant, .priority = tn.priority ? tn.priority : "medium",
+		.queue = tn.queue ? tn.queue : "support", .category = tn.category,
+		.type = tn.type ? tn.type : "request", .policy = tn.sla_policy,
+	};
+	struct sla_start sla;
 	char *hdrs = headers_json(msg);
 	struct message_new mn = { 0 };
 	const char *addrs[MAILPROC_MAX_PARTICIPANTS], *roles[MAILPROC_MAX_PARTICIPANTS];
@@ -239,6 +248,8 @@ new_ticket(struct pipeline_ctx *pc, const struct mail *m, const struct rules_fie
 	int64_t number = 0, message_id = 0;
 	int rc = -1;
 
+	sla_start_compute(pc->cfg->sla, &facts, (int64_t)time(NULL), &sla);
+	tn.sla = &sla;
 	mail_row(m, hdrs, &mn);
 	mn.visibility = "public";
 	if (store_ticket_open(pc->st, &tn, &mn, addrs, roles, n_addrs, &res->ticket_id, &number,

@@ -513,7 +513,9 @@ follow_status(struct esc *e, struct esc_ticket *t, bool first, struct tk_err *er
 static int
 process(struct esc *e, struct esc_ticket *t, struct tk_err *err)
 {
-	bool first = t->applied == NULL;
+	/* The first look: nothing seen yet (a ticket whose SLA was computed at
+	 * creation, sla_start.h, has been seen new by then). */
+	bool first = t->seen_status == NULL;
 
 	t->p = pick_policy(e, t);
 	if (t->p && run_clocks(e, t, err) < 0)

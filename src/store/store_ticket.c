@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "lifecycle.h"
+#include "sla_start.h"
 #include "store_message.h"
 #include "store_ticket.h"
 #include "xalloc.h"
@@ -94,6 +95,9 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
                   int64_t *id_r, int64_t *number_r, int64_t *message_id_r, struct tk_err *err)
 {
 	char tenant_id[24], level[16], inbound[24];
+	char sla_s[5][24];
+	const struct sla_start *sla = tn->sla && !tn->sla->look_now ? tn->sla : NULL;
+	const char *sla_v[5] = { NULL };
 	char *tags = store_text_array(tn->tags, tn->n_tags);
 	char *refs = store_text_array(mn->refs, mn->n_refs);
 	char *paddrs = store_text_array(addrs, n_addrs);
@@ -107,16 +111,37 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
 	snprintf(tenant_id, sizeof(tenant_id), "%" PRId64, tid);
 	snprintf(level, sizeof(level), "%d", tn->skill_level);
 	snprintf(inbound, sizeof(inbound), "%" PRId64, mn->inbound_id);
+	if (sla && sla->calendar) {   /* a policy applies: its targets, due times, first step */
+		const int64_t v[5] = { sla->response_s, sla->resolution_s, sla->response_in,
+		                       sla->resolution_in, sla->next_in };
+
+		for (int i = 0; i < 5; i++) {
+			snprintf(sla_s[i], sizeof(sla_s[i]), "%" PRId64, v[i]);
+			sla_v[i] = v[i] >= 0 ? sla_s[i] : NULL;
+		}
+	}
 	if (store_exec(st, &res, err,
 	               "WITH t AS (INSERT INTO tickets (tenant_id, number, subject, priority, "
 	               "category, type, impact, queue, assignee_id, required_skill, required_level, "
-	               "requester, source_id, sla_policy, tags) "
+	               "requester, source_id, sla_policy, tags, sla_applied, sla_calendar, "
+	               "sla_response_target_s, sla_resolution_target_s, response_due_at, "
+	               "resolution_due_at, sla_next_at, response_left_s, resolution_left_s, "
+	               "sla_seen_status, sla_seen_assignee, sla_computed_at) "
 	               "VALUES ($1::bigint, ticketd_next_number($1::bigint), coalesce($2::text, ''), "
 	               "coalesce($3::text, 'medium'), $4::text, coalesce($5::text, 'request'), "
 	               "$6::text, coalesce($7::text, 'support'), "
 	               "(SELECT id FROM agents WHERE name = $8::text), $9::text, "
 	               "CASE WHEN $9::text IS NULL THEN NULL ELSE $10::int END, $11::text, "
-	               "(SELECT id FROM sources WHERE name = $12::text), $13::text, $14::text[]) "
+	               "(SELECT id FROM sources WHERE name = $12::text), $13::text, $14::text[], "
+	               /* the SLA at creation (sla_start.h); NULL: the escalator's first look */
+	               "$32::text, $33::text, $34::int, $35::int, "
+	               "now() + $36::bigint * interval '1 second', "
+	               "now() + $37::bigint * interval '1 second', "
+	               "now() + $38::bigint * interval '1 second', $34::bigint, $35::bigint, "
+	               "CASE WHEN $32::text IS NULL THEN NULL ELSE 'new' END, "
+	               "CASE WHEN $32::text IS NULL THEN NULL ELSE "
+	               "(SELECT id FROM agents WHERE name = $8::text) END, "
+	               "CASE WHEN $32::text IS NULL THEN NULL ELSE now() END) "
 	               "RETURNING id, number), "
 	               "e AS (INSERT INTO ticket_events (ticket_id, actor, action, new_value) "
 	               "SELECT id, $15::text, 'created', 'new' FROM t UNION ALL "
@@ -133,13 +158,14 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
 	               "unnest($27::text[], $28::text[]) AS u(a, r) WHERE u.a <> '' "
 	               "ORDER BY lower(u.a), u.r = 'requester' DESC ON CONFLICT DO NOTHING) "
 	               "SELECT t.id, t.number, m.id FROM t, m",
-	               31, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
+	               38, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
 	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,
 	               tn->sla_policy, tags, tn->actor ? tn->actor : "system", mn->direction,
 	               mn->visibility, mn->author, mn->message_id, mn->in_reply_to, refs,
 	               mn->subject, mn->headers_json, mn->body_text, mn->visible_text, inbound,
 	               paddrs, proles, mn->parse_warning, mn->content_sha256,
-	               mn->reused_message_id) < 0)
+	               mn->reused_message_id, sla ? sla->applied : NULL, sla ? sla->calendar : NULL,
+	               sla_v[0], sla_v[1], sla_v[2], sla_v[3], sla_v[4]) < 0)
 		goto out;
 	*id_r = store_int(res, 0, 0);
 	if (number_r)

@@ -34,6 +34,8 @@ struct ticket_new {
 	size_t n_tags;
 	const char *alert_key;       /* incidents: source + fingerprint */
 	const char *actor;           /* who creates it, for the audit event */
+	const struct sla_start *sla; /* the SLA computed at creation, or NULL: the escalator's
+	                              * first look computes it (store_ticket_open only) */
 };
 
 /* The tenant's id, creating the tenant when missing. */
@@ -45,6 +47,8 @@ int store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *
                         int64_t *number_r, struct tk_err *err) __attribute__((warn_unused_result));
 
 struct message_new;
+struct sla_start;
+struct sla_start;
 
 /*
  * Open a ticket with its first message in one statement: the ticket, its

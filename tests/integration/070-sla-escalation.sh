@@ -57,6 +57,8 @@ newmail 1
 settle
 T1=$(tid 1)
 wait_sql 10 "SELECT sla_applied FROM tickets WHERE id = $T1" "fast"
+assert_eq "$(psql_q "SELECT sla_computed_at = created_at FROM tickets WHERE id = $T1")" "t" \
+	"the SLA is written with the ticket, in the worker's INSERT (no second look by the escalator)"
 assert_eq "$(psql_q "SELECT extract(epoch FROM resolution_due_at - created_at) BETWEEN 8 AND 9 FROM tickets WHERE id = $T1")" "t" \
 	"the resolution due time is the target after creation (in whole seconds, rounded up)"
 wait_sql 20 "SELECT count(*) FROM sla_steps WHERE ticket_id = $T1" 6

@@ -13,8 +13,11 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "sla_calendar.h"
 #include "sla_clock.h"
+#include "sla_config.h"
+#include "sla_start.h"
 #include "ynode.h"
 
 /* Friday 2026-12-04 16:00 UTC and neighbours (date -u -d ... +%s). */
@@ -229,6 +232,82 @@ test_many_segments(void **state)
 	assert_int_equal(sla_clock_reach(&c.c[SLA_RESOLUTION], sla_calendar_24x7(), 502), 1002);
 }
 
+static struct sla_config *
+sla_yaml(const char *y)
+{
+	struct tk_errlist errs;
+	struct ynode *root = NULL;
+	struct config cfg = { .n_agents = 0 };
+	struct sla_config *c = NULL;
+
+	tk_errlist_init(&errs);
+	assert_int_equal(ynode_load_string("t.yaml", y, strlen(y), &root, &errs), 0);
+	sla_config_load(root, &cfg, &c, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.items[i]);
+	assert_int_equal(errs.n, 0);
+	ynode_free(&root);
+	tk_errlist_fini(&errs);
+	return c;
+}
+
+/* A new ticket's SLA at creation: the same policy and arithmetic as the escalator's. */
+static void
+test_start(void **state)
+{
+	struct sla_config *c = sla_yaml(
+		"sla:\n"
+		"  warnings: [50%, 90%]\n"
+		"  calendars: {office: {timezone: UTC, hours: {mon-fri: \"09:00-17:00\"}}}\n"
+		"  policies:\n"
+		"    - {name: biz, match: {priority: low}, response: 2h, resolution: 8h, calendar: office}\n"
+		"    - {name: page, match: {priority: critical}, response: 1h, resolution: 4h,\n"
+		"       notify_on_create: true}\n"
+		"    - {name: std, match: {priority: medium}, response: 1h, resolution: 4h}\n"
+		"queues:\n"
+		"  - {name: noc, notify: {created: []}}\n");
+	struct sla_ticket_facts f = { .tenant = "default", .priority = "medium", .queue = "support",
+	                              .type = "request" };
+	struct sla_start s;
+
+	(void)state;
+	sla_start_compute(c, &f, FRI_1600, &s);
+	assert_false(s.look_now);
+	assert_string_equal(s.applied, "std");
+	assert_string_equal(s.calendar, "24x7");
+	assert_int_equal(s.response_in, 3600);
+	assert_int_equal(s.resolution_in, 4 * 3600);
+	assert_int_equal(s.next_in, 1800);            /* 50% of the 1 h response target */
+	/* business hours: Friday 16:00 + 2 h = Monday 10:00; 50% (1 h) = Friday 17:00 */
+	f.priority = "low";
+	sla_start_compute(c, &f, FRI_1600, &s);
+	assert_string_equal(s.applied, "biz");
+	assert_int_equal(s.response_in, MON_1000 - FRI_1600);
+	assert_int_equal(s.next_in, 3600);
+	/* 8 h: 1 h Friday + 7 h Monday -> Monday 16:00 */
+	assert_int_equal(s.resolution_in, MON_0900 + 7 * 3600 - FRI_1600);
+	/* paging policies and queues that hear of new tickets leave it to the escalator */
+	f.priority = "critical";
+	sla_start_compute(c, &f, FRI_1600, &s);
+	assert_true(s.look_now);
+	f.priority = "medium";
+	f.queue = "noc";
+	sla_start_compute(c, &f, FRI_1600, &s);
+	assert_true(s.look_now);
+	/* no policy applies */
+	f.queue = "support";
+	f.priority = "high";
+	sla_start_compute(c, &f, FRI_1600, &s);
+	assert_false(s.look_now);
+	assert_string_equal(s.applied, "");
+	assert_null(s.calendar);
+	/* a rule's sla_policy wins over the match */
+	f.policy = "biz";
+	sla_start_compute(c, &f, FRI_1600, &s);
+	assert_string_equal(s.applied, "biz");
+	sla_config_free(&c);
+}
+
 static void
 test_format(void **state)
 {
@@ -256,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_pause_over_weekend),
 		cmocka_unit_test(test_future_change),
 		cmocka_unit_test(test_many_segments),
+		cmocka_unit_test(test_start),
 		cmocka_unit_test(test_format),
 	};
 
