@@ -10,6 +10,10 @@
  *               correlate, store) in one transaction per batch.
  *   intake      one thread per Maildir or IMAP mailbox, one PGconn each;
  *               stages raw mail, acknowledges the source after commit.
+ *   lmtp        per lmtp mailbox, max_connections threads that accept and
+ *               serve one LMTP connection at a time, one PGconn each;
+ *               stage each message and answer 250 after the commit
+ *               (lmtp.h).
  *   http        libmicrohttpd's thread pool (webhooks, health, metrics)
  *               and its committers (one PGconn each): request threads
  *               validate, committers stage many requests per transaction
@@ -146,7 +150,7 @@ start_threads(struct ticketd *td)
 			goto out;
 		}
 	}
-	if (intake_start(&td->daemon, cfg, &td->intake, &err) < 0) {
+	if (intake_start(&td->daemon, cfg, td->intake, &err) < 0) {
 		log_err("ticketd: %s", err.msg);
 		goto out;
 	}
@@ -301,7 +305,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	startup_apply(&td.daemon, cfg, rules);
+	/* Listening sockets before anything else: a socket's group, a port under 1024. */
+	if (intake_bind(&td.daemon, cfg, &td.intake, &serr) < 0) {
+		log_err("ticketd: %s", serr.msg);
+		intake_stop(&td.intake, NULL);
+		daemon_fini(&td.daemon);
+		return 1;
+	}
 	if (startup_database(&td.daemon, &sigs) < 0) {
+		intake_stop(&td.intake, NULL);
 		daemon_fini(&td.daemon);
 		return daemon_stopping(&td.daemon) ? 0 : 1;
 	}

@@ -45,7 +45,8 @@ static const char *const agent_keys[] = {
 static const char *const mailbox_keys[] = {
 	"name", "type", "tenant", "queue", "priority", "path", "processed", "host", "port", "tls",
 	"tls_verify", "user", "password_file", "password_env", "xoauth2_token_file", "folder",
-	"after", "move_to", "idle", "poll_interval", "message_timeout", NULL,
+	"after", "move_to", "idle", "poll_interval", "message_timeout", "listen", "socket_mode",
+	"socket_group", "max_connections", "max_message_size", "command_timeout", NULL,
 };
 
 /* Every key path, for the documentation test. */
@@ -60,7 +61,9 @@ static const char *const all_keys[] = {
 	"mailboxes.tls_verify", "mailboxes.user", "mailboxes.password_file",
 	"mailboxes.password_env", "mailboxes.xoauth2_token_file", "mailboxes.folder",
 	"mailboxes.after", "mailboxes.move_to", "mailboxes.idle", "mailboxes.poll_interval",
-	"mailboxes.message_timeout", "scan.enabled", "scan.backend", "scan.signatures",
+	"mailboxes.message_timeout", "mailboxes.listen", "mailboxes.socket_mode",
+	"mailboxes.socket_group", "mailboxes.max_connections", "mailboxes.max_message_size",
+	"mailboxes.command_timeout", "scan.enabled", "scan.backend", "scan.signatures",
 	"scan.clamd_socket", "scan.clamd_timeout", "scan.max_attachment_size",
 	"scan.max_message_size", "scan.blocked_types", "scan.allowed_types", "scan.on_error",
 	"scan.reload_check_interval", "scan.notify_channel", "scan.notify_recipient",
@@ -185,6 +188,44 @@ mailbox_defaults(struct config_mailbox *m)
 	m->message_timeout_ms = 120000;
 }
 
+/* The keys of an lmtp mailbox; its defaults first. */
+static void
+load_mailbox_lmtp(struct config_mailbox *m, const struct ynode *n, struct tk_errlist *errs)
+{
+	const struct ynode *mode = ynode_get(n, "socket_mode");
+	const char *s;
+	char *end;
+	long v;
+
+	m->socket_mode = 0660;
+	m->max_connections = 8;
+	m->max_message_size = 64 * 1024 * 1024;
+	m->command_timeout_ms = 300000;
+	m->message_timeout_ms = 600000;
+	ynode_opt_strv(n, "listen", &m->listen, &m->n_listen, errs);
+	if (mode != NULL && ynode_str(mode, &s, errs) == 0) {
+		v = strtol(s, &end, 8);
+		if (*s == '\0' || *end != '\0' || v < 0 || v > 0777)
+			ynode_error(errs, mode, "socket_mode must be octal permissions such as \"0660\"");
+		else
+			m->socket_mode = (int)v;
+	}
+	ynode_opt_str(n, "socket_group", &m->socket_group, errs);
+	ynode_opt_int(n, "max_connections", 1, 256, &m->max_connections, errs);
+	opt_size(n, "max_message_size", 1024, &m->max_message_size, errs);
+	if (m->max_message_size > 64 * 1024 * 1024)
+		ynode_error(errs, ynode_get(n, "max_message_size"), "max_message_size: at most 64M "
+		            "(the largest message ticketd stages)");
+	ynode_opt_ms(n, "command_timeout", &m->command_timeout_ms, errs);
+	if (m->n_listen == 0)
+		ynode_error(errs, n, "lmtp mailbox \"%s\" needs listen: a socket path or ADDRESS:PORT",
+		            m->name ? m->name : "");
+	for (size_t i = 0; i < m->n_listen; i++)
+		if (m->listen[i][0] != '/' && strrchr(m->listen[i], ':') == NULL)
+			ynode_error(errs, ynode_get(n, "listen"), "listen \"%s\" is neither an absolute "
+			            "socket path nor ADDRESS:PORT", m->listen[i]);
+}
+
 static void
 check_mailbox(const struct config_mailbox *m, const struct ynode *n, struct tk_errlist *errs)
 {
@@ -208,7 +249,7 @@ check_mailbox(const struct config_mailbox *m, const struct ynode *n, struct tk_e
 static void
 load_mailbox(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 {
-	static const char *const kinds[] = { "maildir", "imap", "pipe", NULL };
+	static const char *const kinds[] = { "maildir", "imap", "pipe", "lmtp", NULL };
 	static const char *const tlsmodes[] = { "tls", "starttls", "none", NULL };
 	static const char *const afters[] = { "move", "seen", NULL };
 	struct config_mailbox *m;
@@ -222,7 +263,7 @@ load_mailbox(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	mailbox_defaults(m);
 	ynode_opt_str(n, "name", &m->name, errs);
 	if (ynode_get(n, "type") == NULL)
-		ynode_error(errs, n, "mailbox needs a type (maildir, imap or pipe)");
+		ynode_error(errs, n, "mailbox needs a type (maildir, imap, pipe or lmtp)");
 	opt_enum(n, "type", kinds, &kind, errs);
 	m->kind = kind < 0 ? MAILBOX_PIPE : (enum mailbox_kind)kind;
 	ynode_opt_str(n, "tenant", &m->tenant, errs);
@@ -250,6 +291,8 @@ load_mailbox(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	if (m->kind == MAILBOX_MAILDIR)
 		m->poll_interval_ms = 1000;
 	ynode_opt_ms(n, "poll_interval", &m->poll_interval_ms, errs);
+	if (m->kind == MAILBOX_LMTP)
+		load_mailbox_lmtp(m, n, errs);
 	ynode_opt_ms(n, "message_timeout", &m->message_timeout_ms, errs);
 	check_mailbox(m, n, errs);
 	for (size_t i = 0; i + 1 < cfg->n_mailboxes && m->name; i++)
@@ -462,6 +505,8 @@ mailbox_fini(struct config_mailbox *m)
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		xfree(strs[i]);
+	free_strv(m->listen, m->n_listen);
+	xfree(&m->socket_group);
 }
 
 void
@@ -511,6 +556,14 @@ config_mailbox(const struct config *cfg, const char *name)
 		if (strcmp(cfg->mailboxes[i].name, name) == 0)
 			return &cfg->mailboxes[i];
 	return NULL;
+}
+
+const char *
+config_mailbox_kind_name(enum mailbox_kind kind)
+{
+	static const char *const kinds[] = { "maildir", "imap", "pipe", "lmtp" };
+
+	return kinds[kind];
 }
 
 const struct config_agent *

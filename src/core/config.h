@@ -23,7 +23,7 @@ struct outbox_config;
 struct convo_config;
 struct sla_config;
 
-enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE };
+enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE, MAILBOX_LMTP };
 enum imap_tls { IMAP_TLS, IMAP_STARTTLS, IMAP_PLAIN };
 enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_SEEN };
 
@@ -46,7 +46,15 @@ struct config_mailbox {
 	char *move_to;
 	bool idle;
 	int64_t poll_interval_ms;
-	int64_t message_timeout_ms;
+	int64_t message_timeout_ms;       /* imap: one FETCH; lmtp: MAIL to the end of DATA */
+	/* lmtp (intake/lmtp.h) */
+	char **listen;                    /* "/path" (a Unix socket) or "ADDRESS:PORT" */
+	size_t n_listen;
+	int socket_mode;                  /* permissions of a Unix socket (default 0660) */
+	char *socket_group;               /* group of a Unix socket; NULL: the daemon's */
+	int max_connections;              /* connections served at once (threads) */
+	int64_t max_message_size;         /* bytes, announced as SIZE */
+	int64_t command_timeout_ms;       /* waiting for one command line */
 };
 
 struct http_config;
@@ -102,6 +110,8 @@ struct config *config_ref(struct config *cfg);
 void config_unref(struct config **cfg);
 
 const struct config_mailbox *config_mailbox(const struct config *cfg, const char *name);
+/* "maildir", "imap", "pipe" or "lmtp" (the sources table's kind, the rules' source field). */
+const char *config_mailbox_kind_name(enum mailbox_kind kind);
 const struct config_agent *config_agent_by_email(const struct config *cfg, const char *email);
 const struct config_agent *config_agent_by_name(const struct config *cfg, const char *name);
 const struct config_agent *config_agent_by_slack_id(const struct config *cfg, const char *slack_id);

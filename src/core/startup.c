@@ -53,15 +53,13 @@ startup_apply(struct daemon *d, struct config *cfg, struct rules *rules)
 static int
 sync_sources(struct store *st, const struct config *cfg, struct tk_err *err)
 {
-	static const char *const kinds[] = { "maildir", "imap", "pipe" };
-
 	for (size_t i = 0; i < cfg->n_mailboxes; i++) {
 		const struct config_mailbox *m = &cfg->mailboxes[i];
 
 		if (store_exec(st, NULL, err,
 		               "INSERT INTO sources (name, kind) VALUES ($1, $2) "
 		               "ON CONFLICT (name) DO UPDATE SET kind = $2",
-		               2, m->name, kinds[m->kind]) < 0)
+		               2, m->name, config_mailbox_kind_name(m->kind)) < 0)
 			return -1;
 	}
 	return 0;

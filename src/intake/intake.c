@@ -1,5 +1,6 @@
 /*
- * intake.c: start and stop the per-mailbox intake threads.
+ * intake.c: start and stop the per-mailbox intake threads, and the LMTP
+ * listeners (lmtp.h), which bind first.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "daemon.h"
 #include "imap.h"
 #include "intake.h"
+#include "lmtp.h"
 #include "log.h"
 #include "maildir.h"
 #include "xalloc.h"
@@ -24,6 +26,8 @@ struct intake_thread {
 struct intake {
 	struct intake_thread *threads;
 	size_t n;
+	struct lmtp_server **lmtp;     /* one per lmtp mailbox */
+	size_t n_lmtp;
 };
 
 static void *
@@ -39,19 +43,36 @@ intake_main(void *arg)
 }
 
 int
-intake_start(struct daemon *d, const struct config *cfg, struct intake **in_r, struct tk_err *err)
+intake_bind(struct daemon *d, const struct config *cfg, struct intake **in_r, struct tk_err *err)
 {
 	struct intake *in = xnew(struct intake);
 
 	*in_r = in;
 	in->threads = xcalloc(cfg->n_mailboxes + 1, sizeof(*in->threads));
+	in->lmtp = xcalloc(cfg->n_mailboxes + 1, sizeof(*in->lmtp));
+	for (size_t i = 0; i < cfg->n_mailboxes; i++) {
+		if (cfg->mailboxes[i].kind != MAILBOX_LMTP)
+			continue;
+		if (lmtp_bind(d, &cfg->mailboxes[i], &in->lmtp[in->n_lmtp], err) < 0)
+			return -1;
+		in->n_lmtp++;
+	}
+	return 0;
+}
+
+int
+intake_start(struct daemon *d, const struct config *cfg, struct intake *in, struct tk_err *err)
+{
+	for (size_t i = 0; i < in->n_lmtp; i++)
+		if (lmtp_start(in->lmtp[i], err) < 0)
+			return -1;
 	for (size_t i = 0; i < cfg->n_mailboxes; i++) {
 		const struct config_mailbox *mb = &cfg->mailboxes[i];
 		struct intake_thread *t = &in->threads[in->n];
 		int rc;
 
-		if (mb->kind == MAILBOX_PIPE)
-			continue; /* fed by `ticketctl ingest` */
+		if (mb->kind == MAILBOX_PIPE || mb->kind == MAILBOX_LMTP)
+			continue; /* fed by `ticketctl ingest`; LMTP has its own threads */
 		if (mb->kind == MAILBOX_MAILDIR) {
 			struct tk_err merr = { 0 };
 
@@ -81,6 +102,9 @@ intake_stop(struct intake **inp, const struct timespec *deadline)
 
 	if (in == NULL)
 		return 0;
+	for (size_t i = 0; i < in->n_lmtp; i++)
+		if (lmtp_stop(&in->lmtp[i], deadline) < 0)
+			rc = -1;
 	for (size_t i = 0; i < in->n; i++) {
 		struct intake_thread *t = &in->threads[i];
 
@@ -93,6 +117,7 @@ intake_stop(struct intake **inp, const struct timespec *deadline)
 	}
 	if (rc == 0) {
 		free(in->threads);
+		free(in->lmtp);
 		xfree(inp);
 	}
 	return rc;

@@ -425,6 +425,28 @@ ynode_opt_str(const struct ynode *map, const char *key, char **dst, struct tk_er
 }
 
 void
+ynode_opt_strv(const struct ynode *map, const char *key, char ***dst, size_t *n_r,
+               struct tk_errlist *errs)
+{
+	const struct ynode *n = ynode_get(map, key);
+	const char *s;
+
+	if (n == NULL)
+		return;
+	if (n->kind != YNODE_SCALAR && n->kind != YNODE_SEQ) {
+		ynode_error(errs, n, "%s must be a string or a list of strings", key);
+		return;
+	}
+	*dst = xcalloc(n->kind == YNODE_SEQ ? n->n + 1 : 2, sizeof(**dst));
+	*n_r = 0;
+	if (n->kind == YNODE_SCALAR)
+		(*dst)[(*n_r)++] = xstrdup(n->scalar);
+	for (size_t i = 0; n->kind == YNODE_SEQ && i < n->n; i++)
+		if (ynode_str(n->items[i], &s, errs) == 0)
+			(*dst)[(*n_r)++] = xstrdup(s);
+}
+
+void
 ynode_opt_int(const struct ynode *map, const char *key, int64_t min, int64_t max, int *dst,
               struct tk_errlist *errs)
 {

@@ -71,6 +71,9 @@ void ynode_opt_int(const struct ynode *map, const char *key, int64_t min, int64_
                    struct tk_errlist *errs);
 void ynode_opt_ms(const struct ynode *map, const char *key, int64_t *dst, struct tk_errlist *errs);
 void ynode_opt_bool(const struct ynode *map, const char *key, bool *dst, struct tk_errlist *errs);
+/* A string or a list of strings: *dst (NULL-terminated, caller frees each and it) and *n_r. */
+void ynode_opt_strv(const struct ynode *map, const char *key, char ***dst, size_t *n_r,
+                    struct tk_errlist *errs);
 
 /* Pure parsers behind the readers (exposed for unit tests). */
 int ynode_parse_duration_ms(const char *s, int64_t *out_r);

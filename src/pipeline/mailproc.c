@@ -277,21 +277,45 @@ drop(struct pipeline_result *res, const struct inbound_item *item, const char *w
 	log_info("mail: inbound=%" PRId64 " dropped: %s", item->id, res->drop_reason);
 }
 
+/*
+ * The envelope recipients the intake recorded in the item's meta
+ * ("recipients": [...], LMTP and `ticketctl ingest --recipient`) into out,
+ * borrowed from *meta_r (the caller json_decref()s it). How many.
+ */
+static size_t
+meta_recipients(const char *meta, json_t **meta_r, const char **out, size_t max)
+{
+	const json_t *arr;
+	size_t n = 0;
+
+	*meta_r = meta ? json_loads(meta, 0, NULL) : NULL;
+	arr = json_object_get(*meta_r, "recipients");
+	for (size_t i = 0; i < json_array_size(arr) && n < max; i++)
+		if (json_is_string(json_array_get(arr, i)))
+			out[n++] = json_string_value(json_array_get(arr, i));
+	return n;
+}
+
 /* A mail that starts a ticket: the routing decision, then the ticket and its acknowledgement. */
 static int
 start_ticket(struct pipeline_ctx *pc, const struct mail *m, struct pipeline_result *res,
              struct tk_err *err)
 {
-	static const char *const kinds[] = { "maildir", "imap", "pipe" };
 	const struct config_mailbox *mb = config_mailbox(pc->cfg, m->item->source);
+	const char *rcpts[MAILROUTE_MAX_RECIPIENTS];
+	json_t *meta = NULL;
 	struct mailroute_in in = {
-		.msg = m->msg, .source = mb ? kinds[mb->kind] : "mail", .mailbox = m->item->source,
+		.msg = m->msg, .source = mb ? config_mailbox_kind_name(mb->kind) : "mail",
+		.mailbox = m->item->source,
 		.sender_is_agent = config_agent_by_email(pc->cfg, m->msg->from.addr) != NULL,
+		.recipients = rcpts,
+		.n_recipients = meta_recipients(m->item->meta, &meta, rcpts, MAILROUTE_MAX_RECIPIENTS),
 	};
 	struct mailroute r;
 	int rc = 0;
 
 	mailroute_decide(pc->rules, &in, &m->v, 0, &r);
+	json_decref(meta);
 	if (r.action == MAILROUTE_TICKET) {
 		rc = new_ticket(pc, m, r.rr ? &r.rr->fields : NULL, 0, res, err);
 		if (rc == 0)

@@ -35,6 +35,7 @@ enum rules_field_id {
 	RULES_F_FROM,
 	RULES_F_TO,
 	RULES_F_CC,
+	RULES_F_RECIPIENT,       /* envelope recipients, given by the caller (mail) */
 	RULES_F_BODY,
 	RULES_F_HEADER,          /* header.<name>: arg is the header name */
 	RULES_F_ATTACHMENT_NAME,
@@ -74,6 +75,8 @@ struct rules_input {
 	bool sender_is_agent;    /* caller-provided fact (mail) */
 	const char *auto_class;  /* caller-provided: the classifier's verdict (mail); NULL: none */
 	const char *auto_reason; /* caller-provided: its reason (mail); NULL: none */
+	const char *const *recipients; /* caller-provided: envelope recipients (mail), lower case */
+	size_t n_recipients;
 };
 
 /*

@@ -31,6 +31,7 @@ static const struct {
 	{ "from", RULES_F_FROM, false },
 	{ "to", RULES_F_TO, false },
 	{ "cc", RULES_F_CC, false },
+	{ "recipient", RULES_F_RECIPIENT, false },
 	{ "body", RULES_F_BODY, false },
 	{ "attachment.name", RULES_F_ATTACHMENT_NAME, false },
 	{ "attachment.type", RULES_F_ATTACHMENT_TYPE, false },

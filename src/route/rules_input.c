@@ -75,6 +75,7 @@ mail_lookup(const struct rules_input *in, const struct rules_field *f,
             int (*each)(const char *, size_t, void *), void *arg)
 {
 	const struct mime_msg *msg = in->data;
+	int rc;
 
 	switch (f->id) {
 	case RULES_F_SUBJECT:
@@ -85,6 +86,11 @@ mail_lookup(const struct rules_input *in, const struct rules_field *f,
 		return addr_values(msg->to, msg->n_to, each, arg);
 	case RULES_F_CC:
 		return addr_values(msg->cc, msg->n_cc, each, arg);
+	case RULES_F_RECIPIENT:
+		for (size_t i = 0; i < in->n_recipients; i++)
+			if ((rc = str_value(in->recipients[i], each, arg)) != 0)
+				return rc;
+		return 0;
 	case RULES_F_BODY:
 		return msg->text ? each(msg->text, in->body_len, arg) : 0;
 	case RULES_F_HEADER:
