@@ -166,6 +166,80 @@ test_in_code(void **state)
 	done(&d);
 }
 
+/* Decide with envelope recipients (n of them) instead of none. */
+static void
+decide_to(const struct rules *rs, const char *raw, const char *const *rcpts, size_t n,
+          struct decided *d)
+{
+	struct tk_err err;
+	struct loop_verdict v;
+	struct mailroute_in in = { .source = "lmtp", .mailbox = "mta", .recipients = rcpts,
+	                           .n_recipients = n };
+
+	assert_int_equal(mime_parse(raw, strlen(raw), &d->msg, &err), 0);
+	in.msg = d->msg;
+	mailroute_classify(d->msg, "support@example.com", &v);
+	mailroute_decide(rs, &in, &v, 0, &d->r);
+}
+
+#define ROUTE_BY_RECIPIENT \
+	"rules:\n" \
+	"  - name: billing\n" \
+	"    match: { recipient: billing@support.example }\n" \
+	"    set: { queue: billing }\n" \
+	"  - name: vip\n" \
+	"    match: { recipient: /^vip@/ }\n" \
+	"    set: { queue: vip }\n"
+
+/*
+ * The recipient field: the envelope's (LMTP, ingest --recipient), else the
+ * X-Original-To, else the Delivered-To headers an MTA put above the first
+ * Received; the same headers further down came from elsewhere.
+ */
+static void
+test_recipient(void **state)
+{
+	static const char *const bcc[] = { "support@example.com", "Billing@Support.EXAMPLE" };
+	static const char *const dup[] = { "<vip@support.example>", "VIP@support.example", "" };
+	struct rules *rs = load_text(ROUTE_BY_RECIPIENT);
+	struct decided d;
+
+	decide_to(rs, HUMAN, bcc, 2, &d);   /* Bcc'd: in no header, only in the envelope */
+	assert_string_equal(d.r.rr->fields.queue, "billing");
+	assert_string_equal(d.r.recipients_from, "envelope");
+	assert_int_equal(d.r.n_recipients, 2);
+	assert_string_equal(d.r.recipients[1], "billing@support.example");
+	done(&d);
+	decide_to(rs, HUMAN, dup, 3, &d);   /* cleaned, once each, the empty one left out */
+	assert_int_equal(d.r.n_recipients, 1);
+	assert_string_equal(d.r.recipients[0], "vip@support.example");
+	assert_string_equal(d.r.rr->fields.queue, "vip");
+	done(&d);
+	/* Postfix's pipe with flags DO: X-Original-To (before aliasing) wins. */
+	decide_to(rs, "X-Original-To: billing@support.example\nDelivered-To: tickets@support.example\n"
+	          "Received: from mx.example by support.example\n" HUMAN, NULL, 0, &d);
+	assert_string_equal(d.r.recipients_from, "X-Original-To");
+	assert_string_equal(d.r.rr->fields.queue, "billing");
+	done(&d);
+	decide_to(rs, "Delivered-To: vip@support.example\nReceived: from a by b\n"
+	          "X-Original-To: billing@support.example\n" HUMAN, NULL, 0, &d);
+	assert_string_equal(d.r.recipients_from, "Delivered-To");
+	assert_string_equal(d.r.rr->fields.queue, "vip");
+	done(&d);
+	/* Below a Received header: another hop's (or the sender's) word, not ours. */
+	decide_to(rs, "Received: from a by b\nX-Original-To: billing@support.example\n"
+	          "Delivered-To: vip@support.example\n" HUMAN, NULL, 0, &d);
+	assert_null(d.r.recipients_from);
+	assert_int_equal(d.r.n_recipients, 0);
+	assert_null(d.r.rr->fields.queue);
+	done(&d);
+	/* The envelope wins over the headers. */
+	decide_to(rs, "X-Original-To: billing@support.example\n" HUMAN, bcc, 1, &d);
+	assert_null(d.r.rr->fields.queue);
+	done(&d);
+	rules_unref(&rs);
+}
+
 /* auto_class takes only the classes there are. */
 static void
 test_auto_class_values(void **state)
@@ -190,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_rules_keep_list_mail),
 		cmocka_unit_test(test_in_code),
 		cmocka_unit_test(test_auto_class_values),
+		cmocka_unit_test(test_recipient),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
