@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/ingest/run.sh: end-to-end mail intake throughput and daemon RSS.
 #
-#   bench/ingest/run.sh [COUNT] [maildir|pipe|both]
+#   bench/ingest/run.sh [COUNT] [maildir|pipe|lmtp|both|all]
 #   SOAK_TOTAL=1000000 bench/ingest/run.sh 10000 soak   (RSS over a long run)
 #
 # Generates COUNT messages with ../shared/bench/gen_corpus.py (the corpus the
@@ -12,6 +12,11 @@
 #            the daemon seeing them to the last inbound row processed.
 #   pipe:    `ticketctl ingest` once per message from 4 parallel feeders
 #            (what an MTA does), then the daemon drains the queue.
+#   lmtp:    the daemon's LMTP listener, fed by lmtp_feed.py over FEEDERS
+#            (default 4) connections as Postfix does (MAIL, RCPT, DATA
+#            pipelined, then the message); the clock runs from the first
+#            connection to the last inbound row processed.
+# both = maildir and pipe; all = maildir, pipe and lmtp.
 # RSS of the daemon is sampled every 0.5 s. Needs a built tree (make).
 set -eu
 COUNT=${1:-20000}
@@ -58,6 +63,7 @@ workers: { count: ${WORKERS:-2}, batch: 64, poll_interval: 50ms }
 mailboxes:
   - { name: bench, type: maildir, path: "$W/maildir", poll_interval: 100ms }
   - { name: pipe, type: pipe }
+  - { name: lmtp, type: lmtp, listen: "$W/lmtp.sock", max_connections: ${FEEDERS:-4} }
 YAML
 "$TOP/src/ticketctl" -c "$W/ticketd.yaml" migrate >/dev/null
 [ -n "${STATEMENTS:-}" ] && "$PG_BINDIR/psql" -XAq "$DSN" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
@@ -141,6 +147,31 @@ run_pipe() {
 	report pipe "$t0" "$t1" "$W/rss.pipe"
 }
 
+run_lmtp() {
+	"$PG_BINDIR/psql" -XAtq "$DSN" -c "TRUNCATE inbound, tickets, messages, attachments, blobs, ticket_events, ticket_participants RESTART IDENTITY CASCADE" >/dev/null
+	find "$W/maildir/.Processed/cur" -type f 2>/dev/null | sort >"$W/lfiles" || true
+	[ -s "$W/lfiles" ] || find "$W/corpus" -name '*.eml' | sort >"$W/lfiles"
+	"$TOP/src/ticketd" -c "$W/ticketd.yaml" 2>"$W/ticketd-lmtp.log" &
+	PID=$!
+	rss_sampler "$PID" "$W/rss.lmtp" &
+	while [ ! -S "$W/lmtp.sock" ] || ! grep -q "ticketd: ready" "$W/ticketd-lmtp.log"; do
+		kill -0 "$PID" || { tail -n 5 "$W/ticketd-lmtp.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	pg0=$(pg_cpu)
+	t0=$(now_ms)
+	/usr/bin/python3 "$TOP/bench/ingest/lmtp_feed.py" "$W/lmtp.sock" "${FEEDERS:-4}" "$W/lfiles" \
+		>"$W/lmtp-feed.out" || { cat "$W/lmtp-feed.out" >&2; echo "lmtp: refused messages" >&2; }
+	t_staged=$(now_ms)
+	wait_done 0.1
+	t1=$(now_ms)
+	echo "lmtp: staging over ${FEEDERS:-4} connections took $(( t_staged - t0 )) ms" \
+		"= $(( COUNT * 1000 / (t_staged - t0 ? t_staged - t0 : 1) )) msg/s ($(cat "$W/lmtp-feed.out"))"
+	echo "lmtp: CPU seconds: ticketd $(cpu_of "$PID"), postgres $(( $(pg_cpu) - pg0 ))"
+	kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
+	report lmtp "$t0" "$t1" "$W/rss.lmtp"
+}
+
 # CPU seconds (user+sys) used so far by a process (and its reaped children).
 cpu_of() {
 	awk '{printf "%.2f", ($14 + $15 + $16 + $17) / 100}' "/proc/$1/stat" 2>/dev/null || echo 0
@@ -174,5 +205,7 @@ case "$MODE" in
 soak) run_soak ;;
 maildir) run_maildir ;;
 pipe) mkdir -p "$W/maildir"; run_pipe ;;
+lmtp) mkdir -p "$W/maildir"; run_lmtp ;;
 both) run_maildir; run_pipe ;;
+all) run_maildir; run_pipe; run_lmtp ;;
 esac

@@ -23,6 +23,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 /* ticketd. */
 #include "clock.h"
@@ -435,6 +436,20 @@ conn_serve(struct lmtp_conn *c)
 
 /* ---- threads ---- */
 
+/* accept() failed for want of something (EMFILE, ENOBUFS): say so, wait a little. */
+static void
+accept_failed(struct lmtp_server *srv)
+{
+	struct pollfd pfd = { .fd = srv->stop_fd, .events = POLLIN };
+	char note[LOG_LIMIT_NOTE];
+	int e = errno;
+
+	if (log_limit_pass(&conn_log, time(NULL), note))
+		log_warn("lmtp: mailbox=%s cannot accept a connection: %s%s", srv->mailbox,
+		         strerror(e), note);
+	(void)poll(&pfd, 1, 100);
+}
+
 /* Accept one connection from any listener; -1 when stopping. */
 static int
 accept_one(struct lmtp_server *srv)
@@ -458,6 +473,8 @@ accept_one(struct lmtp_server *srv)
 			fd = accept4(srv->fds[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd >= 0)
 				return fd;
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				accept_failed(srv);
 		}
 	}
 }

@@ -967,7 +967,7 @@ test_man_page_example(void **state)
 	}
 	*w = '\0';
 	rs = load_ok(text);
-	assert_int_equal(rules_count(rs), 5);
+	assert_int_equal(rules_count(rs), 6);
 	fixture_init(&fx);  /* has a List-Id: the classifier says list */
 	rules_input_mail(&in, &fx.msg, "imap", "support", false);
 	in.auto_class = "list";
@@ -986,6 +986,18 @@ test_man_page_example(void **state)
 	assert_string_equal(res->fields.priority, "medium");
 	assert_int_equal(res->n_matched, 2);
 	rules_result_free(&res);
+	{   /* abuse@ was a recipient (say, in Bcc): the security queue */
+		static const char *const rcpts[] = { "support@example.com", "abuse@example.com" };
+
+		fx.msg.n_to = 0;
+		rules_input_mail(&in, &fx.msg, "lmtp", "mta", false);
+		in.recipients = rcpts;
+		in.n_recipients = 2;
+		res = rules_eval(rs, &in, 0);
+		assert_string_equal(res->fields.queue, "security");
+		assert_string_equal(res->fields.priority, "high");
+		rules_result_free(&res);
+	}
 	rules_unref(&rs);
 	xfree(&text);
 	buf_fini(&b);
