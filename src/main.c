@@ -278,6 +278,17 @@ main(int argc, char **argv)
 	if ((cfg = load_config(td.config_path, &rules, stderr)) == NULL)
 		return 1;
 	if (check_only) {
+		struct tk_errlist errs;
+
+		tk_errlist_init(&errs);
+		rc = startup_check(cfg, &errs);
+		tk_errlist_print(&errs, stderr);
+		tk_errlist_fini(&errs);
+		if (rc < 0) {
+			rules_unref(&rules);
+			config_unref(&cfg);
+			return 1;
+		}
 		printf("%s: configuration OK", td.config_path);
 		if (rules != NULL)
 			printf(", %zu rules in %s", rules_count(rules), cfg->rules_dir);

@@ -1,16 +1,21 @@
 /*
  * startup.c: config loading, installation and database preparation.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "http_config.h"
 #include "log.h"
+#include "notify.h"
 #include "rules.h"
+#include "scan.h"
 #include "startup.h"
 #include "store.h"
 #include "store_ticket.h"
@@ -38,6 +43,42 @@ startup_load(const char *path, struct config **cfg_r, struct rules **rules_r,
 	if (rc < 0)
 		config_unref(cfg_r);
 	return rc;
+}
+
+static void
+check_file(const struct config *cfg, const char *what, const char *path, struct tk_errlist *errs)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (path != NULL && buf_read_file(&b, path) < 0)
+		tk_errlist_add(errs, cfg->path, 0, 0, "%s %s: %s", what, path, strerror(errno));
+	buf_fini(&b);
+}
+
+int
+startup_check(const struct config *cfg, struct tk_errlist *errs)
+{
+	struct tk_err err = { 0 };
+	size_t before = errs->n;
+
+	if (scan_check_signatures(&cfg->scan, &err) < 0)
+		tk_errlist_add(errs, cfg->path, 0, 0, "%s", err.msg);
+	if (cfg->http != NULL) {
+		check_file(cfg, "http: cannot read tls.cert", cfg->http->tls_cert, errs);
+		check_file(cfg, "http: cannot read tls.key", cfg->http->tls_key, errs);
+		if (slack_buttons(cfg->slack)) {
+			char *secret = notify_read_secret(cfg->slack->signing_secret_file,
+			                                  cfg->slack->signing_secret_env, &err);
+
+			if (secret == NULL)
+				tk_errlist_add(errs, cfg->path, 0, 0, "slack signing secret: %s", err.msg);
+			else
+				explicit_bzero(secret, strlen(secret));
+			free(secret);
+		}
+	}
+	return errs->n > before ? -1 : 0;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * startup.h: the start-up steps shared by `ticketd`, `ticketd -t` and
- * SIGHUP: load and check the config (and the rules it names), install it
- * in the daemon context, and bring the database up to date.
+ * SIGHUP: load and check the config (and the rules it names), check what
+ * a start reads besides (startup_check), install it in the daemon
+ * context, and bring the database up to date.
  */
 #ifndef TK_STARTUP_H
 #define TK_STARTUP_H
@@ -21,6 +22,13 @@ struct rules;
  */
 int startup_load(const char *path, struct config **cfg_r, struct rules **rules_r,
                  struct tk_errlist *errs);
+/*
+ * What a start checks beyond the config and rules, short of binding and
+ * connecting (ticketd -t): the ClamAV signatures, the webhook server's TLS
+ * files and the Slack signing secret are readable. Every failure goes to
+ * errs as "CONFIG: message"; -1 if any.
+ */
+int startup_check(const struct config *cfg, struct tk_errlist *errs);
 /* Install cfg and rules (takes over the caller's references) in d. */
 void startup_apply(struct daemon *d, struct config *cfg, struct rules *rules);
 /*

@@ -617,6 +617,29 @@ scan_config_copy(struct scan_config *dst, const struct scan_config *src)
 }
 
 int
+scan_check_signatures(const struct scan_config *cfg, struct tk_err *err)
+{
+	unsigned sigs = 0;
+	cl_error_t ret;
+
+	if (!cfg->enabled || cfg->backend == SCAN_BACKEND_CLAMD)
+		return 0;
+	pthread_once(&scan_cl_once, scan_cl_init);
+	if (scan_cl_init_rc != CL_SUCCESS)
+		return tk_err_set(err, "scan: cl_init: %s", cl_strerror(scan_cl_init_rc));
+	if (scan_dir_check(cfg->signatures, err) < 0)
+		return -1;
+	ret = cl_countsigs(cfg->signatures, CL_COUNTSIGS_ALL, &sigs);
+	if (ret != CL_SUCCESS)
+		return tk_err_set(err, "scan: reading signatures from %s: %s", cfg->signatures,
+		                  cl_strerror(ret));
+	if (sigs == 0)
+		return tk_err_set(err, "scan: signature directory %s holds no signatures",
+		                  cfg->signatures);
+	return 0;
+}
+
+int
 scan_new(const struct scan_config *cfg, struct scan **scan_r, struct tk_err *err)
 {
 	struct scan *s = xnew(struct scan);

@@ -78,6 +78,13 @@ void scan_config_fini(struct scan_config *cfg);
 int scan_config_load(const struct ynode *node, struct scan_config *cfg, struct tk_errlist *errs);
 
 /*
+ * What scan_new() would refuse, without building the engine (ticketd -t):
+ * for libclamav, a missing or empty signature directory, or one in which
+ * libclamav counts no signature (cl_countsigs). 0 when disabled or clamd.
+ */
+int scan_check_signatures(const struct scan_config *cfg, struct tk_err *err);
+
+/*
  * Start the scanner: copy cfg, open libmagic and, for libclamav, load and
  * compile the engine from cfg->signatures (a missing or empty directory is
  * an error naming it). A clamd backend is not contacted here. The caller

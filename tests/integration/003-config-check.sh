@@ -1,18 +1,51 @@
 #!/bin/sh
 # ticketd -t: a good config exits 0; a bad one prints every error as
-# FILE:LINE:COL: message and exits 1.
+# FILE:LINE:COL: message and exits 1. -t refuses what a start refuses
+# beyond the config: signatures, TLS files, the Slack signing secret.
 . "$(dirname "$0")/common.sh"
 
-cat >"$T/good.yaml" <<'YAML'
+make_sigdb "$T/clamav"
+cat >"$T/good.yaml" <<YAML
 database:
   dsn: "dbname=ticketd"
 mailboxes:
   - name: support
     type: maildir
     path: /tmp/nowhere
+scan:
+  signatures: $T/clamav
 YAML
 expect_rc 0 "$TICKETD" -t -c "$T/good.yaml"
 assert_contains "$OUT" "configuration OK"
+
+# The ClamAV signature directory: a start refuses a missing or empty one,
+# or one without a signature (freshclam never ran), and so does -t.
+mkdir -p "$T/nosigs" "$T/junk"
+echo "not a signature database" >"$T/junk/README"
+for d in nosigs junk missing; do
+	sed "s|signatures: .*|signatures: $T/$d|" "$T/good.yaml" >"$T/sig-$d.yaml"
+	expect_rc 1 "$TICKETD" -t -c "$T/sig-$d.yaml"
+	assert_contains "$OUT" "$T/sig-$d.yaml: scan: signature directory $T/$d"
+	expect_rc 1 "$TICKETD" -c "$T/sig-$d.yaml"     # the start refuses it too
+	assert_contains "$OUT" "scan: "; assert_contains "$OUT" "$T/$d"
+done
+sed "s|signatures: .*|enabled: false|" "$T/good.yaml" >"$T/noscan.yaml"
+expect_rc 0 "$TICKETD" -t -c "$T/noscan.yaml"
+
+# Files the webhook server reads at start.
+echo https://hooks.slack.invalid/x >"$T/slack.url"
+cat "$T/good.yaml" - >"$T/tls.yaml" <<YAML
+http:
+  listen: 127.0.0.1:0
+  tls: { cert: $T/none.crt, key: $T/none.key }
+slack:
+  webhook_url_file: $T/slack.url
+  signing_secret_file: $T/none.secret
+YAML
+expect_rc 1 "$TICKETD" -t -c "$T/tls.yaml"
+assert_contains "$OUT" "$T/tls.yaml: http: cannot read tls.cert $T/none.crt"
+assert_contains "$OUT" "$T/tls.yaml: http: cannot read tls.key $T/none.key"
+assert_contains "$OUT" "$T/tls.yaml: slack signing secret: cannot read secret file $T/none.secret"
 
 cat >"$T/bad.yaml" <<'YAML'
 database:
@@ -45,6 +78,8 @@ expect_rc 1 "$TICKETD" -x
 
 # The annotated example in contrib/ stays a valid configuration (with the
 # shipped rules in place of /etc/ticketd/rules).
-sed "s|dir: /etc/ticketd/rules|dir: $top_srcdir/rules|" "$top_srcdir/contrib/ticketd.yaml" >"$T/example.yaml"
+sed -e "s|dir: /etc/ticketd/rules|dir: $top_srcdir/rules|" \
+	-e "s|signatures: /var/lib/clamav|signatures: $T/clamav|" \
+	"$top_srcdir/contrib/ticketd.yaml" >"$T/example.yaml"
 expect_rc 0 "$TICKETD" -t -c "$T/example.yaml"
 echo "ok"

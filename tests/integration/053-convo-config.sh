@@ -18,6 +18,8 @@ conversation:
   address: support@example.com
   secret_file: $T/secret
   templates: $T/tpl
+scan:
+  enabled: false
 YAML
 }
 base >"$T/good.yaml"
