@@ -49,6 +49,7 @@
 #include "http.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "rules.h"
 #include "scan.h"
 #include "outbox.h"
@@ -113,6 +114,8 @@ reload(struct ticketd *td)
 	if (startup_load(td->config_path, &cfg, &rules, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_err("ticketd: reload refused, keeping the old configuration: %s", errs.items[i]);
+		if (td->daemon.metrics != NULL)
+			metrics_reload(td->daemon.metrics, 0);
 	} else {
 		log_set_level(cfg->log_level);
 		if (td->http != NULL)
@@ -125,6 +128,8 @@ reload(struct ticketd *td)
 			if (scan_reload(td->daemon.scan, &serr) < 0)
 				log_err("ticketd: reload: scanner: %s (the old engine stays)", serr.msg);
 		}
+		if (td->daemon.metrics != NULL)
+			metrics_reload(td->daemon.metrics, 1);
 		log_info("ticketd: configuration reloaded");
 	}
 	tk_errlist_fini(&errs);

@@ -18,6 +18,7 @@
 #include "incident_int.h"
 #include "notice.h"
 #include "log.h"
+#include "metrics.h"
 #include "rules.h"
 #include "store.h"
 #include "store_message.h"
@@ -33,6 +34,7 @@ struct incident_ctx {
 	const struct http_source *src;
 	const struct http_config *hc;      /* may be NULL: defaults */
 	const struct rules *rules;         /* may be NULL: severity decides */
+	bool created;                      /* an alert of the item opened an incident */
 };
 
 /* One alert's identity and what the rules made of it. */
@@ -244,6 +246,7 @@ insert_new(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 		goto out;
 	*id_r = store_int(res, 0, 0);
 	inserted = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	ic->created |= inserted;
 	if (inserted && store_ticket_event(ic->pc->st, *id_r, INCIDENT_ACTOR, "created", NULL, "new",
 	                                   ia->key, err) < 0)
 		goto out;
@@ -481,8 +484,10 @@ process_alerts(struct incident_ctx *ic, struct hook_alert *alerts, size_t n,
 		if (id)
 			res->ticket_id = id;
 	}
+	res->created = ic->created;
 	if (dropped == n) {
 		res->dropped = true;
+		res->drop_why = MD_RULE;
 		snprintf(res->drop_reason, sizeof(res->drop_reason), "every alert dropped by the rules");
 	}
 	return 0;

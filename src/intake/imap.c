@@ -34,6 +34,7 @@
 #include "imap_int.h"
 #include "lease.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_inbound.h"
 #include "xalloc.h"
@@ -484,6 +485,14 @@ wait_poll(struct imap_run *r, struct imap_client *c, struct tk_err *err)
 	return imap_client_noop(c, err);
 }
 
+/* The mailbox's state for the metrics (success: a round went through now). */
+static void
+mailbox_metric(struct imap_run *r, enum metrics_mbx state, int success)
+{
+	if (r->d->metrics != NULL)
+		metrics_mailbox(r->d->metrics, r->mailbox, state, success);
+}
+
 /* One session: connect, sweep, rounds until stop or lease loss. 0 ended well, -1 error. */
 static int
 session(struct imap_run *r, struct tk_err *err)
@@ -514,6 +523,7 @@ session(struct imap_run *r, struct tk_err *err)
 
 		if (w == 0) {
 			r->backoff_ms = IMAP_BACKOFF_MIN_MS; /* a whole round went through */
+			mailbox_metric(r, MBX_UP, 1);
 			w = mb->idle && c.has_idle ? wait_idle(r, &c, err) : wait_poll(r, &c, err);
 		}
 		if (w < 0)
@@ -548,6 +558,7 @@ attempt(struct imap_run *r)
 	    (held = lease_renew(r, true, &err)) < 0)
 		goto fail;
 	if (held == 0) {
+		mailbox_metric(r, MBX_STANDBY, 0);
 		if (!r->leased_elsewhere)
 			log_info("imap: mailbox=%s is leased by another daemon; standing by", r->mailbox);
 		r->leased_elsewhere = true;
@@ -563,6 +574,7 @@ fail:
 	log_warn("imap: mailbox=%s %s; reconnecting in %" PRId64 " ms", r->mailbox, err.msg,
 	         r->backoff_ms);
 	note_error(r, err.msg);
+	mailbox_metric(r, MBX_DOWN, 0);
 	wait = r->backoff_ms;
 	r->backoff_ms = r->backoff_ms * 2 > IMAP_BACKOFF_MAX_MS ? IMAP_BACKOFF_MAX_MS : r->backoff_ms * 2;
 out:

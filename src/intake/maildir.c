@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "lease.h"
 #include "log.h"
+#include "metrics.h"
 #include "maildir.h"
 #include "mime.h"
 #include "store.h"
@@ -365,11 +366,15 @@ maildir_round(struct daemon *d, struct store **st, const char *mailbox, int64_t 
 	    (held = lease_acquire(*st, mailbox, cfg->instance, cfg->lease_ttl_ms, &err)) < 0 ||
 	    (held == 1 && maildir_scan_once(*st, mb, &staged, &err) < 0)) {
 		log_warn("maildir: mailbox=%s %s; retrying in %" PRId64 " ms", mailbox, err.msg, *backoff);
+		if (d->metrics != NULL)
+			metrics_mailbox(d->metrics, mailbox, MBX_DOWN, 0);
 		wait = *backoff;
 		*backoff = *backoff * 2 > 30000 ? 30000 : *backoff * 2;
 		goto out;
 	}
 	*backoff = 500;
+	if (d->metrics != NULL)
+		metrics_mailbox(d->metrics, mailbox, held ? MBX_UP : MBX_STANDBY, held);
 	if (staged > 0) {
 		log_debug("maildir: mailbox=%s staged=%d", mailbox, staged);
 		daemon_wake(d);

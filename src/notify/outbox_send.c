@@ -18,6 +18,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "outbox.h"
 #include "xalloc.h"
@@ -158,6 +159,10 @@ sender_deliver(struct sender *s, const struct outbox_claimed *c)
 	} else {
 		channels[i]->send(s->ctx[i], &m, &r);
 	}
+	if (s->daemon->metrics != NULL)
+		metrics_send(s->daemon->metrics, c->channel, r.status == NOTIFY_SENT ? MS_SENT :
+		             r.status == NOTIFY_DEAD || c->attempts >= s->cfg->outbox->max_attempts ?
+		             MS_DEAD : MS_RETRIED);
 	if (r.status == NOTIFY_SENT)
 		log_info("outbox %" PRId64 ": sent via %s (attempt %d)", c->id, c->channel, c->attempts);
 	else

@@ -220,7 +220,7 @@ kind_permanent(const char *kind)
 }
 
 int
-claim_failed(struct store *st, const struct claim_item *c, const char *kind, const char *msg,
+claim_failed(struct store *st, struct claim_item *c, const char *kind, const char *msg,
              int max_attempts, struct tk_err *err)
 {
 	char sid[24], max[16], delay[16];
@@ -229,6 +229,7 @@ claim_failed(struct store *st, const struct claim_item *c, const char *kind, con
 	snprintf(sid, sizeof(sid), "%" PRId64, c->id);
 	snprintf(max, sizeof(max), "%d", last);
 	snprintf(delay, sizeof(delay), "%d", retry_delay_s(c->attempts));
+	c->failed_for_good = c->attempts >= last;
 	if (kind_permanent(kind))
 		log_warn("worker: inbound %" PRId64 " failed for good (%s error, not retried): %s "
 		         "(ticketctl inbound show %" PRId64 ")", c->id, kind, msg, c->id);

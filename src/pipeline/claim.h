@@ -40,6 +40,9 @@ struct claim_item {
 	bool mine;                   /* locked by claim_lock() with this claim's attempts */
 	/* outcome */
 	bool done, dropped, quarantined;
+	bool created;                /* a new ticket or incident (else threaded onto one) */
+	int drop_why;                /* dropped or a replay: enum metrics_drop; -1 otherwise */
+	bool failed_for_good;        /* claim_failed() failed it for good (metrics) */
 	int64_t ticket_id;
 	char reason[200];            /* why dropped or quarantined */
 	const char *fail_kind;       /* a failure to record without running it again (static) */
@@ -75,9 +78,9 @@ int claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err
 /*
  * Record a failure of kind (static string) with msg: permanent kinds
  * ("parse", "limit") fail the item now; others come back after a backoff
- * until max_attempts.
+ * until max_attempts. Sets c->failed_for_good when this was its end.
  */
-int claim_failed(struct store *st, const struct claim_item *c, const char *kind, const char *msg,
+int claim_failed(struct store *st, struct claim_item *c, const char *kind, const char *msg,
                  int max_attempts, struct tk_err *err) __attribute__((warn_unused_result));
 /* Best effort, after a temporary failure: give back the attempts the claim counted. */
 void claim_unclaim(struct store *st, const struct claim_batch *b);

@@ -36,6 +36,7 @@
 #include "loop.h"
 #include "mailproc.h"
 #include "mailroute.h"
+#include "metrics.h"
 #include "mime.h"
 #include "quote.h"
 #include "rules.h"
@@ -263,16 +264,33 @@ new_ticket(struct pipeline_ctx *pc, const struct mail *m, const struct rules_fie
 		goto out;
 	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, m->item->id,
 	          res->ticket_id, number);
+	res->created = true;
 	rc = 0;
 out:
 	free(hdrs);
 	return rc;
 }
 
+/* Why a mail of this class was dropped (ticketd_items_dropped_total). */
+static int
+drop_why(enum loop_class cls)
+{
+	switch (cls) {
+	case LOOP_AUTO_REPLY: return MD_AUTO_REPLY;
+	case LOOP_BOUNCE: return MD_BOUNCE;
+	case LOOP_LIST: return MD_LIST;
+	case LOOP_NOREPLY: return MD_NOREPLY;
+	case LOOP_OWN_LOOP: return MD_LOOP;
+	default: return MD_RULE;
+	}
+}
+
 static void
-drop(struct pipeline_result *res, const struct inbound_item *item, const char *why)
+drop(struct pipeline_result *res, const struct inbound_item *item, enum loop_class cls,
+     const char *why)
 {
 	res->dropped = true;
+	res->drop_why = drop_why(cls);
 	snprintf(res->drop_reason, sizeof(res->drop_reason), "%s", why);
 	log_info("mail: inbound=%" PRId64 " dropped: %s", item->id, res->drop_reason);
 }
@@ -324,6 +342,7 @@ start_ticket(struct pipeline_ctx *pc, const struct mail *m, struct pipeline_resu
 	} else {
 		res->dropped = r.action == MAILROUTE_DROP;
 		res->quarantined = r.action == MAILROUTE_QUARANTINE;
+		res->drop_why = drop_why(m->v.cls);
 		snprintf(res->drop_reason, sizeof(res->drop_reason), "%s", r.reason);
 		log_info("mail: inbound=%" PRId64 " %s", m->item->id, res->drop_reason);
 	}
@@ -408,6 +427,7 @@ replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 		log_info("mail: inbound=%" PRId64 " Message-ID already stored on ticket %" PRId64
 		         "; nothing new", m->item->id, existing);
 		res->ticket_id = existing;
+		res->drop_why = MD_DUPLICATE;
 	}
 	if (seen != 2)
 		return seen;
@@ -434,7 +454,7 @@ classify(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 
 	mailroute_classify(m->msg, pc->cfg->convo ? pc->cfg->convo->address : NULL, &m->v);
 	if (m->v.cls == LOOP_OWN_LOOP) {
-		drop(res, m->item, m->v.reason);
+		drop(res, m->item, m->v.cls, m->v.reason);
 		return 1;
 	}
 	if (m->v.cls != LOOP_BOUNCE)
@@ -442,7 +462,7 @@ classify(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 	if (convo_bounce(pc, m->item, m->msg, &recorded, err) < 0)
 		return -1;
 	if (recorded)
-		drop(res, m->item, "bounce of our mail: recorded on its ticket");
+		drop(res, m->item, LOOP_BOUNCE, "bounce of our mail: recorded on its ticket");
 	return recorded ? 1 : 0;
 }
 

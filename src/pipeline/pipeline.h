@@ -42,6 +42,8 @@ struct pipeline_result {
 	const char *error_kind;  /* static string on failure */
 	bool dropped;            /* a rule dropped it: no ticket */
 	bool quarantined;        /* a rule held it for an admin */
+	bool created;            /* it opened a ticket or incident (else threaded onto one) */
+	int drop_why;            /* set with dropped, and for a replay: enum metrics_drop */
 	char drop_reason[200];   /* why (dropped or quarantined), for the inbound row */
 };
 

@@ -73,7 +73,7 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 		.id = c->id, .source = c->source, .kind = c->kind, .raw = c->raw,
 		.raw_len = c->raw_len, .attempts = c->attempts, .meta = c->meta,
 	};
-	struct pipeline_result res = { 0 };
+	struct pipeline_result res = { .drop_why = -1 };
 	struct tk_err perr = { 0 };
 	int64_t t0;
 	int rc;
@@ -98,6 +98,8 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 		c->done = true;
 		c->dropped = res.dropped;
 		c->quarantined = res.quarantined;
+		c->created = res.created;
+		c->drop_why = res.drop_why;
 		c->ticket_id = res.ticket_id;
 		snprintf(c->reason, sizeof(c->reason), "%s", res.drop_reason);
 		return savepoints ? store_release(pc->st, err) : 0;
@@ -127,6 +129,30 @@ give_back_memory(struct pipeline_ctx *pc)
 	if (store_recycle(pc->st, &err) < 0)
 		log_debug("worker: reconnect after a large item: %s", err.msg);
 	malloc_trim(0);
+}
+
+/* After the commit: what became of each item, for the metrics. */
+static void
+count_outcomes(struct pipeline_ctx *pc, const struct claim_batch *b)
+{
+	struct metrics *m = pc->daemon ? pc->daemon->metrics : NULL;
+
+	for (int i = 0; m != NULL && i < b->n; i++) {
+		const struct claim_item *c = &b->items[i];
+
+		if (!c->mine)
+			continue;
+		if (!c->done && c->failed_for_good)
+			metrics_item(m, MI_FAILED, 0);
+		else if (!c->done)
+			continue;   /* it comes back for another attempt */
+		else if (c->dropped || (c->drop_why == MD_DUPLICATE && !c->quarantined))
+			metrics_item(m, MI_DROPPED, c->drop_why < 0 ? MD_RULE : (enum metrics_drop)c->drop_why);
+		else if (c->quarantined)
+			metrics_item(m, MI_QUARANTINED, 0);
+		else if (c->ticket_id)
+			metrics_item(m, c->created ? MI_CREATED : MI_THREADED, 0);
+	}
 }
 
 /*
@@ -165,6 +191,7 @@ batch_pass(struct worker *w, struct pipeline_ctx *pc, struct claim_batch *b, boo
 	busy(w, WORKER_COMMITTING, 0);
 	if (claim_done(pc->st, b, err) < 0 || store_commit(pc->st, err) < 0)
 		return -1;
+	count_outcomes(pc, b);
 	return 0;
 }
 

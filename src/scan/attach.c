@@ -9,6 +9,8 @@
 #include "attach.h"
 #include "log.h"
 #include "config.h"
+#include "daemon.h"
+#include "metrics.h"
 #include "mime.h"
 #include "notice.h"
 #include "pipeline.h"
@@ -112,6 +114,8 @@ judge_and_store(struct attach_run *ar, const struct attach_file *f, struct tk_er
 	else if (ar->pc->scan != NULL && scan_check(ar->pc->scan, f->data, f->size, f->filename,
 	                                            &sr, err) < 0)
 		return -1;
+	if (ar->pc->daemon != NULL && ar->pc->daemon->metrics != NULL)
+		metrics_scan(ar->pc->daemon->metrics, scan_verdict_name(sr.verdict));
 	switch (sr.verdict) {
 	case SCAN_INFECTED:
 	case SCAN_BLOCKED:
