@@ -76,10 +76,22 @@ expect_rc 1 "$TICKETD" -t -c "$T/missing.yaml"
 assert_contains "$OUT" "missing.yaml: cannot read"
 expect_rc 1 "$TICKETD" -x
 
-# The annotated example in contrib/ stays a valid configuration (with the
-# shipped rules in place of /etc/ticketd/rules).
+# The annotated example in contrib/ stays a valid configuration: with the
+# shipped rules and templates, a test signature database, and its secret
+# files (under /etc/ticketd) made here. And it names every key there is.
+mkdir -p "$T/etc"
 sed -e "s|dir: /etc/ticketd/rules|dir: $top_srcdir/rules|" \
+	-e "s|/etc/ticketd/|$T/etc/|g" \
+	-e "s|/usr/share/ticketd/templates|$top_srcdir/contrib/templates|" \
 	-e "s|signatures: /var/lib/clamav|signatures: $T/clamav|" \
 	"$top_srcdir/contrib/ticketd.yaml" >"$T/example.yaml"
+for f in $(grep -o "$T/etc/[A-Za-z0-9._-]*" "$T/example.yaml" | sort -u); do
+	printf 'a-secret-of-more-than-32-bytes-for-the-test\n' >"$f"
+done
+[ "$(ls "$T/etc" | wc -l)" -ge 5 ] || fail "the example names its secret files under /etc/ticketd"
 expect_rc 0 "$TICKETD" -t -c "$T/example.yaml"
+assert_contains "$OUT" "configuration OK"
+expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/integration/config_keys.py" \
+	"$top_srcdir/contrib/ticketd.yaml" "$top_srcdir/src/core/config.c" \
+	"$top_srcdir/src/intake/http_config.c" "$top_srcdir/src/sla/sla_config.c"
 echo "ok"

@@ -15,7 +15,8 @@ X-Sink-Peer: one port for many mails means the connection was reused). Control f
   slow-accept  write the message, then wait that many seconds (the file's
                content) before answering 250: a client killed meanwhile
                never learns that the message was accepted.
-Stops after one hour at the latest (tests kill it long before).
+Stops after one hour at the latest (tests kill it long before), or after
+SINK_LIFETIME seconds (contrib/quickstart's demo sink runs for a year).
 """
 import asyncio
 import os
@@ -60,7 +61,7 @@ sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", 0))
 announce("port", str(sock.getsockname()[1]))
-deadline = time.time() + 3600
+deadline = time.time() + float(os.environ.get("SINK_LIFETIME", "3600"))
 while os.path.exists(os.path.join(OUT, "closed")) and time.time() < deadline:
     time.sleep(0.05)
 loop = asyncio.new_event_loop()
