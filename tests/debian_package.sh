@@ -40,6 +40,9 @@ for f in /etc/ticketd/ticketd.yaml /etc/ticketd/rules/10-drop.yaml /etc/ticketd/
 done
 grep -q 'systemd-sysusers.* ticketd.conf' "$T/control/postinst" || fail "postinst creates no system user"
 grep -q 'systemd-tmpfiles.* ticketd.conf' "$T/control/postinst" || fail "postinst creates no state directory"
+[ "$(grep -n 'systemd-sysusers' "$T/control/postinst" | head -n 1 | cut -d: -f1)" -lt \
+	"$(grep -n 'systemd-tmpfiles' "$T/control/postinst" | head -n 1 | cut -d: -f1)" ] ||
+	fail "postinst makes the state directory before its user"
 grep -q 'deb-systemd-helper.*ticketd.service' "$T/control/postinst" || fail "postinst does not register the unit"
 grep -q 'deb-systemd-invoke start' "$T/control/postinst" && fail "the package starts the daemon before it is configured"
 rm -rf "$T"
