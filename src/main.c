@@ -75,9 +75,10 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: ticketd [-t] [-c FILE]\n"
-	            "  -c FILE  configuration (default %s/ticketd/ticketd.yaml)\n"
-	            "  -t       check the configuration and rules, then exit\n"
-	            "  -V       print the version\n", SYSCONFDIR);
+	            "  -c, --config FILE  configuration (default %s/ticketd/ticketd.yaml)\n"
+	            "  -t, --check        check the configuration and rules, then exit\n"
+	            "  -V, --version      print the version\n"
+	            "  -h, --help         print this help\n", SYSCONFDIR);
 }
 
 /* Load the config (and rules) and print every error; NULL on failure. */
@@ -265,9 +266,13 @@ main(int argc, char **argv)
 	struct rules *rules = NULL;
 	struct tk_err serr = { 0 };
 	sigset_t sigs;
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
 	int opt, check_only = 0, rc;
 
-	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': td.config_path = optarg; break;
 		case 't': check_only = 1; break;

@@ -2,8 +2,9 @@
  * ctl.h: ticketctl subcommands. Each lives in its own file (ctl_<name>.c)
  * and is listed in the command table of ticketctl.c.
  *
- * A subcommand gets argv from its own name on (argv[0] is "parse",
- * "rules", ...) and returns the process exit code: CTL_OK, CTL_USAGE (usage
+ * A command is a struct ctl_cmd (ctl_opt.h: its options, usage and value
+ * checks); its run function gets the parsed arguments and returns the
+ * process exit code: CTL_OK, CTL_USAGE (usage
  * or input error), CTL_DATAERR (ingest: a message that can never be
  * accepted, EX_DATAERR, so the MTA bounces it), CTL_TEMPFAIL (database
  * unreachable, EX_TEMPFAIL, so the MTA tries again later).
@@ -16,6 +17,9 @@
 #define TK_CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "ctl_opt.h"
 
 #define CTL_OK 0
 #define CTL_USAGE 1
@@ -24,12 +28,7 @@
 
 struct config;
 struct store;
-
-struct ctl_command {
-	const char *name;
-	const char *usage;
-	int (*run)(int argc, char **argv);
-};
+struct tk_err;
 
 /*
  * Load the config named by $TICKETD_CONFIG or the default path. When no
@@ -47,27 +46,34 @@ int ctl_open(struct config **cfg_r, struct store **st_r);
 /* The actor named in audit events for ticketctl changes ("ticketctl:$USER"). */
 const char *ctl_actor(char *buf, unsigned len);
 
-/* A staged-work queue (inbound, outbox) with list, show and retry. */
-struct ctl_queue {
-	const char *default_state;   /* what `list` shows without --state */
-	const char *usage;
-	int (*list)(struct store *st, const char *state, int json);
-	int (*show)(struct store *st, const char *id, int raw);
-	int (*retry)(struct store *st, const char *what);
-};
-/* Parse `NAME list [--state S] [--json] | show ID [--raw] | retry ID|--all` and run it. */
-int ctl_queue_run(const struct ctl_queue *q, int argc, char **argv);
+/* Print "ticketctl: " and err's message; CTL_TEMPFAIL when temporary, else CTL_USAGE. */
+int ctl_db_error(const struct tk_err *err);
+/* Find ticket NUMBER ("1042" or "TKT-1042") of tenant; CTL_OK with *id_r, or an
+ * exit code (printed: no such ticket, database error). */
+int ctl_ticket_find(struct store *st, const char *tenant, const char *number, int64_t *id_r);
 
-int ctl_parse(int argc, char **argv);    /* ctl_parse.c: parse [--json] FILE */
-int ctl_migrate(int argc, char **argv);  /* ctl_db.c: migrate */
-int ctl_ingest(int argc, char **argv);   /* ctl_db.c: ingest --mailbox NAME [FILE|-] */
-int ctl_inbound(int argc, char **argv);  /* ctl_db.c: inbound list|show|retry */
-int ctl_outbox(int argc, char **argv);   /* ctl_outbox.c: outbox list|show|retry */
-int ctl_list(int argc, char **argv);     /* ctl_tickets.c: list */
-int ctl_show(int argc, char **argv);     /* ctl_tickets.c: show NUMBER */
-int ctl_set(int argc, char **argv);      /* ctl_tickets.c: set NUMBER FIELD VALUE */
-int ctl_attachment(int argc, char **argv); /* ctl_attach.c: attachment get ID */
-int ctl_ack(int argc, char **argv);      /* ctl_sla.c: ack NUMBER */
+/*
+ * The commands (struct ctl_cmd, ctl_opt.h), each declared beside its code;
+ * ticketctl.c lists them in the order `ticketctl help` shows them.
+ */
+struct ctl_cmd;
+extern const struct ctl_cmd ctl_cmd_migrate;        /* ctl_db.c */
+extern const struct ctl_cmd ctl_cmd_ingest;         /* ctl_db.c */
+extern const struct ctl_cmd ctl_cmd_inbound_list;   /* ctl_inbound.c */
+extern const struct ctl_cmd ctl_cmd_inbound_show;
+extern const struct ctl_cmd ctl_cmd_inbound_retry;
+extern const struct ctl_cmd ctl_cmd_outbox_list;    /* ctl_outbox.c */
+extern const struct ctl_cmd ctl_cmd_outbox_show;
+extern const struct ctl_cmd ctl_cmd_outbox_retry;
+extern const struct ctl_cmd ctl_cmd_list;           /* ctl_tickets.c */
+extern const struct ctl_cmd ctl_cmd_show;
+extern const struct ctl_cmd ctl_cmd_set;
+extern const struct ctl_cmd ctl_cmd_ack;            /* ctl_sla.c */
+extern const struct ctl_cmd ctl_cmd_attachment_get; /* ctl_attach.c */
+extern const struct ctl_cmd ctl_cmd_parse;          /* ctl_parse.c */
+extern const struct ctl_cmd ctl_cmd_rules_test;     /* ctl_rules.c */
+extern const struct ctl_cmd ctl_cmd_rules_check;
+
 /* ctl_sla.c: the SLA lines of `show` and the SLA column of `list` (t: a ticket's JSON). */
 struct json_t;
 void ctl_sla_print(const struct config *cfg, struct json_t *t);
@@ -89,8 +95,5 @@ const char *ctl_sla_column(const struct config *cfg, struct json_t *t, char *buf
 	"WHERE ch.id IN (SELECT e.new_value::bigint FROM ticket_events e WHERE e.ticket_id = t.id " \
 	"AND e.action = 'change' AND e.new_value ~ '^[0-9]{1,18}$')), "
 void ctl_incident_print(const struct json_t *t);
-/* ctl_rules.c: ticketctl rules test [--rules DIR] [--json] [--source NAME] [--mailbox NAME] FILE,
- * ticketctl rules check [--rules DIR] */
-int ctl_rules(int argc, char **argv);
 
 #endif

@@ -4,7 +4,6 @@
  * out only with an explicit --quarantined.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,39 +69,30 @@ fetch(struct store *st, const char *id, int quarantined, const char *out)
 	return rc;
 }
 
-int
-ctl_attachment(int argc, char **argv)
+static int
+get(const struct ctl_args *a)
 {
-	static const struct option opts[] = {
-		{ "quarantined", no_argument, NULL, 'q' }, { "output", required_argument, NULL, 'o' },
-		{ 0 },
-	};
-	const char *out = NULL;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	int opt, quarantined = 0, rc;
 	char *end;
+	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "get") != 0)
-		goto usage;
-	optind = 2;
-	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (opt == 'q')
-			quarantined = 1;
-		else if (opt == 'o')
-			out = optarg;
-		else
-			goto usage;
-	}
-	if (optind + 1 != argc || (strtoll(argv[optind], &end, 10), *end != '\0'))
-		goto usage;
+	if (strtoll(a->pos[0], &end, 10) <= 0 || *end != '\0')
+		return ctl_usage_error(a->cmd, "\"%s\" is not an id", a->pos[0]);
 	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
 		return rc;
-	rc = fetch(st, argv[optind], quarantined, out);
+	rc = fetch(st, a->pos[0], ctl_flag(a, "quarantined"), ctl_str(a, "output"));
 	store_close(&st);
 	config_unref(&cfg);
 	return rc;
-usage:
-	fprintf(stderr, "usage: ticketctl attachment get [--quarantined] ID [-o FILE]\n");
-	return CTL_USAGE;
 }
+
+static const struct ctl_opt get_opts[] = {
+	{ "quarantined", 0, CTL_FLAG, NULL, "also what the scanner held back" },
+	{ "output", 'o', CTL_STR, "FILE", "write to FILE instead of standard output" },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_attachment_get = {
+	.name = "attachment get", .args = "ID", .min_pos = 1, .max_pos = 1, .opts = get_opts,
+	.run = get, .summary = "an attachment's bytes",
+};

@@ -1,6 +1,7 @@
 /*
  * ctl_common.c: what every database subcommand of ticketctl needs: the
- * config, a connection, and the actor name for audit events.
+ * config, a connection, database errors, finding a ticket by its number,
+ * and the actor name for audit events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "store.h"
+#include "store_ticket.h"
 
 const char *
 ctl_config_path(void)
@@ -72,42 +74,25 @@ ctl_open(struct config **cfg_r, struct store **st_r)
 }
 
 int
-ctl_queue_run(const struct ctl_queue *q, int argc, char **argv)
+ctl_db_error(const struct tk_err *err)
 {
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	const char *state = q->default_state;
-	int json = 0, raw = 0, rc;
+	fprintf(stderr, "ticketctl: %s\n", err->msg);
+	return err->temporary ? CTL_TEMPFAIL : CTL_USAGE;
+}
 
-	if (argc < 2)
-		goto usage;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--raw") == 0)
-			raw = 1;
-		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
-			state = argv[++i];
+int
+ctl_ticket_find(struct store *st, const char *tenant, const char *number, int64_t *id_r)
+{
+	struct tk_err err = { 0 };
+	int found = store_ticket_find(st, tenant, number, id_r, &err);
+
+	if (found < 0)
+		return ctl_db_error(&err);
+	if (found == 0) {
+		fprintf(stderr, "ticketctl: no ticket %s in tenant %s\n", number, tenant);
+		return CTL_USAGE;
 	}
-	if (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "show") != 0 &&
-	    strcmp(argv[1], "retry") != 0)
-		goto usage;
-	if (strcmp(argv[1], "list") != 0 && argc < 3)
-		goto usage;
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
-		return rc;
-	if (strcmp(argv[1], "list") == 0)
-		rc = q->list(st, state, json);
-	else if (strcmp(argv[1], "show") == 0)
-		rc = q->show(st, argv[2], raw);
-	else
-		rc = q->retry(st, argv[2]);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
-usage:
-	fprintf(stderr, "%s\n", q->usage);
-	return CTL_USAGE;
+	return CTL_OK;
 }
 
 const char *

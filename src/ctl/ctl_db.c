@@ -1,10 +1,10 @@
 /*
- * ctl_db.c: ticketctl migrate, ingest (the MTA pipe) and inbound
- * (list, show, retry the staged items).
+ * ctl_db.c: ticketctl migrate and ingest (the MTA pipe). Ingest says what
+ * it did (staged as inbound N, or a duplicate of inbound N: the same bytes
+ * again, an MTA's retry), -q for none of it.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +20,15 @@
 
 #define INGEST_MAX (64 * 1024 * 1024)
 
-int
-ctl_migrate(int argc, char **argv)
+static int
+migrate(const struct ctl_args *a)
 {
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
 	int applied = 0, rc;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: ticketctl migrate\n");
-		return CTL_USAGE;
-	}
+	(void)a;
 	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
 		return rc;
 	if (store_migrate(st, &applied, &err) < 0) {
@@ -73,11 +70,10 @@ read_input(const char *file, struct buf *b)
 	return rc;
 }
 
-int
-ctl_ingest(int argc, char **argv)
+static int
+ingest(const struct ctl_args *a)
 {
-	static const struct option opts[] = { { "mailbox", required_argument, NULL, 'm' }, { 0 } };
-	const char *mailbox = NULL;
+	const char *mailbox = ctl_str(a, "mailbox");
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
@@ -85,18 +81,8 @@ ctl_ingest(int argc, char **argv)
 	struct buf b;
 	int64_t id;
 	bool dup;
-	int opt, rc;
+	int rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
-		if (opt != 'm')
-			return CTL_USAGE;
-		mailbox = optarg;
-	}
-	if (mailbox == NULL || argc - optind > 1) {
-		fprintf(stderr, "usage: ticketctl ingest --mailbox NAME [FILE|-]\n");
-		return CTL_USAGE;
-	}
 	if ((rc = ctl_load_config(&cfg)) != CTL_OK)
 		return rc;
 	if (cfg && config_mailbox(cfg, mailbox) == NULL) {
@@ -105,7 +91,7 @@ ctl_ingest(int argc, char **argv)
 		return CTL_USAGE;
 	}
 	buf_init(&b, INGEST_MAX);
-	if ((rc = read_input(optind < argc ? argv[optind] : NULL, &b)) != CTL_OK)
+	if ((rc = read_input(a->n_pos ? a->pos[0] : NULL, &b)) != CTL_OK)
 		goto out;
 	if ((rc = ctl_connect(cfg, &st)) != CTL_OK)
 		goto out;
@@ -117,6 +103,8 @@ ctl_ingest(int argc, char **argv)
 	if (store_inbound_stage(st, &in, &id, &dup, &err) < 0) {
 		fprintf(stderr, "ticketctl: ingest: %s\n", err.msg);
 		rc = err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
+	} else if (!ctl_flag(a, "quiet")) {
+		printf("%s inbound %" PRId64 "\n", dup ? "duplicate of" : "staged as", id);
 	}
 out:
 	buf_fini(&b);
@@ -125,121 +113,18 @@ out:
 	return rc;
 }
 
-static int
-inbound_list(struct store *st, const char *state, int json)
-{
-	PGresult *res = NULL;
-	struct tk_err err = { 0 };
+const struct ctl_cmd ctl_cmd_migrate = {
+	.name = "migrate", .run = migrate,
+	.summary = "apply pending schema migrations",
+};
 
-	if (store_exec(st, &res, &err,
-	               "SELECT coalesce(json_agg(x ORDER BY x.id), '[]')::text, count(*) FROM ("
-	               "SELECT id, source, kind, state, attempts, error_kind, last_error, message_id, "
-	               "ticket_id, received_at, processed_at, length(raw) AS bytes FROM inbound "
-	               "WHERE $1 = 'all' OR state = $1 ORDER BY id DESC LIMIT 1000) x",
-	               1, state) < 0) {
-		fprintf(stderr, "ticketctl: %s\n", err.msg);
-		return err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
-	}
-	if (json) {
-		printf("%s\n", PQgetvalue(res, 0, 0));
-	} else {
-		PGresult *rows = NULL;
-
-		PQclear(res);
-		if (store_exec(st, &rows, &err,
-		               "SELECT id, source, state, attempts, coalesce(error_kind, ''), "
-		               "coalesce(left(last_error, 80), '') FROM inbound "
-		               "WHERE $1 = 'all' OR state = $1 ORDER BY id DESC LIMIT 1000", 1, state) < 0)
-			return CTL_TEMPFAIL;
-		printf("%-8s %-16s %-8s %-8s %-9s %s\n", "ID", "SOURCE", "STATE", "ATTEMPTS", "KIND",
-		       "ERROR");
-		for (int i = 0; i < PQntuples(rows); i++)
-			printf("%-8s %-16s %-8s %-8s %-9s %s\n", PQgetvalue(rows, i, 0),
-			       PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2), PQgetvalue(rows, i, 3),
-			       PQgetvalue(rows, i, 4), PQgetvalue(rows, i, 5));
-		res = rows;
-	}
-	PQclear(res);
-	return CTL_OK;
-}
-
-static int
-inbound_show(struct store *st, const char *id, int raw)
-{
-	PGresult *res = NULL;
-	struct tk_err err = { 0 };
-	char *end;
-
-	strtoll(id, &end, 10);
-	if (*id == '\0' || *end != '\0') {
-		fprintf(stderr, "ticketctl: inbound show: \"%s\" is not an id\n", id);
-		return CTL_USAGE;
-	}
-	if (store_exec(st, &res, &err,
-	               raw ? "SELECT raw FROM inbound WHERE id = $1::bigint"
-	                   : "SELECT row_to_json(x)::text FROM (SELECT id, source, kind, state, "
-	                     "attempts, error_kind, last_error, message_id, dedup_key, meta, "
-	                     "ticket_id, received_at, processed_at, next_attempt_at, raw_sha256, "
-	                     "length(raw) AS bytes FROM inbound WHERE id = $1::bigint) x",
-	               1, id) < 0) {
-		fprintf(stderr, "ticketctl: %s\n", err.msg);
-		return err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
-	}
-	if (PQntuples(res) == 0) {
-		fprintf(stderr, "ticketctl: no inbound item %s\n", id);
-		PQclear(res);
-		return CTL_USAGE;
-	}
-	if (raw) {
-		size_t len = 0;
-		unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &len);
-
-		fwrite(bytes, 1, len, stdout);
-		PQfreemem(bytes);
-	} else {
-		printf("%s\n", PQgetvalue(res, 0, 0));
-	}
-	PQclear(res);
-	return CTL_OK;
-}
-
-static int
-inbound_retry(struct store *st, const char *what)
-{
-	struct tk_err err = { 0 };
-	int64_t id = 0;
-	int n = 0;
-
-	if (strcmp(what, "--all") != 0) {
-		char *end;
-
-		id = strtoll(what, &end, 10);
-		if (*what == '\0' || *end != '\0' || id <= 0) {
-			fprintf(stderr, "ticketctl: inbound retry: \"%s\" is not an id (or --all)\n", what);
-			return CTL_USAGE;
-		}
-	}
-	if (store_inbound_retry(st, id, &n, &err) < 0) {
-		fprintf(stderr, "ticketctl: %s\n", err.msg);
-		return err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
-	}
-	printf("requeued: %d\n", n);
-	if (n == 0 && id != 0) {
-		fprintf(stderr, "ticketctl: inbound %s is not in state failed, or was refused at intake "
-		                "(nothing to process)\n", what);
-		return CTL_USAGE;
-	}
-	return CTL_OK;
-}
-
-int
-ctl_inbound(int argc, char **argv)
-{
-	static const struct ctl_queue q = {
-		.default_state = "failed", .list = inbound_list, .show = inbound_show, .retry = inbound_retry,
-		.usage = "usage: ticketctl inbound list [--state pending|failed|done|dropped|quarantined|all] "
-	            "[--json] | show ID [--raw] | retry ID|--all",
-	};
-
-	return ctl_queue_run(&q, argc, argv);
-}
+static const struct ctl_opt ingest_opts[] = {
+	{ "mailbox", 'm', CTL_STR, "NAME", "the mailbox (pipe) the message arrived at",
+	  .required = true },
+	{ "quiet", 'q', CTL_FLAG, NULL, "print nothing when the message is staged (for MTAs)" },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_ingest = {
+	.name = "ingest", .args = "[FILE|-]", .max_pos = 1, .opts = ingest_opts, .run = ingest,
+	.summary = "stage one message from FILE or standard input (the MTA pipe)",
+};

@@ -185,26 +185,15 @@ read_input(const char *path, struct buf *b)
 	return 0;
 }
 
-int
-ctl_parse(int argc, char **argv)
+static int
+parse(const struct ctl_args *a)
 {
-	bool json = false;
-	const char *path = NULL;
+	bool json = ctl_flag(a, "json");
+	const char *path = a->pos[0];
 	struct buf in;
 	struct mime_msg *m = NULL;
 	struct tk_err err;
 
-	int i = 1;
-
-	if (i < argc && strcmp(argv[i], "--json") == 0) {
-		json = true;
-		i++;
-	}
-	if (argc - i != 1) {
-		fprintf(stderr, "usage: ticketctl parse [--json] FILE|-\n");
-		return CTL_USAGE;
-	}
-	path = argv[i];
 	if (read_input(path, &in) < 0)
 		return CTL_USAGE;
 	html_init();
@@ -228,3 +217,12 @@ ctl_parse(int argc, char **argv)
 	buf_fini(&in);
 	return CTL_OK;
 }
+
+static const struct ctl_opt parse_opts[] = {
+	{ "json", 0, CTL_FLAG, NULL, "the parsed message as JSON (the keys are a contract)" },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_parse = {
+	.name = "parse", .args = "FILE|-", .min_pos = 1, .max_pos = 1, .opts = parse_opts,
+	.run = parse, .summary = "how a message parses, without a database",
+};

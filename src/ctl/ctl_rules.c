@@ -34,41 +34,19 @@ struct ctl_rules_opts {
 	bool agent;
 };
 
-static int
-ctl_rules_usage(void)
-{
-	fprintf(stderr, "usage: ticketctl rules test [--rules DIR] [--json] [--source NAME] "
-	                "[--mailbox NAME] [--agent] FILE\n"
-	                "       ticketctl rules check [--rules DIR]\n"
-	                "FILE is a mail message (.eml) or an alert (.json); - reads stdin.\n");
-	return CTL_USAGE;
-}
-
-/* Parse options after the verb; returns -1 on a usage error. */
-static int
-ctl_rules_args(int argc, char **argv, bool want_file, struct ctl_rules_opts *o)
+/* The options of `rules test` and `rules check` (check has only --rules). */
+static void
+ctl_rules_args(const struct ctl_args *a, bool test, struct ctl_rules_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		bool has_val = i + 1 < argc;
-
-		if (strcmp(a, "--json") == 0)
-			o->json = true;
-		else if (strcmp(a, "--agent") == 0)
-			o->agent = true;
-		else if (strcmp(a, "--rules") == 0 && has_val)
-			o->dir = argv[++i];
-		else if (strcmp(a, "--source") == 0 && has_val)
-			o->source = argv[++i];
-		else if (strcmp(a, "--mailbox") == 0 && has_val)
-			o->mailbox = argv[++i];
-		else if ((a[0] != '-' || strcmp(a, "-") == 0) && o->file == NULL && want_file)
-			o->file = a;
-		else
-			return -1;
-	}
-	return want_file && o->file == NULL ? -1 : 0;
+	o->dir = ctl_str(a, "rules");
+	if (!test)
+		return;
+	o->json = ctl_flag(a, "json");
+	o->agent = ctl_flag(a, "agent");
+	o->source = ctl_str(a, "source");
+	o->mailbox = ctl_str(a, "mailbox");
+	o->file = a->pos[0];
 }
 
 static struct rules *
@@ -404,20 +382,51 @@ ctl_rules_check(const struct ctl_rules_opts *o)
 	return CTL_OK;
 }
 
-int
-ctl_rules(int argc, char **argv)
+static int
+ctl_rules_run(const struct ctl_args *a, bool test)
 {
 	struct ctl_rules_opts o;
 	struct config *cfg = NULL;
-	bool test = argc >= 2 && strcmp(argv[1], "test") == 0;
 	int rc;
 
-	if (!test && !(argc >= 2 && strcmp(argv[1], "check") == 0))
-		return ctl_rules_usage();
-	if (ctl_rules_args(argc, argv, test, &o) < 0)
-		return ctl_rules_usage();
+	ctl_rules_args(a, test, &o);
 	if ((rc = ctl_rules_dir(&o, &cfg)) == CTL_OK)
 		rc = test ? ctl_rules_test(&o, cfg) : ctl_rules_check(&o);
 	config_unref(&cfg);
 	return rc;
 }
+
+static int
+rules_test(const struct ctl_args *a)
+{
+	return ctl_rules_run(a, true);
+}
+
+static int
+rules_check(const struct ctl_args *a)
+{
+	return ctl_rules_run(a, false);
+}
+
+static const struct ctl_opt test_opts[] = {
+	{ "rules", 0, CTL_STR, "DIR", "the rules directory (default: the configuration's)" },
+	{ "json", 0, CTL_FLAG, NULL, "the outcome as JSON" },
+	{ "source", 0, CTL_STR, "NAME", "the source the input came from" },
+	{ "mailbox", 0, CTL_STR, "NAME", "the mailbox a message came to" },
+	{ "agent", 0, CTL_FLAG, NULL, "the sender is an agent" },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_rules_test = {
+	.name = "rules test", .args = "FILE|-", .min_pos = 1, .max_pos = 1, .opts = test_opts,
+	.run = rules_test,
+	.summary = "how the routing rules treat a message (.eml) or an alert (.json)",
+};
+
+static const struct ctl_opt check_opts[] = {
+	{ "rules", 0, CTL_STR, "DIR", "the rules directory (default: the configuration's)" },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_rules_check = {
+	.name = "rules check", .opts = check_opts, .run = rules_check,
+	.summary = "load the rules and report every error as FILE:LINE:COL: message",
+};

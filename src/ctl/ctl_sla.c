@@ -5,7 +5,6 @@
  * calendar (ticketd's configuration names the calendars).
  */
 /* System. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,49 +154,43 @@ ctl_sla_column(const struct config *cfg, json_t *t, char *buf, size_t len)
 	return sla_format_duration(best, buf, len);
 }
 
-int
-ctl_ack(int argc, char **argv)
+static int
+ack(const struct ctl_args *a)
 {
-	static const struct option opts[] = { { "tenant", required_argument, NULL, 't' }, { 0 } };
-	const char *tenant = "default";
+	const char *tenant = ctl_str(a, "tenant") ? ctl_str(a, "tenant") : "default";
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
 	char actor[128];
 	int64_t id = 0;
-	int opt, rc, found, cancelled = 0;
+	int rc, cancelled = 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (opt != 't')
-			goto usage;
-		tenant = optarg;
-	}
-	if (optind + 1 != argc)
-		goto usage;
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
+	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
 		return rc;
 	ctl_actor(actor, sizeof(actor));
-	if (store_begin(st, &err) < 0 ||
-	    (found = store_ticket_find(st, tenant, argv[optind], &id, &err)) < 0) {
-		fprintf(stderr, "ticketctl: %s\n", err.msg);
-		rc = err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
-	} else if (found == 0) {
-		fprintf(stderr, "ticketctl: no ticket %s in tenant %s\n", argv[optind], tenant);
-		rc = CTL_USAGE;
-	} else if (store_ticket_ack(st, id, actor, "ticketctl ack", true, &cancelled, &err) < 0 ||
-	           store_commit(st, &err) < 0) {
-		fprintf(stderr, "ticketctl: %s\n", err.msg);
-		rc = err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
-	} else {
-		printf("%s acknowledged; %d pending escalation level%s cancelled\n", argv[optind],
+	if (store_begin(st, &err) < 0)
+		rc = ctl_db_error(&err);
+	if (rc == CTL_OK)
+		rc = ctl_ticket_find(st, tenant, a->pos[0], &id);
+	if (rc == CTL_OK &&
+	    (store_ticket_ack(st, id, actor, "ticketctl ack", true, &cancelled, &err) < 0 ||
+	     store_commit(st, &err) < 0))
+		rc = ctl_db_error(&err);
+	if (rc == CTL_OK)
+		printf("%s acknowledged; %d pending escalation level%s cancelled\n", a->pos[0],
 		       cancelled, cancelled == 1 ? "" : "s");
-	}
 	store_rollback(st);
 	store_close(&st);
 	config_unref(&cfg);
 	return rc;
-usage:
-	fprintf(stderr, "usage: ticketctl ack [--tenant T] NUMBER\n");
-	return CTL_USAGE;
 }
+
+static const struct ctl_opt ack_opts[] = {
+	{ "tenant", 0, CTL_STR, "T", "the ticket's tenant (default: default)", NULL,
+	  CTL_CHECK_TENANT },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_ack = {
+	.name = "ack", .args = "NUMBER", .min_pos = 1, .max_pos = 1, .opts = ack_opts, .run = ack,
+	.summary = "acknowledge a ticket: cancel the pending levels of its escalation chains",
+};

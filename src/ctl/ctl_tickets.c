@@ -1,9 +1,8 @@
 /*
- * ctl_tickets.c: ticketctl list, show and set. JSON is built by
+ * ctl_tickets.c: ticketctl list and show. JSON is built by
  * PostgreSQL itself (json_build_object), so --json output and the table
  * view come from one query each.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 #include "quote.h"
 #include "store.h"
 #include "store_ticket.h"
-#include "ynode.h"
 
 #define TICKET_JSON \
 	"json_build_object('id', t.id, 'ref', n.ticket_prefix || '-' || t.number, " \
@@ -43,13 +41,6 @@
 	" FROM tickets t JOIN tenants n ON n.id = t.tenant_id " \
 	"LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN sources s ON s.id = t.source_id "
 
-static int
-db_fail(const struct tk_err *err)
-{
-	fprintf(stderr, "ticketctl: %s\n", err->msg);
-	return err->temporary ? CTL_TEMPFAIL : CTL_USAGE;
-}
-
 static const char *
 jstr(json_t *o, const char *key)
 {
@@ -74,75 +65,64 @@ print_table(const struct config *cfg, json_t *list)
 	}
 }
 
-int
-ctl_list(int argc, char **argv)
+/* Tickets that match the filters: $1 status ... $12 until; $13 limit. */
+#define LIST_WHERE \
+	"WHERE ($1::text IS NULL OR t.status = $1) AND ($2::text IS NULL OR t.queue = $2) " \
+	"AND ($3::text IS NULL OR a.name = $3) AND ($4::text IS NULL OR n.name = $4) " \
+	"AND ($5::text IS NULL OR t.response_breached OR t.resolution_breached) " \
+	"AND ($6::bigint IS NULL OR (t.response_due_at <= now() + $6::bigint * " \
+	"interval '1 second' AND NOT t.response_breached) OR (t.resolution_due_at <= " \
+	"now() + $6::bigint * interval '1 second' AND NOT t.resolution_breached)) " \
+	"AND ($7::text IS NULL OR lower(t.requester) = lower($7)) " \
+	"AND ($8::text IS NULL OR t.tags @> ARRAY[$8::text]) " \
+	"AND ($9::text IS NULL OR t.assignee_id IS NULL) " \
+	"AND ($10::text IS NULL OR t.category = $10) " \
+	"AND ($11::timestamptz IS NULL OR t.created_at >= $11::timestamptz) " \
+	"AND ($12::timestamptz IS NULL OR t.created_at < $12::timestamptz + CASE WHEN " \
+	"length($12) = 10 THEN interval '1 day' ELSE interval '0' END) "
+
+static int
+list(const struct ctl_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "status", required_argument, NULL, 's' },
-		{ "queue", required_argument, NULL, 'q' }, { "assignee", required_argument, NULL, 'a' },
-		{ "tenant", required_argument, NULL, 't' }, { "limit", required_argument, NULL, 'l' },
-		{ "breached", no_argument, NULL, 'b' }, { "due-within", required_argument, NULL, 'd' },
-		{ 0 },
-	};
-	const char *status = NULL, *queue = NULL, *assignee = NULL, *tenant = NULL, *limit = "100";
-	const char *breached = NULL;
-	char within[24] = "";
-	int64_t within_ms = 0;
+	char within[24] = "", limit[24];
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
 	PGresult *res = NULL;
-	int opt, json = 0, rc;
+	int rc;
+	const char *assignee = ctl_str(a, "assignee");
+	bool unassigned = assignee && strcmp(assignee, "none") == 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j': json = 1; break;
-		case 's': status = optarg; break;
-		case 'q': queue = optarg; break;
-		case 'a': assignee = optarg; break;
-		case 't': tenant = optarg; break;
-		case 'l': limit = optarg; break;
-		case 'b': breached = "t"; break;
-		case 'd':
-			if (ynode_parse_duration_ms(optarg, &within_ms) < 0 || within_ms < 0) {
-				fprintf(stderr, "ticketctl: --due-within: \"%s\" is not a duration "
-				        "(30m, 2h, 1d)\n", optarg);
-				return CTL_USAGE;
-			}
-			snprintf(within, sizeof(within), "%lld", (long long)(within_ms / 1000));
-			break;
-		default: return CTL_USAGE;
-		}
-	}
-	if (optind != argc || atoi(limit) <= 0) {
-		fprintf(stderr, "usage: ticketctl list [--json] [--status S] [--queue Q] "
-		                "[--assignee A] [--tenant T] [--breached] [--due-within DURATION] "
-		                "[--limit N]\n");
-		return CTL_USAGE;
-	}
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
+	if (ctl_str(a, "due-within"))
+		snprintf(within, sizeof(within), "%lld", ctl_num(a, "due-within", 0));
+	snprintf(limit, sizeof(limit), "%lld", ctl_num(a, "limit", 100));
+	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
 		return rc;
 	if (store_exec(st, &res, &err,
-	               "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]')::text FROM "
-	               "(SELECT t.id, " TICKET_JSON " AS j" TICKET_FROM
-	               "WHERE ($1::text IS NULL OR t.status = $1) AND ($2::text IS NULL OR t.queue = $2) "
-	               "AND ($3::text IS NULL OR a.name = $3) AND ($4::text IS NULL OR n.name = $4) "
-	               "AND ($6::text IS NULL OR t.response_breached OR t.resolution_breached) "
-	               "AND ($7::bigint IS NULL OR (t.response_due_at <= now() + $7::bigint * "
-	               "interval '1 second' AND NOT t.response_breached) OR (t.resolution_due_at <= "
-	               "now() + $7::bigint * interval '1 second' AND NOT t.resolution_breached)) "
-	               "ORDER BY t.id DESC LIMIT $5::int) x",
-	               7, status, queue, assignee, tenant, limit, breached,
-	               within[0] ? within : NULL) < 0) {
-		rc = db_fail(&err);
-	} else if (json) {
+	               "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]')::text, "
+	               "(SELECT count(*) FROM tickets t JOIN tenants n ON n.id = t.tenant_id "
+	               "LEFT JOIN agents a ON a.id = t.assignee_id " LIST_WHERE ") FROM "
+	               "(SELECT t.id, " TICKET_JSON " AS j" TICKET_FROM LIST_WHERE
+	               "ORDER BY t.id DESC LIMIT $13::int) x",
+	               13, ctl_str(a, "status"), ctl_str(a, "queue"), unassigned ? NULL : assignee,
+	               ctl_str(a, "tenant"), ctl_flag(a, "breached") ? "t" : NULL,
+	               within[0] ? within : NULL, ctl_str(a, "requester"), ctl_str(a, "tag"),
+	               unassigned ? "t" : NULL, ctl_str(a, "category"), ctl_str(a, "since"),
+	               ctl_str(a, "until"), limit) < 0) {
+		rc = ctl_db_error(&err);
+	} else if (ctl_flag(a, "json")) {
 		printf("%s\n", PQgetvalue(res, 0, 0));
 	} else {
-		json_t *list = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		json_t *tickets = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		long long total = atoll(PQgetvalue(res, 0, 1));
 
-		print_table(cfg, list);
-		json_decref(list);
+		print_table(cfg, tickets);
+		if (total > (long long)json_array_size(tickets))
+			printf("... %lld more (%lld tickets in all; --limit N shows more)\n",
+			       total - (long long)json_array_size(tickets), total);
+		else
+			printf("%lld ticket%s\n", total, total == 1 ? "" : "s");
+		json_decref(tickets);
 	}
 	PQclear(res);
 	store_close(&st);
@@ -247,53 +227,21 @@ print_ticket(const struct config *cfg, json_t *t, bool full)
 }
 
 static int
-parse_tenant_opt(int argc, char **argv, const char **tenant, int *json, int *full)
+show(const struct ctl_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "tenant", required_argument, NULL, 't' },
-		{ "full", no_argument, NULL, 'f' }, { 0 },
-	};
-	int opt;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (opt == 'j' && json)
-			*json = 1;
-		else if (opt == 'f' && full)
-			*full = 1;
-		else if (opt == 't')
-			*tenant = optarg;
-		else
-			return -1;
-	}
-	return 0;
-}
-
-int
-ctl_show(int argc, char **argv)
-{
-	const char *tenant = "default";
+	const char *tenant = ctl_str(a, "tenant") ? ctl_str(a, "tenant") : "default";
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
 	PGresult *res = NULL;
 	int64_t id = 0;
-	int json = 0, full = 0, rc, found;
+	int rc;
 	char sid[24];
 
-	if (parse_tenant_opt(argc, argv, &tenant, &json, &full) < 0 || optind + 1 != argc) {
-		fprintf(stderr, "usage: ticketctl show [--json] [--full] [--tenant T] NUMBER\n");
-		return CTL_USAGE;
-	}
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
+	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
 		return rc;
-	found = store_ticket_find(st, tenant, argv[optind], &id, &err);
-	if (found <= 0) {
-		if (found == 0)
-			fprintf(stderr, "ticketctl: no ticket %s in tenant %s\n", argv[optind], tenant);
-		rc = found < 0 ? db_fail(&err) : CTL_USAGE;
+	if ((rc = ctl_ticket_find(st, tenant, a->pos[0], &id)) != CTL_OK)
 		goto out;
-	}
 	snprintf(sid, sizeof(sid), "%lld", (long long)id);
 	if (store_exec(st, &res, &err,
 	               "SELECT (" TICKET_JSON "::jsonb || jsonb_build_object("
@@ -315,15 +263,15 @@ ctl_show(int argc, char **argv)
 	               "'detail', e.detail, 'created_at', e.created_at) ORDER BY e.id), '[]') "
 	               "FROM ticket_events e WHERE e.ticket_id = t.id)))::text" TICKET_FROM
 	               "WHERE t.id = $1::bigint", 1, sid) < 0) {
-		rc = db_fail(&err);
+		rc = ctl_db_error(&err);
 		goto out;
 	}
-	if (json) {
+	if (ctl_flag(a, "json")) {
 		printf("%s\n", PQgetvalue(res, 0, 0));
 	} else {
 		json_t *t = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 
-		print_ticket(cfg, t, full);
+		print_ticket(cfg, t, ctl_flag(a, "full"));
 		json_decref(t);
 	}
 out:
@@ -333,61 +281,37 @@ out:
 	return rc;
 }
 
-/* A status change also queues the customer's resolved/closed notice (convo.h). */
-static int
-apply_set(struct store *st, const struct config *cfg, int64_t id, const char *field,
-          const char *value, struct tk_err *err)
-{
-	char actor[128];
-	int changed = 0;
+static const char *const status_choices[] = { "new", "open", "in_progress", "pending",
+	                                      "resolved", "closed", "reopened", NULL };
+static const struct ctl_opt list_opts[] = {
+	{ "status", 0, CTL_STR, "S", "in status S", status_choices },
+	{ "queue", 0, CTL_STR, "Q", "in queue Q", NULL, CTL_CHECK_QUEUE },
+	{ "assignee", 0, CTL_STR, "A", "assigned to agent A (none: unassigned)" },
+	{ "requester", 0, CTL_STR, "ADDR", "asked by ADDR" },
+	{ "tag", 0, CTL_STR, "TAG", "tagged TAG" },
+	{ "category", 0, CTL_STR, "C", "of category C" },
+	{ "since", 0, CTL_DATE, "DATE", "created on or after DATE (2026-12-01, 2026-12-01T09:00)" },
+	{ "until", 0, CTL_DATE, "DATE", "created before DATE (a day: up to its end)" },
+	{ "tenant", 0, CTL_STR, "T", "of tenant T", NULL, CTL_CHECK_TENANT },
+	{ "breached", 0, CTL_FLAG, NULL, "whose response or resolution target was missed" },
+	{ "due-within", 0, CTL_DURATION, "DURATION", "with an SLA clock due within DURATION (4h)" },
+	{ "limit", 0, CTL_NUM, "N", "at most N tickets (default 100)" },
+	{ "json", 0, CTL_FLAG, NULL, "the tickets as a JSON array" },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_list = {
+	.name = "list", .opts = list_opts, .run = list,
+	.summary = "list tickets, newest first, with the SLA time left",
+};
 
-	ctl_actor(actor, sizeof(actor));
-	/* an admin acting on the ticket acknowledges it, as an agent's action does */
-	if (store_ticket_ack(st, id, actor, "ticketctl set", false, NULL, err) < 0)
-		return -1;
-	if (strcmp(field, "status") == 0)
-		return store_ticket_set_status(st, id, value, actor, NULL, &changed, err) < 0 ? -1 :
-		       changed && cfg ? convo_notify_status(st, cfg, id, value, NULL, err) : 0;
-	if (strcmp(field, "priority") == 0)
-		return store_ticket_set_priority(st, id, value, actor, err);
-	return store_ticket_set_assignee(st, id, value, actor, err);
-}
-
-int
-ctl_set(int argc, char **argv)
-{
-	const char *tenant = "default", *field, *value;
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct tk_err err = { 0 };
-	int64_t id = 0;
-	int rc, found;
-
-	if (parse_tenant_opt(argc, argv, &tenant, NULL, NULL) < 0 || optind + 3 != argc)
-		goto usage;
-	field = argv[optind + 1];
-	value = argv[optind + 2];
-	if (strcmp(field, "status") != 0 && strcmp(field, "priority") != 0 &&
-	    strcmp(field, "assignee") != 0)
-		goto usage;
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
-		return rc;
-	if (store_begin(st, &err) < 0 ||
-	    (found = store_ticket_find(st, tenant, argv[optind], &id, &err)) < 0) {
-		rc = db_fail(&err);
-	} else if (found == 0) {
-		fprintf(stderr, "ticketctl: no ticket %s in tenant %s\n", argv[optind], tenant);
-		rc = CTL_USAGE;
-	} else if (apply_set(st, cfg, id, field, value, &err) < 0 || store_commit(st, &err) < 0) {
-		rc = db_fail(&err);
-	} else {
-		printf("%s %s: %s\n", argv[optind], field, value);
-	}
-	store_rollback(st);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
-usage:
-	fprintf(stderr, "usage: ticketctl set [--tenant T] NUMBER status|priority|assignee VALUE\n");
-	return CTL_USAGE;
-}
+static const struct ctl_opt show_opts[] = {
+	{ "json", 0, CTL_FLAG, NULL, "everything as JSON" },
+	{ "full", 0, CTL_FLAG, NULL, "every message whole, quotes included" },
+	{ "tenant", 0, CTL_STR, "T", "the ticket's tenant (default: default)", NULL,
+	  CTL_CHECK_TENANT },
+	{ NULL },
+};
+const struct ctl_cmd ctl_cmd_show = {
+	.name = "show", .args = "NUMBER", .min_pos = 1, .max_pos = 1, .opts = show_opts,
+	.run = show, .summary = "a ticket with its messages, attachments and events",
+};

@@ -128,7 +128,7 @@ store_inbound_refuse(struct store *st, const char *source, const char *dedup_key
 }
 
 int
-store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
+store_inbound_retry(struct store *st, int64_t id, bool force, int *n_r, struct tk_err *err)
 {
 	char sid[24];
 	PGresult *res = NULL;
@@ -136,9 +136,11 @@ store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
 	if (store_exec(st, &res, err,
 	               "UPDATE inbound SET state = 'pending', attempts = 0, next_attempt_at = now(), "
-	               "error_kind = NULL WHERE state = 'failed' AND error_kind IS DISTINCT FROM 'intake' "
+	               "error_kind = NULL, last_error = CASE WHEN state = 'failed' THEN last_error END "
+	               "WHERE (state = 'failed' OR ($2::boolean AND state IN ('dropped', 'done', "
+	               "'quarantined'))) AND error_kind IS DISTINCT FROM 'intake' "
 	               "AND ($1::bigint = 0 OR id = $1::bigint)",
-	               1, sid) < 0)
+	               2, sid, force ? "true" : "false") < 0)
 		return -1;
 	*n_r = (int)strtol(PQcmdTuples(res), NULL, 10);
 	PQclear(res);

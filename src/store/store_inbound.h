@@ -52,9 +52,11 @@ int store_inbound_refuse(struct store *st, const char *source, const char *dedup
 
 /*
  * Put failed items back to pending (all failed ones when id is 0), except
- * those an intake refused (nothing to process). *n_r: how many.
+ * those an intake refused (nothing to process); with force, dropped, done
+ * and quarantined ones too (processing them again is idempotent: a
+ * Message-ID stored with the same content is a replay). *n_r: how many.
  */
-int store_inbound_retry(struct store *st, int64_t id, int *n_r, struct tk_err *err)
+int store_inbound_retry(struct store *st, int64_t id, bool force, int *n_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 
 /* Hex sha256 of data into out[65]. */

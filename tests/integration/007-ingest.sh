@@ -3,7 +3,8 @@
 # only after the commit, 75 when the database is unavailable, 65 for a
 # message that can never be accepted (empty, over 64 MiB: the MTA bounces
 # it), 1 on bad usage; identical bytes (an MTA retry) are staged once; the
-# same Message-ID through two mailboxes makes one ticket.
+# same Message-ID through two mailboxes makes one ticket. It says what it
+# did (staged as inbound N, duplicate of inbound N); -q says nothing.
 . "$(dirname "$0")/common.sh"
 pg_start
 write_config <<YAML
@@ -27,10 +28,16 @@ Piped body.
 MAIL
 expect_rc 0 "$TICKETCTL" ingest --mailbox pipe "$T/a.eml"
 assert_eq "$(psql_q "SELECT count(*) FROM inbound WHERE source = 'pipe'")" "1" "staged after exit 0"
+first=$(psql_q "SELECT id FROM inbound")
+assert_eq "$OUT" "staged as inbound $first" "ingest says what it did"
 expect_rc 0 "$TICKETCTL" ingest --mailbox pipe "$T/a.eml"
 assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "1" "an MTA retry is staged once"
+assert_eq "$OUT" "duplicate of inbound $first" "ingest names the earlier item"
+expect_rc 0 "$TICKETCTL" ingest -q --mailbox pipe "$T/a.eml"
+assert_eq "$OUT" "" "-q: nothing for the MTA"
 # The same mail through another mailbox: other trace headers, same content.
-expect_rc 0 sh -c "sed '1i Received: from mx2.example by other' '$T/a.eml' | '$TICKETCTL' ingest --mailbox other -"
+expect_rc 0 sh -c "sed '1i Received: from mx2.example by other' '$T/a.eml' | '$TICKETCTL' ingest --quiet --mailbox other -"
+assert_eq "$OUT" "" "--quiet: nothing for the MTA"
 assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "2" "stdin staged"
 
 expect_rc 1 "$TICKETCTL" ingest --mailbox nosuch "$T/a.eml"

@@ -41,7 +41,7 @@ id=$(psql_q "SELECT id FROM inbound WHERE kind = 'alert'")
 assert_contains "$(cat "$T/list")" "failed"
 "$TICKETCTL" inbound list --json >"$T/list.json"
 assert_contains "$(cat "$T/list.json")" "\"id\":$id"
-"$TICKETCTL" inbound show "$id" >"$T/show"
+"$TICKETCTL" inbound show --json "$id" >"$T/show"
 assert_contains "$(cat "$T/show")" '"state":"failed"'
 assert_eq "$("$TICKETCTL" inbound show "$id" --raw)" "not json {" "raw bytes kept"
 expect_rc 0 "$TICKETCTL" inbound retry "$id"

@@ -79,7 +79,7 @@ assert_eq "$(psql_q "SELECT min(attempts) || ' ' || max(attempts) FROM outbox WH
 "$TICKETCTL" outbox list >"$T/dead.txt"
 assert_contains "$(cat "$T/dead.txt")" "554"
 DEAD=$(psql_q "SELECT min(id) FROM outbox WHERE state = 'dead'")
-"$TICKETCTL" outbox show "$DEAD" >"$T/show.json"
+"$TICKETCTL" outbox show --json "$DEAD" >"$T/show.json"
 assert_eq "$(json_get "$T/show.json" 'd["state"]')" "dead"
 "$TICKETCTL" outbox show "$DEAD" --raw >"$T/raw.eml"
 assert_contains "$(cat "$T/raw.eml")" "Message-ID: <$(json_get "$T/show.json" 'd["message_id"]')>"
