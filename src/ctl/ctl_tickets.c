@@ -65,7 +65,7 @@ print_table(const struct config *cfg, json_t *list)
 	}
 }
 
-/* Tickets that match the filters: $1 status ... $12 until; $13 limit. */
+/* Tickets that match the filters: $1 status ... $12 until ($14: a whole day); $13 limit. */
 #define LIST_WHERE \
 	"WHERE ($1::text IS NULL OR t.status = $1) AND ($2::text IS NULL OR t.queue = $2) " \
 	"AND ($3::text IS NULL OR a.name = $3) AND ($4::text IS NULL OR n.name = $4) " \
@@ -79,7 +79,7 @@ print_table(const struct config *cfg, json_t *list)
 	"AND ($10::text IS NULL OR t.category = $10) " \
 	"AND ($11::timestamptz IS NULL OR t.created_at >= $11::timestamptz) " \
 	"AND ($12::timestamptz IS NULL OR t.created_at < $12::timestamptz + CASE WHEN " \
-	"length($12) = 10 THEN interval '1 day' ELSE interval '0' END) "
+	"$14::boolean THEN interval '1 day' ELSE interval '0' END) "
 
 static int
 list(const struct ctl_args *a)
@@ -104,11 +104,12 @@ list(const struct ctl_args *a)
 	               "LEFT JOIN agents a ON a.id = t.assignee_id " LIST_WHERE ") FROM "
 	               "(SELECT t.id, " TICKET_JSON " AS j" TICKET_FROM LIST_WHERE
 	               "ORDER BY t.id DESC LIMIT $13::int) x",
-	               13, ctl_str(a, "status"), ctl_str(a, "queue"), unassigned ? NULL : assignee,
+	               14, ctl_str(a, "status"), ctl_str(a, "queue"), unassigned ? NULL : assignee,
 	               ctl_str(a, "tenant"), ctl_flag(a, "breached") ? "t" : NULL,
 	               within[0] ? within : NULL, ctl_str(a, "requester"), ctl_str(a, "tag"),
 	               unassigned ? "t" : NULL, ctl_str(a, "category"), ctl_str(a, "since"),
-	               ctl_str(a, "until"), limit) < 0) {
+	               ctl_str(a, "until"), limit,
+	               ctl_str(a, "until") && strlen(ctl_str(a, "until")) == 10 ? "t" : "f") < 0) {
 		rc = ctl_db_error(&err);
 	} else if (ctl_flag(a, "json")) {
 		printf("%s\n", PQgetvalue(res, 0, 0));
