@@ -44,8 +44,10 @@ assert_contains "$(cat "$T/list")" "Printer on fire"
 "$TICKETCTL" list --json --status new --queue helpdesk >"$T/list.json"
 assert_eq "$(json_get "$T/list.json" "sorted(set(t['priority'] for t in d))")" '["high"]' "mailbox priority"
 assert_eq "$(json_get "$T/list.json" "len(d)")" "3" "list --json --status --queue"
-"$TICKETCTL" list --json --queue nosuch >"$T/empty.json"
-assert_eq "$(json_get "$T/empty.json" "len(d)")" "0" "queue filter"
+"$TICKETCTL" list --json --status closed >"$T/empty.json"
+assert_eq "$(json_get "$T/empty.json" "len(d)")" "0" "status filter"
+expect_rc 1 "$TICKETCTL" list --json --queue nosuch
+assert_contains "$OUT" 'no queue "nosuch" (known: helpdesk)' "a queue that does not exist"
 num=$(psql_q "SELECT number FROM tickets WHERE subject = 'Printer on fire'")
 "$TICKETCTL" show --json "$num" >"$T/show.json"
 assert_eq "$(json_get "$T/show.json" "d['requester']")" "bob@customer.example"
