@@ -34,7 +34,7 @@ bad_use() {
 	grep -qF -- "$pat" "$tmp/err" || fail "$*: stderr lacks '$pat': $(cat "$tmp/err")"
 }
 
-commands="list show set ack ingest migrate parse
+commands="list show search set comment merge ack ingest migrate parse
 inbound_list inbound_show inbound_retry outbox_list outbox_show outbox_retry
 attachment_get rules_test rules_check"
 for c in $commands; do

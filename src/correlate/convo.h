@@ -96,6 +96,28 @@ struct convo_out {
 int convo_send(struct store *st, const struct config *cfg, const struct convo_out *o,
                struct tk_err *err) __attribute__((warn_unused_result));
 
+/* An agent's public answer, for convo_relay_reply(). */
+struct convo_relay {
+	const char *key;                   /* idempotency key; ":ADDRESS" is added per mail */
+	const char *in_reply_to;           /* the mail it answers, or NULL */
+	const char *const *refs;
+	size_t n_refs;
+	const char *agent;                 /* agent name for the messages rows, or NULL */
+	const char *author;                /* {{author}} */
+	const char *text;
+};
+
+/*
+ * Send an agent's public answer on ticket t (an agent's email reply,
+ * `ticketctl comment --public`) to the requester and every other
+ * participant (never agents or our own addresses), one mail each through
+ * convo_send(), then set the ticket's first_response_at if unset (the SLA's
+ * first response). In the caller's transaction.
+ */
+int convo_relay_reply(struct store *st, const struct config *cfg, const struct convo_ticket *t,
+                      const struct convo_relay *rl, struct tk_err *err)
+	__attribute__((warn_unused_result));
+
 /* A mail already written (the SLA escalator's notices), to queue as is. */
 struct convo_mail {
 	int64_t ticket_id;

@@ -156,6 +156,33 @@ ticket_exists(struct store *st, int64_t id, struct tk_err *err)
 	return found;
 }
 
+/*
+ * A ticket merged into another (ticketctl merge) hands its mail on: *id
+ * becomes the ticket it was merged into, and a token for the old ticket
+ * counts for the new one.
+ */
+static int
+follow_merged(struct store *st, int64_t *id, int64_t *token_ticket, struct tk_err *err)
+{
+	PGresult *res = NULL;
+	char sid[24];
+	int64_t to;
+
+	snprintf(sid, sizeof(sid), "%" PRId64, *id);
+	if (store_exec(st, &res, err,
+	               "WITH RECURSIVE c (id, next, depth) AS (SELECT id, merged_into_id, 0 FROM "
+	               "tickets WHERE id = $1::bigint UNION ALL SELECT t.id, t.merged_into_id, "
+	               "c.depth + 1 FROM tickets t JOIN c ON t.id = c.next WHERE c.depth < 8) "
+	               "SELECT id FROM c ORDER BY depth DESC LIMIT 1", 1, sid) < 0)
+		return -1;
+	to = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : *id;
+	PQclear(res);
+	if (*token_ticket == *id)
+		*token_ticket = to;
+	*id = to;
+	return 0;
+}
+
 /* Decide whether an agent's From is trusted for this match. */
 static void
 agent_trust(const struct config *cfg, const struct mime_msg *msg, int64_t token_ticket,
@@ -201,6 +228,8 @@ convo_match(struct pipeline_ctx *pc, const struct mime_msg *msg, struct convo_ma
 	if (find_references(pc->st, msg, &c.ref_ticket, err) < 0 || find_tag(pc->st, msg, &c, err) < 0)
 		return -1;
 	m->how = corr_pick(&c, &m->ticket_id);
+	if (m->ticket_id && follow_merged(pc->st, &m->ticket_id, &c.token_ticket, err) < 0)
+		return -1;
 	if (pc->cfg->convo != NULL)
 		agent_trust(pc->cfg, msg, c.token_ticket, m);
 	else if (m->from_agent)
@@ -208,8 +237,14 @@ convo_match(struct pipeline_ctx *pc, const struct mime_msg *msg, struct convo_ma
 		         "handled as a customer message", m->agent);
 	if (seen && c.token_ticket == 0)
 		log_info("mail: a reply token in the recipients did not verify for the sender");
-	log_debug("mail: threading: %s ticket=%" PRId64, corr_how_name((enum corr_how)m->how),
-	          m->ticket_id);
+	if (m->ticket_id && log_enabled(LOG_LVL_DEBUG)) {
+		char ref[64];
+
+		log_debug("mail: threading: %s %s", corr_how_name((enum corr_how)m->how),
+		          store_ticket_ref(pc->st, m->ticket_id, ref, sizeof(ref)));
+	} else {
+		log_debug("mail: threading: %s", corr_how_name((enum corr_how)m->how));
+	}
 	return 0;
 }
 
@@ -410,20 +445,16 @@ agent_display(const struct config *cfg, const char *name)
 	return a && a->display_name && *a->display_name ? a->display_name : name;
 }
 
-/* The agent's public reply goes to the requester and every other participant. */
-static int
-relay_agent_reply(struct pipeline_ctx *pc, const struct inbound_item *item,
-                  const struct mime_msg *msg, const struct convo_match *m, struct convo_reply *r,
-                  struct tk_err *err)
+int
+convo_relay_reply(struct store *st, const struct config *cfg, const struct convo_ticket *t,
+                  const struct convo_relay *rl, struct tk_err *err)
 {
-	const char *refs[MAX_IDS];
-	size_t nrefs = answer_refs(msg, refs, MAX_IDS);
 	char sid[24];
 	PGresult *res = NULL;
 	int rc = -1;
 
-	snprintf(sid, sizeof(sid), "%" PRId64, r->t.id);
-	if (store_exec(pc->st, &res, err,
+	snprintf(sid, sizeof(sid), "%" PRId64, t->id);
+	if (store_exec(st, &res, err,
 	               "SELECT DISTINCT address FROM (SELECT lower(requester) AS address FROM tickets "
 	               "WHERE id = $1::bigint AND requester IS NOT NULL UNION SELECT address FROM "
 	               "ticket_participants WHERE ticket_id = $1::bigint AND role <> 'agent') x "
@@ -434,28 +465,46 @@ relay_agent_reply(struct pipeline_ctx *pc, const struct inbound_item *item,
 		char *key;
 		int one;
 
-		if (config_agent_by_email(pc->cfg, to) || convo_is_our_address(pc->cfg, to))
+		if (config_agent_by_email(cfg, to) || convo_is_our_address(cfg, to))
 			continue;
-		key = xasprintf("reply:%" PRId64 ":%s", item->id, to);
+		key = xasprintf("%s:%s", rl->key, to);
 		{
 			struct convo_out o = {
-				.tmpl = CT_REPLY, .ticket = &r->t, .to = to, .idem = key,
-				.in_reply_to = msg->message_id, .refs = refs, .n_refs = nrefs,
-				.agent = m->agent, .text = r->text,
-				.author_name = agent_display(pc->cfg, m->agent),
+				.tmpl = CT_REPLY, .ticket = t, .to = to, .idem = key,
+				.in_reply_to = rl->in_reply_to, .refs = rl->refs, .n_refs = rl->n_refs,
+				.agent = rl->agent, .text = rl->text, .author_name = rl->author,
 			};
 
-			one = convo_send(pc->st, pc->cfg, &o, err);
+			one = convo_send(st, cfg, &o, err);
 		}
 		free(key);
 		if (one < 0)
 			goto out;
 	}
-	rc = store_exec(pc->st, NULL, err, "UPDATE tickets SET first_response_at = "
+	rc = store_exec(st, NULL, err, "UPDATE tickets SET first_response_at = "
 	                "coalesce(first_response_at, now()), updated_at = now() WHERE id = $1::bigint",
 	                1, sid);
 out:
 	PQclear(res);
+	return rc;
+}
+
+/* The agent's public reply goes to the requester and every other participant. */
+static int
+relay_agent_reply(struct pipeline_ctx *pc, const struct inbound_item *item,
+                  const struct mime_msg *msg, const struct convo_match *m, struct convo_reply *r,
+                  struct tk_err *err)
+{
+	const char *refs[MAX_IDS];
+	char *key = xasprintf("reply:%" PRId64, item->id);
+	struct convo_relay rl = {
+		.key = key, .in_reply_to = msg->message_id, .refs = refs,
+		.n_refs = answer_refs(msg, refs, MAX_IDS), .agent = m->agent,
+		.author = agent_display(pc->cfg, m->agent), .text = r->text,
+	};
+	int rc = convo_relay_reply(pc->st, pc->cfg, &r->t, &rl, err);
+
+	free(key);
 	return rc;
 }
 

@@ -67,7 +67,10 @@ extern const struct ctl_cmd ctl_cmd_outbox_show;
 extern const struct ctl_cmd ctl_cmd_outbox_retry;
 extern const struct ctl_cmd ctl_cmd_list;           /* ctl_tickets.c */
 extern const struct ctl_cmd ctl_cmd_show;
-extern const struct ctl_cmd ctl_cmd_set;
+extern const struct ctl_cmd ctl_cmd_search;         /* ctl_search.c */
+extern const struct ctl_cmd ctl_cmd_set;            /* ctl_set.c */
+extern const struct ctl_cmd ctl_cmd_comment;        /* ctl_comment.c */
+extern const struct ctl_cmd ctl_cmd_merge;          /* ctl_merge.c */
 extern const struct ctl_cmd ctl_cmd_ack;            /* ctl_sla.c */
 extern const struct ctl_cmd ctl_cmd_attachment_get; /* ctl_attach.c */
 extern const struct ctl_cmd ctl_cmd_parse;          /* ctl_parse.c */

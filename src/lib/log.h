@@ -2,7 +2,9 @@
  * log.h: the one logging API of ticketd.
  *
  * Lines go to stderr with a "<N>" syslog priority prefix, so journald sets
- * the priority; the rest is "subsystem: message key=value ...". Secrets are
+ * the priority, and a UTC timestamp and the level's name when not under
+ * journald (JOURNAL_STREAM unset); the rest is "subsystem: message
+ * key=value ...", control characters escaped, UTF-8 kept. Secrets are
  * redacted inside log.c (values of password=, secret=, token=, and the
  * password of user:password@ URLs), never at the call sites. Untrusted text
  * (headers, payloads) goes through log_clip() before it is logged.
@@ -31,10 +33,28 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
 /*
- * Copy untrusted src into dst (size dstlen, at most ~200 visible bytes),
- * replacing control characters and quotes by '?', "..." when cut. Returns dst.
+ * Copy untrusted src into dst (size dstlen, at most 200 bytes of src),
+ * escaping control characters (\n, \t, \xNN), quotes and backslashes
+ * (\" \\) and bytes that are not UTF-8 (\xNN), keeping UTF-8 text whole;
+ * "..." when cut (never inside a character or an escape). Returns dst.
  */
 char *log_clip(char *dst, size_t dstlen, const char *src);
+
+/*
+ * Copy at most max_src bytes of src into dst (size dstlen, always
+ * terminated), control characters and bytes that are not UTF-8 escaped as
+ * above; with quotes, '"' and '\\' too. Returns how many bytes of src were
+ * copied (less than its length when dst was full).
+ */
+size_t log_escape(char *dst, size_t dstlen, const char *src, size_t max_src, bool quotes);
+
+/*
+ * Run fn(arg) with what it prints on stdout captured (libytnef prints its
+ * errors with printf): returns the text (the caller frees), or NULL when
+ * nothing was printed. Calls are serialised; the daemon's own threads
+ * never print on stdout (they log on stderr).
+ */
+char *log_capture_stdout(void (*fn)(void *), void *arg);
 
 /* Redact secrets in s in place (exposed for tests). */
 void log_redact(char *s);

@@ -18,6 +18,7 @@
 /* ticketd. */
 #include "buf.h"
 #include "tnef.h"
+#include "log.h"
 #include "xalloc.h"
 
 #define TNEF_SIGNATURE 0x223E9F78u
@@ -338,6 +339,27 @@ tnef_body(TNEFStruct *tnef, struct tnef_files *out)
 	free(rtf);
 }
 
+/*
+ * libytnef prints its complaints with printf ("ERROR: invalid alloc size
+ * ..."): they are captured (log.h) and become part of the error, which the
+ * caller records with the message it concerns, instead of stray lines on
+ * the daemon's stdout.
+ */
+struct tnef_parse {
+	BYTE *data;
+	long len;
+	TNEFStruct *tnef;
+	int rc;
+};
+
+static void
+tnef_parse_quietly(void *arg)
+{
+	struct tnef_parse *p = arg;
+
+	p->rc = TNEFParseMemory(p->data, p->len, p->tnef);
+}
+
 static int
 tnef_unpack_level(const unsigned char *data, size_t len, int depth, struct tnef_files *out,
                   struct tk_err *err)
@@ -355,8 +377,15 @@ tnef_unpack_level(const unsigned char *data, size_t len, int depth, struct tnef_
 	copy = xmemdup(data, len);
 	TNEFInitialize(&tnef);
 	tnef.Debug = 0;
-	if (TNEFParseMemory(copy, (long)len, &tnef) < 0)
-		rc = tk_err_set(err, "tnef: malformed stream (%zu bytes)", len);
+	struct tnef_parse p = { copy, (long)len, &tnef, 0 };
+	char *said = log_capture_stdout(tnef_parse_quietly, &p), clip[256];
+
+	if (p.rc < 0)
+		rc = tk_err_set(err, "tnef: malformed stream (%zu bytes)%s%s", len,
+		                said ? ": libytnef: " : "", said ? log_clip(clip, sizeof(clip), said) : "");
+	else if (said)
+		log_debug("tnef: libytnef: %s", log_clip(clip, sizeof(clip), said));
+	free(said);
 	if (rc == 0 && depth == 0)
 		tnef_body(&tnef, out);
 	for (Attachment *a = tnef.starting_attach.next; rc == 0 && a != NULL; a = a->next)

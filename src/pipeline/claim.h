@@ -45,6 +45,7 @@ struct claim_item {
 	bool failed_for_good;        /* claim_failed() failed it for good (metrics) */
 	int64_t ticket_id;
 	char reason[200];            /* why dropped or quarantined */
+	char outcome[256];           /* what happened (struct pipeline_result), for the log */
 	const char *fail_kind;       /* a failure to record without running it again (static) */
 	char fail_msg[TK_ERR_MAX];
 };

@@ -141,13 +141,14 @@ static int
 mail_extras(struct pipeline_ctx *pc, const struct mail *m, int64_t ticket_id, int64_t message_id,
             struct tk_err *err)
 {
-	char clip[256];
+	char clip[256], ref[64];
 
 	if (attach_store_all(pc, ticket_id, message_id, m->msg, m->item->raw_len, NULL, err) < 0)
 		return -1;
 	if (m->warning == NULL)
 		return 0;
-	log_warn("mail: inbound=%" PRId64 " ticket=%" PRId64 " %s", m->item->id, ticket_id,
+	log_warn("mail: inbound %" PRId64 " (%s): %s", m->item->id,
+	         store_ticket_ref(pc->st, ticket_id, ref, sizeof(ref)),
 	         log_clip(clip, sizeof(clip), m->warning));
 	return store_ticket_event(pc->st, ticket_id, MAILPROC_ACTOR, "mail-warning", NULL, NULL,
 	                          m->warning, err);
@@ -262,8 +263,15 @@ new_ticket(struct pipeline_ctx *pc, const struct mail *m, const struct rules_fie
 	if (mail_extras(pc, m, res->ticket_id, message_id, err) < 0 ||
 	    (linked && link_follow_up(pc, linked, res->ticket_id, err) < 0))
 		goto out;
-	log_debug("mail: inbound=%" PRId64 " ticket=%" PRId64 " number=%" PRId64, m->item->id,
-	          res->ticket_id, number);
+	{
+		char ref[64], lref[64];
+
+		store_ticket_ref(pc->st, res->ticket_id, ref, sizeof(ref));
+		snprintf(res->outcome, sizeof(res->outcome), "created %s, queue %s, priority %s%s%s",
+		         ref, tn.queue ? tn.queue : "-", tn.priority ? tn.priority : "medium",
+		         linked ? ", a follow-up of " : "",
+		         linked ? store_ticket_ref(pc->st, linked, lref, sizeof(lref)) : "");
+	}
 	res->created = true;
 	rc = 0;
 out:
@@ -292,7 +300,7 @@ drop(struct pipeline_result *res, const struct inbound_item *item, enum loop_cla
 	res->dropped = true;
 	res->drop_why = drop_why(cls);
 	snprintf(res->drop_reason, sizeof(res->drop_reason), "%s", why);
-	log_info("mail: inbound=%" PRId64 " dropped: %s", item->id, res->drop_reason);
+	(void)item;
 }
 
 /*
@@ -344,7 +352,7 @@ start_ticket(struct pipeline_ctx *pc, const struct mail *m, struct pipeline_resu
 		res->quarantined = r.action == MAILROUTE_QUARANTINE;
 		res->drop_why = drop_why(m->v.cls);
 		snprintf(res->drop_reason, sizeof(res->drop_reason), "%s", r.reason);
-		log_info("mail: inbound=%" PRId64 " %s", m->item->id, res->drop_reason);
+		snprintf(res->outcome, sizeof(res->outcome), "%s", r.reason);
 	}
 	mailroute_fini(&r);
 	return rc;
@@ -399,9 +407,14 @@ reply(struct pipeline_ctx *pc, const struct mail *m, const struct convo_match *c
 	    (!cm->agent_trusted && store_participants(pc, cm->ticket_id, NULL, m->msg, err) < 0) ||
 	    convo_reply_apply(pc, m->item, m->msg, cm, &r, err) < 0)
 		goto out;
-	log_info("mail: inbound=%" PRId64 " threaded to ticket %" PRId64 " by %s (%s%s)", m->item->id,
-	         cm->ticket_id, corr_how_name((enum corr_how)cm->how),
-	         cm->agent_trusted ? "agent, " : "", r.cmds ? "commands" : corr_action_name(r.action));
+	{
+		char ref[64];
+
+		snprintf(res->outcome, sizeof(res->outcome), "threaded onto %s by %s (%s%s)",
+		         store_ticket_ref(pc->st, cm->ticket_id, ref, sizeof(ref)),
+		         corr_how_name((enum corr_how)cm->how), cm->agent_trusted ? "agent, " : "",
+		         r.cmds ? "commands" : corr_action_name(r.action));
+	}
 	rc = 0;
 out:
 	convo_reply_fini(&r);
@@ -420,12 +433,12 @@ replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 	int64_t existing = 0;
 	int seen = store_message_seen(pc->st, id, m->msg->content_sha256, &existing, err);
 	struct convo_ticket t;
-	char *note, *all, clip[256];
+	char *note, *all, clip[256], ref[64];
 
 	m->stored_id = id;
 	if (seen == 1) {
-		log_info("mail: inbound=%" PRId64 " Message-ID already stored on ticket %" PRId64
-		         "; nothing new", m->item->id, existing);
+		snprintf(res->outcome, sizeof(res->outcome), "already stored on %s (same Message-ID "
+		         "and content): nothing new", store_ticket_ref(pc->st, existing, ref, sizeof(ref)));
 		res->ticket_id = existing;
 		res->drop_why = MD_DUPLICATE;
 	}
@@ -439,7 +452,7 @@ replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 	all = m->warning ? xasprintf("%s; %s", m->warning, note) : xstrdup(note);
 	free(m->warning);
 	m->warning = all;
-	log_warn("mail: inbound=%" PRId64 " %s", m->item->id, log_clip(clip, sizeof(clip), note));
+	log_warn("mail: inbound %" PRId64 ": %s", m->item->id, log_clip(clip, sizeof(clip), note));
 	free(note);
 	m->stored_id = NULL;
 	m->reused_id = id;

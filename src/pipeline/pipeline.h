@@ -45,6 +45,9 @@ struct pipeline_result {
 	bool created;            /* it opened a ticket or incident (else threaded onto one) */
 	int drop_why;            /* set with dropped, and for a replay: enum metrics_drop */
 	char drop_reason[200];   /* why (dropped or quarantined), for the inbound row */
+	char outcome[256];       /* what happened, in the words a user sees ("created
+	                            TKT-1042, queue billing, priority high"), for the
+	                            worker's one line per item; "" lets it say */
 };
 
 /* Per-worker context; the worker owns st and holds config and rules references. */

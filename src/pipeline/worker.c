@@ -38,6 +38,7 @@
 #include "rules.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_ticket.h"
 #include "worker.h"
 #include "xalloc.h"
 
@@ -102,6 +103,7 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 		c->drop_why = res.drop_why;
 		c->ticket_id = res.ticket_id;
 		snprintf(c->reason, sizeof(c->reason), "%s", res.drop_reason);
+		snprintf(c->outcome, sizeof(c->outcome), "%s", res.outcome);
 		return savepoints ? store_release(pc->st, err) : 0;
 	}
 	if (perr.temporary) {
@@ -156,6 +158,33 @@ count_outcomes(struct pipeline_ctx *pc, const struct claim_batch *b)
 }
 
 /*
+ * The one info line per processed item, after its commit, in the words a
+ * user sees: "inbound 123 (maildir support): created TKT-1042, queue
+ * billing, priority high". Failures have their own lines (claim.c).
+ */
+static void
+log_outcome(struct pipeline_ctx *pc, const struct claim_item *c)
+{
+	static const char *const kinds[] = { "maildir", "imap", "pipe" };
+	const struct config_mailbox *mb = config_mailbox(pc->cfg, c->source);
+	char ref[64], what[300], clip[256];
+
+	if (c->outcome[0])
+		snprintf(what, sizeof(what), "%s", c->outcome);
+	else if (c->dropped || c->quarantined)
+		snprintf(what, sizeof(what), "%s: %s", c->dropped ? "dropped" : "quarantined",
+		         log_clip(clip, sizeof(clip), c->reason));
+	else if (c->ticket_id)
+		snprintf(what, sizeof(what), "%s %s", strcmp(c->kind, "alert") == 0 ? "incident" :
+		         "ticket", store_ticket_ref(pc->st, c->ticket_id, ref, sizeof(ref)));
+	else
+		snprintf(what, sizeof(what), "done, nothing to store");
+	log_info("inbound %" PRId64 " (%s %s): %s", c->id,
+	         mb ? kinds[mb->kind] : strcmp(c->kind, "alert") == 0 ? "webhook" : c->kind,
+	         log_clip(clip, sizeof(clip), c->source), what);
+}
+
+/*
  * One pass over the batch in one transaction: lock, fetch (once), process,
  * settle, commit. 0 when committed, 1 when an item failed without
  * savepoints (rolled back: run again with them), -1 on error.
@@ -192,6 +221,9 @@ batch_pass(struct worker *w, struct pipeline_ctx *pc, struct claim_batch *b, boo
 	if (claim_done(pc->st, b, err) < 0 || store_commit(pc->st, err) < 0)
 		return -1;
 	count_outcomes(pc, b);
+	for (int i = 0; i < b->n; i++)
+		if (b->items[i].mine && b->items[i].done)
+			log_outcome(pc, &b->items[i]);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct attach_file {
 struct attach_run {
 	struct pipeline_ctx *pc;
 	int64_t ticket_id, message_id;
+	const char *mid;                          /* the mail's Message-ID, for log lines */
 	const struct scan_result *message_verdict; /* non-NULL: the whole message is too big */
 	int held;
 };
@@ -68,7 +69,7 @@ quarantine(struct attach_run *ar, const struct attach_file *f, const char *sha,
 	};
 	const char *values[5];
 	int lengths[5] = { 0 }, formats[5] = { 0 };
-	char aid[24], size[24], what[600];
+	char aid[24], size[24], what[600], ref[64];
 	int64_t id = 0;
 
 	if (store_attachment_insert(ar->pc->st, &an, &id, err) < 0)
@@ -88,7 +89,7 @@ quarantine(struct attach_run *ar, const struct attach_file *f, const char *sha,
 		return -1;
 	snprintf(what, sizeof(what), "attachment %" PRId64 " \"%s\" held back (%s): %s", id,
 	         f->filename ? f->filename : "(no name)", scan_verdict_name(sr->verdict), sr->detail);
-	log_warn("scan: ticket=%" PRId64 " %s", ar->ticket_id, what);
+	log_warn("scan: %s: %s", store_ticket_ref(ar->pc->st, ar->ticket_id, ref, sizeof(ref)), what);
 	ar->held++;
 	if (store_ticket_event(ar->pc->st, ar->ticket_id, ATTACH_ACTOR, "attachment_held", NULL,
 	                       scan_verdict_name(sr->verdict), what, err) < 0)
@@ -101,7 +102,7 @@ judge_and_store(struct attach_run *ar, const struct attach_file *f, struct tk_er
 {
 	struct scan_result sr = { .verdict = SCAN_UNSCANNED };
 	const struct scan_config *sc = ar->pc->scan ? scan_get_config(ar->pc->scan) : NULL;
-	char sha[65];
+	char sha[65], ref[64];
 	struct attachment_new an = {
 		.message_id = ar->message_id, .filename = f->filename, .content_type = f->content_type,
 		.disposition = f->disposition, .content_id = f->content_id, .data = f->data,
@@ -123,8 +124,9 @@ judge_and_store(struct attach_run *ar, const struct attach_file *f, struct tk_er
 	case SCAN_ERROR:
 		if (sc == NULL || sc->on_error == SCAN_ON_ERROR_QUARANTINE)
 			return quarantine(ar, f, sha, &sr, err);
-		log_warn("scan: ticket=%" PRId64 " attachment \"%s\" stored unscanned after a scan "
-		         "error (on_error: accept): %s", ar->ticket_id,
+		log_warn("scan: %s: attachment \"%s\" stored unscanned after a scan error "
+		         "(on_error: accept): %s", store_ticket_ref(ar->pc->st, ar->ticket_id, ref,
+		                                                    sizeof(ref)),
 		         f->filename ? f->filename : "(no name)", sr.detail);
 		break;
 	case SCAN_CLEAN:
@@ -158,6 +160,13 @@ store_tnef(struct attach_run *ar, const struct mime_attachment *a, struct tk_err
 		                         a->data, a->size };
 
 		tnef_files_free(&tf);
+		if (terr.msg[0]) {
+			char ref[64], clip[256];
+
+			log_warn("scan: %s: message <%s>: %s; winmail.dat kept as it is",
+			         store_ticket_ref(ar->pc->st, ar->ticket_id, ref, sizeof(ref)),
+			         log_clip(clip, sizeof(clip), ar->mid ? ar->mid : "-"), terr.msg);
+		}
 		if (store_ticket_event(ar->pc->st, ar->ticket_id, ATTACH_ACTOR, "tnef", NULL, NULL,
 		                       terr.msg[0] ? terr.msg : "TNEF stream has no files; stored as is",
 		                       err) < 0)
@@ -181,7 +190,8 @@ int
 attach_store_all(struct pipeline_ctx *pc, int64_t ticket_id, int64_t message_id,
                  const struct mime_msg *msg, size_t raw_len, int *held_r, struct tk_err *err)
 {
-	struct attach_run ar = { .pc = pc, .ticket_id = ticket_id, .message_id = message_id };
+	struct attach_run ar = { .pc = pc, .ticket_id = ticket_id, .message_id = message_id,
+	                         .mid = msg->message_id };
 	struct scan_result too_big;
 	int rc = 0;
 

@@ -285,9 +285,13 @@ fire_step(struct esc *e, struct esc_ticket *t, int clock, int permille, int64_t 
 	snprintf(detail, sizeof(detail), "%s target %s at %s%s%s%s", cname,
 	         breach ? "missed" : "nearly used", when, late >= 2 ? " (noticed late)" : "",
 	         why ? ": " : "", why ? why : "");
-	if (late >= 2 && notify)
-		log_warn("sla: ticket %" PRId64 ": %s of the %s clock fires %.0f s late (due %s)", t->id,
+	if (late >= 2 && notify) {
+		char ref[64];
+
+		log_warn("sla: %s: %s of the %s clock fires %.0f s late (due %s)",
+		         store_ticket_ref(e->st, t->id, ref, sizeof(ref)),
 		         step_name(permille, name, sizeof(name)), cname, late, when);
+	}
 	if (store_ticket_event(e->st, t->id, ESC_ACTOR, breach ? "sla-breach" : "sla-warning", cname,
 	                       step_name(permille, name, sizeof(name)), detail, err) < 0)
 		return -1;
@@ -386,9 +390,13 @@ pick_policy(struct esc *e, const struct esc_ticket *t)
 	bool unknown = false;
 	const struct sla_policy *p = sla_policy_for(e->cfg->sla, &f, &unknown);
 
-	if (unknown)
-		log_warn("sla: ticket %" PRId64 ": its rule names sla_policy \"%s\", which is not "
-		         "configured; the policies' match decides", t->id, t->policy);
+	if (unknown) {
+		char ref[64];
+
+		log_warn("sla: %s: its rule names sla_policy \"%s\", which is not configured; the "
+		         "policies' match decides", store_ticket_ref(e->st, t->id, ref, sizeof(ref)),
+		         t->policy);
+	}
 	return p;
 }
 

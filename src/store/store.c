@@ -66,10 +66,26 @@ store_set_prepare_default(bool on)
 	atomic_store(&store_prepare_default, on);
 }
 
+/*
+ * What libpq said, as it said it (quotes, its newlines between the message
+ * and the hint), without the final newline: the terminal shows it as
+ * written and log.c escapes it once.
+ */
+static void
+store_said(char *dst, size_t len, const char *said)
+{
+	size_t n;
+
+	snprintf(dst, len, "%s", said ? said : "");
+	n = strlen(dst);
+	while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' ' || dst[n - 1] == '\t'))
+		dst[--n] = '\0';
+}
+
 static int
 store_connect(struct store *st, struct tk_err *err)
 {
-	char clipped[256];
+	char said[TK_ERR_MAX];
 
 	store_forget_prepared(st); /* they died with the old session */
 
@@ -79,10 +95,10 @@ store_connect(struct store *st, struct tk_err *err)
 	if (st->conn == NULL)
 		return tk_err_temp(err, "database: out of memory connecting");
 	if (PQstatus(st->conn) != CONNECTION_OK) {
-		log_clip(clipped, sizeof(clipped), PQerrorMessage(st->conn));
+		store_said(said, sizeof(said), PQerrorMessage(st->conn));
 		PQfinish(st->conn);
 		st->conn = NULL;
-		return tk_err_temp(err, "database: cannot connect: %s", clipped);
+		return tk_err_temp(err, "database: cannot connect: %s", said);
 	}
 	PQsetNoticeProcessor(st->conn, store_notice, NULL);
 	return 0;
@@ -163,7 +179,7 @@ store_result(struct store *st, PGresult *res, PGresult **res_r, struct tk_err *e
 {
 	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	const char *state;
-	char msg[300];
+	char msg[440];
 
 	if (res_r)
 		*res_r = NULL;
@@ -177,7 +193,7 @@ store_result(struct store *st, PGresult *res, PGresult **res_r, struct tk_err *e
 	}
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(st->sqlstate, sizeof(st->sqlstate), "%s", state ? state : "08000");
-	log_clip(msg, sizeof(msg), res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn));
+	store_said(msg, sizeof(msg), res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn));
 	PQclear(res);
 	if (PQstatus(st->conn) != CONNECTION_OK || sqlstate_temporary(st->sqlstate))
 		return tk_err_temp(err, "database: %s (SQLSTATE %s)", msg, st->sqlstate);

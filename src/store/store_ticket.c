@@ -418,3 +418,22 @@ store_sync_agents(struct store *st, const struct config *cfg, struct tk_err *err
 	}
 	return 0;
 }
+
+const char *
+store_ticket_ref(struct store *st, int64_t id, char *buf, size_t len)
+{
+	struct tk_err err = { 0 };
+	PGresult *res = NULL;
+	char sid[24];
+
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	if (store_exec(st, &res, &err,
+	               "SELECT n.ticket_prefix || '-' || t.number FROM tickets t JOIN tenants n "
+	               "ON n.id = t.tenant_id WHERE t.id = $1::bigint", 1, sid) == 0 &&
+	    PQntuples(res) == 1)
+		snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
+	else
+		snprintf(buf, len, "ticket id %" PRId64, id);
+	PQclear(res);
+	return buf;
+}

@@ -103,6 +103,13 @@ int store_ticket_event(struct store *st, int64_t id, const char *actor, const ch
                        const char *old_value, const char *new_value, const char *detail,
                        struct tk_err *err) __attribute__((warn_unused_result));
 
+/*
+ * The ticket's number as people see it ("TKT-1042"), for log lines, into
+ * buf; "ticket id N" when it cannot be read (the caller's transaction may
+ * have failed). Returns buf.
+ */
+const char *store_ticket_ref(struct store *st, int64_t id, char *buf, size_t len);
+
 /* Upsert the configured agents (name, email, skills) into the agents table. */
 struct config;
 int store_sync_agents(struct store *st, const struct config *cfg, struct tk_err *err)
