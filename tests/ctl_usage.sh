@@ -88,5 +88,16 @@ bad_use 'unknown command "frob"' "$ctl" frob
 bad_use '"color" is not a field' "$ctl" set 1 color red
 bad_use "unrecognized option" "$daemon" --frobnicate
 
+# libpq's errors reach the terminal as written: its quotes, and its hint on
+# a line of its own (they used to become '?').
+env -u TICKETD_CONFIG TICKETD_DSN="host=/nonexistent/sock dbname=x connect_timeout=2" \
+	"$ctl" list >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 75 ] || fail "list without a database exited $rc, expected 75"
+grep -qF 'socket "/nonexistent/sock/.s.PGSQL.5432" failed' "$tmp/err" ||
+	fail "the libpq error lost its quotes: $(cat "$tmp/err")"
+grep -q '^[[:space:]]*Is the server running' "$tmp/err" ||
+	fail "the libpq hint is not on its own line: $(cat "$tmp/err")"
+
 [ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "ok"

@@ -19,7 +19,7 @@ ctl_config_path(void)
 	const char *path = getenv("TICKETD_CONFIG");
 	static const char dflt[] = SYSCONFDIR "/ticketd/ticketd.yaml";
 
-	if (path != NULL)
+	if (path != NULL && *path != '\0')
 		return path;
 	return access(dflt, F_OK) == 0 ? dflt : NULL;
 }

@@ -114,7 +114,8 @@ list(const struct ctl_args *a)
 	for (int r = 0; r < PQntuples(res); r++)
 		print_row(res, r);
 	ctl_queue_footer(PQntuples(res), PQntuples(res) ? atoll(PQgetvalue(res, 0, 10)) : 0,
-	                 strcmp(state, "attention") == 0 ? "items that need attention" : "items");
+	                 strcmp(state, "attention") == 0 ? "items that need attention" : "items",
+	                 "--limit N shows more, --state all every state");
 out:
 	PQclear(res);
 	store_close(&st);

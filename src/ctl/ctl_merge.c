@@ -1,7 +1,8 @@
 /*
  * ctl_merge.c: `ticketctl merge NUMBER into NUMBER`: a duplicate is folded
  * into the ticket that stays. In one transaction its messages (with their
- * attachments), participants (its requester as a cc), tags, linked
+ * attachments), participants (its requester as a cc; they stay on the old
+ * ticket too, so their mail to it is still theirs), tags, linked
  * tickets, incident alerts and bounces move over; it is closed with a
  * pointer (tickets.merged_into_id) and its pending escalation levels are
  * cancelled; both tickets get an audit event. Mail that still finds the
@@ -30,7 +31,6 @@ static const char *const moves[] = {
 	"lower(requester), 'cc' FROM tickets WHERE id = $1::bigint AND requester IS NOT NULL "
 	"AND lower(requester) IS DISTINCT FROM (SELECT lower(requester) FROM tickets "
 	"WHERE id = $2::bigint) ON CONFLICT DO NOTHING",
-	"DELETE FROM ticket_participants WHERE ticket_id = $1::bigint",
 	"UPDATE tickets SET tags = ARRAY(SELECT DISTINCT x FROM unnest(tags || (SELECT tags FROM "
 	"tickets WHERE id = $1::bigint)) x ORDER BY x), updated_at = now() WHERE id = $2::bigint",
 	"UPDATE tickets SET linked_ticket_id = $2::bigint WHERE linked_ticket_id = $1::bigint "
@@ -41,7 +41,7 @@ static const char *const moves[] = {
 	"b.alert = a.alert)",
 	"UPDATE bounces SET ticket_id = $2::bigint WHERE ticket_id = $1::bigint",
 	"UPDATE timers SET state = 'cancelled', fired_at = now() WHERE ticket_id = $1::bigint "
-	"AND state = 'pending'",
+	"AND state = 'pending' AND $2::bigint IS NOT NULL",
 	"UPDATE tickets SET merged_into_id = $2::bigint, linked_ticket_id = $2::bigint, "
 	"updated_at = now() WHERE id = $1::bigint",
 };

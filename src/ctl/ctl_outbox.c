@@ -109,7 +109,8 @@ list(const struct ctl_args *a)
 		print_row(res, r);
 	ctl_queue_footer(PQntuples(res), PQntuples(res) ? atoll(PQgetvalue(res, 0, 10)) : 0,
 	                 strcmp(state, "attention") == 0 ? "notifications that need attention"
-	                                                 : "notifications");
+	                                                 : "notifications",
+	                 "--limit N shows more, --state all every state");
 out:
 	PQclear(res);
 	store_close(&st);

@@ -100,11 +100,10 @@ ctl_put_cell(const char *s, int w)
 }
 
 void
-ctl_queue_footer(long long shown, long long total, const char *what)
+ctl_queue_footer(long long shown, long long total, const char *what, const char *hint)
 {
 	if (total > shown)
-		printf("... %lld more %s (--limit N shows more, --state all every state)\n",
-		       total - shown, what);
+		printf("... %lld more %s (%s)\n", total - shown, what, hint);
 	else if (total == 0)
 		printf("(no %s)\n", what);
 }

@@ -22,7 +22,7 @@ void ctl_queue_head(const char *bytes, size_t len, struct ctl_queue_head *h);
 void ctl_queue_head_fini(struct ctl_queue_head *h);
 /* Print one table cell: s ("-" when empty) cut to w columns, then padding and a space. */
 void ctl_put_cell(const char *s, int w);
-/* "... N more WHAT (...)" when the limit cut the list, "(no WHAT)" when empty. */
-void ctl_queue_footer(long long shown, long long total, const char *what);
+/* "... N more WHAT (HINT)" when the limit cut the list, "(no WHAT)" when empty. */
+void ctl_queue_footer(long long shown, long long total, const char *what, const char *hint);
 
 #endif

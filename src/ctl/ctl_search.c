@@ -87,7 +87,7 @@ search(const struct ctl_args *a)
 		printf("\n");
 	}
 	ctl_queue_footer((long long)json_array_size(hits), atoll(PQgetvalue(res, 0, 1)),
-	                 "matching tickets");
+	                 "matching tickets", "--limit N shows more");
 	if (json_array_size(hits) > 0 && json_array_size(hits) == (size_t)atoll(PQgetvalue(res, 0, 1)))
 		printf("%zu matching ticket%s\n", json_array_size(hits),
 		       json_array_size(hits) == 1 ? "" : "s");

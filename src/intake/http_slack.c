@@ -119,8 +119,11 @@ http_slack_serve(struct http_req *r)
 		goto out;
 	}
 	if (apply(r, cfg, &a, agent->name, ref, &err) < 0) {
-		log_warn("http: slack action by %s on ticket %lld: %s", agent->name,
-		         (long long)a.ticket_id, err.msg);
+		if (ref[0])
+			log_warn("http: slack action by %s on %s: %s", agent->name, ref, err.msg);
+		else
+			log_warn("http: slack action by %s on ticket id %lld (not found): %s",
+			         agent->name, (long long)a.ticket_id, err.msg);
 		http_req_answer(r, err.temporary ? 503 : 400, err.temporary ? MO_UNAVAILABLE :
 		                MO_BAD_REQUEST, http_error_body(r, err.temporary ? 503 : 400, err.msg),
 		                err.temporary ? 5 : 0);
