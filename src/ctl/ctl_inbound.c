@@ -31,24 +31,6 @@ static const char *const state_choices[] = { "attention", "pending", "failed", "
 	"(SELECT n.ticket_prefix || '-' || t.number FROM tickets t JOIN tenants n ON " \
 	"n.id = t.tenant_id WHERE t.id = i.ticket_id)"
 
-static int
-list_json(struct store *st, const char *state, const char *limit)
-{
-	struct tk_err err = { 0 };
-	PGresult *res = NULL;
-
-	if (store_exec(st, &res, &err,
-	               "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM ("
-	               "SELECT id, source, kind, state, attempts, error_kind, last_error, message_id, "
-	               "ticket_id, " TICKET_REF " AS ticket, received_at, processed_at, "
-	               "length(raw) AS bytes FROM inbound i" INBOUND_WHERE
-	               "ORDER BY id DESC LIMIT $2::int) x", 2, state, limit) < 0)
-		return ctl_db_error(&err);
-	printf("%s\n", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return CTL_OK;
-}
-
 static void
 print_row(PGresult *res, int r)
 {
@@ -70,66 +52,9 @@ print_row(PGresult *res, int r)
 	ctl_put_cell(h.subject, 30);
 	printf("%s%s%s\n", *msgid || h.message_id ? "<" : "-", *msgid ? msgid :
 	       h.message_id ? h.message_id : "", *msgid || h.message_id ? ">" : "");
-	if (*PQgetvalue(res, r, 7)) {
-		printf("        ");
-		ctl_put_cell(PQgetvalue(res, r, 7), 150);
-		putchar('\n');
-	}
+	ctl_queue_detail(PQgetvalue(res, r, 7));
 	ctl_queue_head_fini(&h);
 	PQfreemem(head);
-}
-
-static int
-list(const struct ctl_args *a)
-{
-	const char *state = ctl_str(a, "state") ? ctl_str(a, "state") : "attention";
-	char limit[24];
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct tk_err err = { 0 };
-	PGresult *res = NULL;
-	int rc;
-
-	snprintf(limit, sizeof(limit), "%lld", ctl_num(a, "limit", 50));
-	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
-		return rc;
-	if (ctl_flag(a, "json")) {
-		rc = list_json(st, state, limit);
-		goto out;
-	}
-	if ((rc = ctl_queue_summary(st, "inbound", inbound_states)) != CTL_OK)
-		goto out;
-	if (store_exec(st, &res, &err,
-	               "SELECT i.id, i.state, coalesce(i.error_kind, ''), "
-	               "to_char(i.received_at, 'YYYY-MM-DD HH24:MI'), i.source, "
-	               "coalesce(" TICKET_REF ", ''), coalesce(i.message_id, ''), "
-	               "coalesce(i.last_error, ''), substring(i.raw from 1 for 16384), i.kind, "
-	               "count(*) OVER () FROM inbound i" INBOUND_WHERE
-	               "ORDER BY i.id DESC LIMIT $2::int", 2, state, limit) < 0) {
-		rc = ctl_db_error(&err);
-		goto out;
-	}
-	printf("\n%-7s %-11s %-8s %-16s %-12s %-10s %-24s %-30s %s\n", "ID", "STATE", "ERROR",
-	       "RECEIVED", "SOURCE", "TICKET", "FROM", "SUBJECT", "MESSAGE-ID");
-	for (int r = 0; r < PQntuples(res); r++)
-		print_row(res, r);
-	ctl_queue_footer(PQntuples(res), PQntuples(res) ? atoll(PQgetvalue(res, 0, 10)) : 0,
-	                 strcmp(state, "attention") == 0 ? "items that need attention" : "items",
-	                 "--limit N shows more, --state all every state");
-out:
-	PQclear(res);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
-}
-
-static bool
-is_id(const char *s)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	return *s >= '0' && *s <= '9' && *end == '\0' && v > 0;
 }
 
 static void
@@ -166,52 +91,46 @@ show_human(PGresult *res)
 	PQfreemem(head);
 }
 
+static const struct ctl_queue_def inbound = {
+	.table = "inbound", .states = inbound_states,
+	.list_json_sql =
+		"SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM (SELECT id, source, "
+		"kind, state, attempts, error_kind, last_error, message_id, ticket_id, " TICKET_REF
+		" AS ticket, received_at, processed_at, length(raw) AS bytes FROM inbound i"
+		INBOUND_WHERE "ORDER BY id DESC LIMIT $2::int) x",
+	.list_sql =
+		"SELECT i.id, i.state, coalesce(i.error_kind, ''), to_char(i.received_at, "
+		"'YYYY-MM-DD HH24:MI'), i.source, coalesce(" TICKET_REF ", ''), coalesce(i.message_id, "
+		"''), coalesce(i.last_error, ''), substring(i.raw from 1 for 16384), i.kind, "
+		"count(*) OVER () FROM inbound i" INBOUND_WHERE "ORDER BY i.id DESC LIMIT $2::int",
+	.heading = "ID      STATE       ERROR    RECEIVED         SOURCE       TICKET     FROM"
+	           "                     SUBJECT                        MESSAGE-ID",
+	.print_row = print_row, .what = "items",
+	.show_raw_sql = "SELECT raw FROM inbound WHERE id = $1::bigint",
+	.show_json_sql =
+		"SELECT row_to_json(x)::text FROM (SELECT id, source, kind, state, attempts, "
+		"error_kind, last_error, message_id, dedup_key, meta, ticket_id, received_at, "
+		"processed_at, next_attempt_at, raw_sha256, length(raw) AS bytes FROM inbound "
+		"WHERE id = $1::bigint) x",
+	.show_sql =
+		"SELECT i.id, i.source, i.kind, i.state, i.attempts, coalesce(i.error_kind, ''), "
+		"coalesce(i.last_error, ''), i.received_at, coalesce(i.processed_at::text, ''), "
+		"i.next_attempt_at, coalesce(i.message_id, ''), coalesce(" TICKET_REF ", ''), "
+		"length(i.raw), i.raw_sha256, substring(i.raw from 1 for 16384) FROM inbound i "
+		"WHERE i.id = $1::bigint",
+	.show_human = show_human,
+};
+
+static int
+list(const struct ctl_args *a)
+{
+	return ctl_queue_list(a, &inbound);
+}
+
 static int
 show(const struct ctl_args *a)
 {
-	const char *id = a->pos[0];
-	bool raw = ctl_flag(a, "raw"), json = ctl_flag(a, "json");
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct tk_err err = { 0 };
-	PGresult *res = NULL;
-	int rc;
-
-	if (!is_id(id))
-		return ctl_usage_error(a->cmd, "\"%s\" is not an id", id);
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
-		return rc;
-	if (store_exec(st, &res, &err,
-	               raw ? "SELECT raw FROM inbound WHERE id = $1::bigint"
-	               : json ? "SELECT row_to_json(x)::text FROM (SELECT id, source, kind, state, "
-	                 "attempts, error_kind, last_error, message_id, dedup_key, meta, "
-	                 "ticket_id, received_at, processed_at, next_attempt_at, raw_sha256, "
-	                 "length(raw) AS bytes FROM inbound WHERE id = $1::bigint) x"
-	               : "SELECT i.id, i.source, i.kind, i.state, i.attempts, coalesce(i.error_kind, "
-	                 "''), coalesce(i.last_error, ''), i.received_at, coalesce(i.processed_at::text, "
-	                 "''), i.next_attempt_at, coalesce(i.message_id, ''), coalesce(" TICKET_REF
-	                 ", ''), length(i.raw), i.raw_sha256, substring(i.raw from 1 for 16384) "
-	                 "FROM inbound i WHERE i.id = $1::bigint", 1, id) < 0) {
-		rc = ctl_db_error(&err);
-	} else if (PQntuples(res) == 0) {
-		fprintf(stderr, "ticketctl: no inbound item %s\n", id);
-		rc = CTL_USAGE;
-	} else if (raw) {
-		size_t len = 0;
-		unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &len);
-
-		if (bytes)
-			fwrite(bytes, 1, len, stdout);
-		PQfreemem(bytes);
-	} else if (json) {
-		printf("%s\n", PQgetvalue(res, 0, 0));
-	} else {
-		show_human(res);
-	}
-	PQclear(res);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
+	return ctl_queue_show(a, &inbound);
 }
 
 static int
@@ -228,7 +147,7 @@ retry(const struct ctl_args *a)
 	if (all && force)
 		return ctl_usage_error(a->cmd, "--force takes the items by id, not --all");
 	for (int i = 0; i < a->n_pos; i++)
-		if (!is_id(a->pos[i]))
+		if (!ctl_is_id(a->pos[i]))
 			return ctl_usage_error(a->cmd, "\"%s\" is not an id", a->pos[i]);
 	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
 		return rc;

@@ -27,24 +27,6 @@ static const char *const state_choices[] = { "attention", "pending", "sending", 
 	"(SELECT n.ticket_prefix || '-' || t.number FROM tickets t JOIN tenants n ON " \
 	"n.id = t.tenant_id WHERE t.id = o.ticket_id)"
 
-static int
-list_json(struct store *st, const char *state, const char *limit)
-{
-	struct tk_err err = { 0 };
-	PGresult *res = NULL;
-
-	if (store_exec(st, &res, &err,
-	               "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM (SELECT id, "
-	               "channel, kind, state, recipient, message_id, ticket_id, " TICKET_REF
-	               " AS ticket, attempts, last_error, created_at, next_attempt_at, sent_at "
-	               "FROM outbox o" OUTBOX_WHERE "ORDER BY id DESC LIMIT $2::int) x",
-	               2, state, limit) < 0)
-		return ctl_db_error(&err);
-	printf("%s\n", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return CTL_OK;
-}
-
 static void
 print_row(PGresult *res, int r)
 {
@@ -64,67 +46,9 @@ print_row(PGresult *res, int r)
 	ctl_put_cell(h.subject, 30);
 	printf("%s%s%s\n", *PQgetvalue(res, r, 7) ? "<" : "-", PQgetvalue(res, r, 7),
 	       *PQgetvalue(res, r, 7) ? ">" : "");
-	if (*PQgetvalue(res, r, 8)) {
-		printf("        ");
-		ctl_put_cell(PQgetvalue(res, r, 8), 150);
-		putchar('\n');
-	}
+	ctl_queue_detail(PQgetvalue(res, r, 8));
 	ctl_queue_head_fini(&h);
 	PQfreemem(head);
-}
-
-static int
-list(const struct ctl_args *a)
-{
-	const char *state = ctl_str(a, "state") ? ctl_str(a, "state") : "attention";
-	char limit[24];
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct tk_err err = { 0 };
-	PGresult *res = NULL;
-	int rc;
-
-	snprintf(limit, sizeof(limit), "%lld", ctl_num(a, "limit", 50));
-	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
-		return rc;
-	if (ctl_flag(a, "json")) {
-		rc = list_json(st, state, limit);
-		goto out;
-	}
-	if ((rc = ctl_queue_summary(st, "outbox", outbox_states)) != CTL_OK)
-		goto out;
-	if (store_exec(st, &res, &err,
-	               "SELECT o.id, o.channel, o.state, o.kind, "
-	               "to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(" TICKET_REF ", ''), "
-	               "o.recipient, coalesce(o.message_id, ''), coalesce(o.last_error, ''), "
-	               "substring(o.payload from 1 for 16384), count(*) OVER () "
-	               "FROM outbox o" OUTBOX_WHERE "ORDER BY o.id DESC LIMIT $2::int",
-	               2, state, limit) < 0) {
-		rc = ctl_db_error(&err);
-		goto out;
-	}
-	printf("\n%-7s %-8s %-6s %-8s %-16s %-10s %-26s %-30s %s\n", "ID", "STATE", "CHAN",
-	       "KIND", "CREATED", "TICKET", "RECIPIENT", "SUBJECT", "MESSAGE-ID");
-	for (int r = 0; r < PQntuples(res); r++)
-		print_row(res, r);
-	ctl_queue_footer(PQntuples(res), PQntuples(res) ? atoll(PQgetvalue(res, 0, 10)) : 0,
-	                 strcmp(state, "attention") == 0 ? "notifications that need attention"
-	                                                 : "notifications",
-	                 "--limit N shows more, --state all every state");
-out:
-	PQclear(res);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
-}
-
-static bool
-is_id(const char *s)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	return *s >= '0' && *s <= '9' && *end == '\0' && v > 0;
 }
 
 static void
@@ -156,52 +80,45 @@ show_human(PGresult *res)
 	PQfreemem(head);
 }
 
+static const struct ctl_queue_def outbox = {
+	.table = "outbox", .states = outbox_states,
+	.list_json_sql =
+		"SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]')::text FROM (SELECT id, channel, "
+		"kind, state, recipient, message_id, ticket_id, " TICKET_REF " AS ticket, attempts, "
+		"last_error, created_at, next_attempt_at, sent_at FROM outbox o" OUTBOX_WHERE
+		"ORDER BY id DESC LIMIT $2::int) x",
+	.list_sql =
+		"SELECT o.id, o.channel, o.state, o.kind, to_char(o.created_at, 'YYYY-MM-DD HH24:MI'), "
+		"coalesce(" TICKET_REF ", ''), o.recipient, coalesce(o.message_id, ''), "
+		"coalesce(o.last_error, ''), substring(o.payload from 1 for 16384), count(*) OVER () "
+		"FROM outbox o" OUTBOX_WHERE "ORDER BY o.id DESC LIMIT $2::int",
+	.heading = "ID      STATE    CHAN   KIND     CREATED          TICKET     RECIPIENT"
+	           "                  SUBJECT                        MESSAGE-ID",
+	.print_row = print_row, .what = "notifications",
+	.show_raw_sql = "SELECT payload FROM outbox WHERE id = $1::bigint",
+	.show_json_sql =
+		"SELECT row_to_json(x)::text FROM (SELECT id, idempotency_key, channel, kind, state, "
+		"recipient, message_id, ticket_id, attempts, last_error, claimed_by, lease_until, "
+		"created_at, next_attempt_at, sent_at, length(payload) AS bytes FROM outbox "
+		"WHERE id = $1::bigint) x",
+	.show_sql =
+		"SELECT o.id, o.channel, o.kind, o.state, o.recipient, o.attempts, coalesce("
+		"o.last_error, ''), o.created_at, coalesce(o.sent_at::text, ''), o.next_attempt_at, "
+		"coalesce(o.message_id, ''), coalesce(" TICKET_REF ", ''), substring(o.payload from 1 "
+		"for 16384), length(o.payload) FROM outbox o WHERE o.id = $1::bigint",
+	.show_human = show_human,
+};
+
+static int
+list(const struct ctl_args *a)
+{
+	return ctl_queue_list(a, &outbox);
+}
+
 static int
 show(const struct ctl_args *a)
 {
-	const char *id = a->pos[0];
-	bool raw = ctl_flag(a, "raw"), json = ctl_flag(a, "json");
-	struct config *cfg = NULL;
-	struct store *st = NULL;
-	struct tk_err err = { 0 };
-	PGresult *res = NULL;
-	int rc;
-
-	if (!is_id(id))
-		return ctl_usage_error(a->cmd, "\"%s\" is not an id", id);
-	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
-		return rc;
-	if (store_exec(st, &res, &err,
-	               raw ? "SELECT payload FROM outbox WHERE id = $1::bigint"
-	               : json ? "SELECT row_to_json(x)::text FROM (SELECT id, idempotency_key, "
-	                 "channel, kind, state, recipient, message_id, ticket_id, attempts, "
-	                 "last_error, claimed_by, lease_until, created_at, next_attempt_at, sent_at, "
-	                 "length(payload) AS bytes FROM outbox WHERE id = $1::bigint) x"
-	               : "SELECT o.id, o.channel, o.kind, o.state, o.recipient, o.attempts, "
-	                 "coalesce(o.last_error, ''), o.created_at, coalesce(o.sent_at::text, ''), "
-	                 "o.next_attempt_at, coalesce(o.message_id, ''), coalesce(" TICKET_REF
-	                 ", ''), substring(o.payload from 1 for 16384), length(o.payload) "
-	                 "FROM outbox o WHERE o.id = $1::bigint", 1, id) < 0) {
-		rc = ctl_db_error(&err);
-	} else if (PQntuples(res) == 0) {
-		fprintf(stderr, "ticketctl: no outbox row %s\n", id);
-		rc = CTL_USAGE;
-	} else if (raw) {
-		size_t len = 0;
-		unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &len);
-
-		if (bytes)
-			fwrite(bytes, 1, len, stdout);
-		PQfreemem(bytes);
-	} else if (json) {
-		printf("%s\n", PQgetvalue(res, 0, 0));
-	} else {
-		show_human(res);
-	}
-	PQclear(res);
-	store_close(&st);
-	config_unref(&cfg);
-	return rc;
+	return ctl_queue_show(a, &outbox);
 }
 
 static int
@@ -217,7 +134,7 @@ retry(const struct ctl_args *a)
 
 	if (all == (a->n_pos > 0))
 		return ctl_usage_error(a->cmd, "name the notification (ID) or --all");
-	if (!all && !is_id(what))
+	if (!all && !ctl_is_id(what))
 		return ctl_usage_error(a->cmd, "\"%s\" is not an id", what);
 	if ((rc = ctl_open(&cfg, &st)) != CTL_OK)
 		return rc;
