@@ -1,8 +1,8 @@
 /*
  * ctl_search.c: `ticketctl search QUERY`: tickets by the words in their
  * messages' subjects and texts, best first. PostgreSQL's full-text search
- * on the GIN index of migration 012 (words as written, no stemming); the
- * query is web-search syntax: words (all of them), "a phrase", -without,
+ * on the stored words (messages.search) and GIN index of migration 012
+ * (words as written, no stemming); the query is web-search syntax: words (all of them), "a phrase", -without,
  * or. A ticket ranks by its best message; a line of it, the words marked,
  * shows why it matched.
  */
@@ -17,10 +17,6 @@
 #include "ctl.h"
 #include "ctl_queue.h"
 #include "store.h"
-
-/* The indexed document, word for word as in 012-search-merge.sql. */
-#define SEARCH_DOC \
-	"to_tsvector('simple'::regconfig, coalesce(m.subject, '') || ' ' || left(m.body_text, 100000))"
 
 static const char *const status_choices[] = { "new", "open", "in_progress", "pending",
 	                                      "resolved", "closed", "reopened", NULL };
@@ -42,19 +38,25 @@ search(const struct ctl_args *a)
 	snprintf(limit, sizeof(limit), "%lld", ctl_num(a, "limit", 20));
 	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
 		return rc;
-	/* Rank the matching messages, keep each ticket's best, then the headline
-	 * of that one message only (ts_headline reads the whole text). */
+	/*
+	 * Rank every matching message (the stored words, messages.search), keep
+	 * each ticket's best, filter the tickets only when asked, then the
+	 * headline of the best message of the tickets shown (ts_headline reads
+	 * the whole text).
+	 */
 	if (store_exec(st, &res, &err,
 	               "WITH q AS (SELECT websearch_to_tsquery('simple', $1) AS q), "
-	               "best AS (SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.id, "
-	               "ts_rank(" SEARCH_DOC ", q.q) AS rank, count(*) OVER (PARTITION BY "
-	               "m.ticket_id) AS hits FROM messages m, q WHERE " SEARCH_DOC " @@ q.q "
-	               "ORDER BY m.ticket_id, rank DESC, m.id), "
-	               "top AS (SELECT b.*, count(*) OVER () AS total FROM best b "
-	               "JOIN tickets t ON t.id = b.ticket_id JOIN tenants n ON n.id = t.tenant_id "
-	               "WHERE ($3::text IS NULL OR n.name = $3) AND ($4::text IS NULL OR "
-	               "t.status = $4) AND ($5::text IS NULL OR t.queue = $5) "
-	               "ORDER BY b.rank DESC, b.ticket_id DESC LIMIT $2::int) "
+	               "hits AS (SELECT m.ticket_id, m.id, ts_rank(m.search, q.q) AS rank "
+	               "FROM messages m, q WHERE m.search @@ q.q), "
+	               "best AS (SELECT ticket_id, max(rank) AS rank, count(*) AS hits, "
+	               "(array_agg(id ORDER BY rank DESC, id))[1] AS id FROM hits GROUP BY ticket_id), "
+	               "kept AS (SELECT b.* FROM best b WHERE ($3::text IS NULL AND $4::text IS NULL "
+	               "AND $5::text IS NULL) OR EXISTS (SELECT 1 FROM tickets t JOIN tenants n ON "
+	               "n.id = t.tenant_id WHERE t.id = b.ticket_id AND ($3::text IS NULL OR "
+	               "n.name = $3) AND ($4::text IS NULL OR t.status = $4) AND ($5::text IS NULL "
+	               "OR t.queue = $5))), "
+	               "top AS (SELECT k.*, count(*) OVER () AS total FROM kept k "
+	               "ORDER BY k.rank DESC, k.ticket_id DESC LIMIT $2::int) "
 	               "SELECT coalesce(json_agg(json_build_object('ticket', n.ticket_prefix || '-' || "
 	               "t.number, 'status', t.status, 'queue', t.queue, 'subject', t.subject, "
 	               "'rank', round(top.rank::numeric, 4), 'messages', top.hits, 'message', top.id, "

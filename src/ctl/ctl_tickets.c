@@ -28,7 +28,9 @@
 	"t.reopened_at, 'updated_at', t.updated_at, 'first_response_at', t.first_response_at, " \
 	"'response_due_at', t.response_due_at, 'resolution_due_at', t.resolution_due_at, " \
 	"'alert_key', t.alert_key, 'alert_count', t.alert_count, 'linked_ticket', " \
-	"t.linked_ticket_id, 'sla', " TICKET_SLA_JSON ")"
+	"t.linked_ticket_id, 'merged_into', (SELECT mn.ticket_prefix || '-' || mt.number FROM " \
+	"tickets mt JOIN tenants mn ON mn.id = mt.tenant_id WHERE mt.id = t.merged_into_id), " \
+	"'sla', " TICKET_SLA_JSON ")"
 #define TICKET_SLA_JSON \
 	"json_build_object('policy', t.sla_applied, 'calendar', t.sla_calendar, 'status', " \
 	"t.status, 'response_due_at', t.response_due_at, 'resolution_due_at', " \
@@ -207,6 +209,8 @@ print_ticket(const struct config *cfg, json_t *t, bool full)
 	       jstr(t, "priority"), jstr(t, "queue"), jstr(t, "assignee"), jstr(t, "requester"));
 	printf("  category %s, type %s, created %s\n", jstr(t, "category"), jstr(t, "type"),
 	       jstr(t, "created_at"));
+	if (json_is_string(json_object_get(t, "merged_into")))
+		printf("  merged into %s (ticketctl merge)\n", jstr(t, "merged_into"));
 	ctl_sla_print(cfg, t);
 	ctl_incident_print(t);
 	json_array_foreach(json_object_get(t, "messages"), i, m) {

@@ -95,7 +95,7 @@ assert_eq "$(psql_q "SELECT count(*) FROM ticket_participants p JOIN tickets t O
 expect_rc 1 "$TICKETCTL" merge "$B" into "$C"
 assert_contains "$OUT" "merged into another ticket already"
 expect_rc 0 "$TICKETCTL" show "$B"
-assert_contains "$OUT" "merged"
+assert_contains "$OUT" "merged into $A"
 # A reply to B (its subject tag, no References) lands on A.
 mail "$T/d.eml" zoe@customer.example "Re: [$B] Toner again" "Any news on the toner?"
 ingest "$T/d.eml"
