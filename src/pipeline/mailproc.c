@@ -437,8 +437,9 @@ replayed(struct pipeline_ctx *pc, struct mail *m, struct pipeline_result *res, s
 
 	m->stored_id = id;
 	if (seen == 1) {
-		snprintf(res->outcome, sizeof(res->outcome), "already stored on %s (same Message-ID "
-		         "and content): nothing new", store_ticket_ref(pc->st, existing, ref, sizeof(ref)));
+		snprintf(res->outcome, sizeof(res->outcome), "Message-ID already stored on %s with "
+		         "the same content: nothing new",
+		         store_ticket_ref(pc->st, existing, ref, sizeof(ref)));
 		res->ticket_id = existing;
 		res->drop_why = MD_DUPLICATE;
 	}

@@ -1037,7 +1037,7 @@ test_clamd_replies(void **state)
 		{ "OK", SCAN_ERROR, "clamd: unexpected reply \"OK\"" },
 		{ "Eicar FOUND", SCAN_ERROR, "clamd: unexpected reply \"Eicar FOUND\"" },
 		{ "", SCAN_ERROR, "clamd: unexpected reply \"\"" },
-		{ "stream: a\x1b[31mb FOUND", SCAN_INFECTED, "a?[31mb" },
+		{ "stream: a\x1b[31mb FOUND", SCAN_INFECTED, "a\\x1b[31mb" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
