@@ -165,7 +165,6 @@ count_outcomes(struct pipeline_ctx *pc, const struct claim_batch *b)
 static void
 log_outcome(struct pipeline_ctx *pc, const struct claim_item *c)
 {
-	static const char *const kinds[] = { "maildir", "imap", "pipe" };
 	const struct config_mailbox *mb = config_mailbox(pc->cfg, c->source);
 	char ref[64], what[300], clip[256];
 
@@ -180,7 +179,8 @@ log_outcome(struct pipeline_ctx *pc, const struct claim_item *c)
 	else
 		snprintf(what, sizeof(what), "done, nothing to store");
 	log_info("inbound %" PRId64 " (%s %s): %s", c->id,
-	         mb ? kinds[mb->kind] : strcmp(c->kind, "alert") == 0 ? "webhook" : c->kind,
+	         mb ? config_mailbox_kind_name(mb->kind) : strcmp(c->kind, "alert") == 0 ? "webhook" :
+	         c->kind,
 	         log_clip(clip, sizeof(clip), c->source), what);
 }
 
