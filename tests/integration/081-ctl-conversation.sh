@@ -25,6 +25,19 @@ mail "$T/a.eml" zoe@customer.example "Printer toner is empty" "The toner of the 
 mail "$T/b.eml" zoe@customer.example "Toner again" "Still no toner for the printer on floor three." \
 	"Cc: bob@customer.example"
 mail "$T/c.eml" carl@customer.example "VPN drops" "The VPN connection drops every hour."
+# b carries an attachment, which moves with its message on the merge.
+python3 - "$T/b.eml" <<'PY'
+import sys
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+old = message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+m = EmailMessage()
+for k in ('From', 'To', 'Cc', 'Subject', 'Message-ID'):
+    m[k] = old[k]
+m.set_content(old.get_content())
+m.add_attachment(b'toner order form\n', maintype='text', subtype='plain', filename='order.txt')
+open(sys.argv[1], 'wb').write(m.as_bytes())
+PY
 for f in a b c; do ingest "$T/$f.eml"; done
 settle
 ref() { psql_q "SELECT n.ticket_prefix || '-' || t.number FROM tickets t JOIN tenants n ON n.id = t.tenant_id JOIN messages m ON m.ticket_id = t.id WHERE m.message_id = '$1@customer.example'"; }
@@ -92,6 +105,7 @@ assert_eq "$(psql_q "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.
 assert_eq "$(psql_q "SELECT t.status || '|' || a.number FROM tickets t JOIN tickets a ON a.id = t.merged_into_id WHERE t.number = ${B#*-}")" \
 	"closed|${A#*-}" "closed with a pointer"
 assert_eq "$(psql_q "SELECT count(*) FROM ticket_participants p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ${A#*-} AND p.address = 'bob@customer.example'")" 1 "participants moved"
+assert_eq "$(psql_q "SELECT t.number FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id WHERE a.filename = 'order.txt'")" "${A#*-}" "the attachment moved"
 expect_rc 1 "$TICKETCTL" merge "$B" into "$C"
 assert_contains "$OUT" "merged into another ticket already"
 expect_rc 0 "$TICKETCTL" show "$B"
