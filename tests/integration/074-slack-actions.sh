@@ -72,9 +72,9 @@ PY
 
 # The breach posts to Slack with the buttons; level 2 waits an hour.
 T1=$(newmail a1)
-wait_for 20 "the breach's Slack post" '[ -n "$(grep -l ticketd_ack "$HOOK"/*.json 2>/dev/null)" ]'
+wait_for 60 "the breach's Slack post" '[ -n "$(grep -l ticketd_ack "$HOOK"/*.json 2>/dev/null)" ]'
 assert_contains "$(cat "$(grep -l ticketd_ack "$HOOK"/*.json | head -n 1)")" "ticketd_resolve" "both buttons"
-wait_sql 20 "SELECT count(*) FROM timers WHERE ticket_id = $T1 AND state = 'pending'" 1
+wait_sql 60 "SELECT count(*) FROM timers WHERE ticket_id = $T1 AND state = 'pending'" 1
 
 # Refused: each answer says why, nothing changes, the refusal is logged.
 click U0ALICE ticketd_ack "$T1" 0 not-the-secret
@@ -106,7 +106,7 @@ T2=$(newmail b1)
 click U0ALICE ticketd_resolve "$T2"
 assert_eq "$CODE" "200" "resolve: $(cat "$T/resp")"
 assert_eq "$(psql_q "SELECT status FROM tickets WHERE id = $T2")" "resolved"
-wait_for 20 "the resolved notice" \
+wait_for 60 "the resolved notice" \
 	'[ "$(sent_q "sum(1 for x in m if '"'b1@'"' in x['"'env_to'"'] and '"'resolved'"' in x['"'body'"'].lower())")" -ge 1 ]'
 # A click on a ticket that does not exist is an error, not a crash.
 click U0ALICE ticketd_ack 999999
@@ -118,14 +118,14 @@ amp() { curl -sS -o "$T/resp" -w '%{http_code}' -H 'Authorization: Bearer am-tok
 	-H 'Content-Type: application/json' --data-binary @"$top_srcdir/tests/data/payloads/$1" \
 	"$D_URL/v1/alertmanager"; }
 assert_eq "$(amp alertmanager-v4-firing.json)" "202" "alerts accepted"
-wait_sql 20 "SELECT count(*) FROM tickets WHERE type = 'incident' AND sla_applied = 'page'" 2
-wait_sql 20 "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'fired'" 2
-wait_for 20 "alice paged for each incident" \
+wait_sql 60 "SELECT count(*) FROM tickets WHERE type = 'incident' AND sla_applied = 'page'" 2
+wait_sql 60 "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'fired'" 2
+wait_for 60 "alice paged for each incident" \
 	'[ "$(sent_q "sum(1 for x in m if '"'alice@'"' in x['"'env_to'"'] and '"'Escalation'"' in x['"'body'"'] or '"'alice@'"' in x['"'env_to'"'] and '"'level 1'"' in x['"'subject'"'])")" -ge 2 ]'
 assert_eq "$(psql_q "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'pending'")" "2" \
 	"level 2 waits"
 assert_eq "$(amp alertmanager-v4-resolved.json)" "202" "resolved accepted"
-wait_sql 20 "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'cancelled' AND t.detail = 'the ticket is done'" 2
+wait_sql 60 "SELECT count(*) FROM timers t JOIN tickets k ON k.id = t.ticket_id WHERE k.type = 'incident' AND t.state = 'cancelled' AND t.detail = 'the ticket is done'" 2
 
 # The metrics count what fired.
 curl -sS "$D_URL/metrics" >"$T/metrics.txt"
