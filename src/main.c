@@ -29,6 +29,11 @@
  * Hand-offs between threads go through PostgreSQL rows, never memory
  * queues, so a crash anywhere loses nothing. Shared memory state is only
  * the refcounted config snapshot and the stop flag (see daemon.h).
+ *
+ * Started as root, main reads the configuration and secrets, loads the
+ * signatures and binds its listeners (LMTP, webhooks), then drops to
+ * `user:` for good (priv.h) before it connects to PostgreSQL or starts a
+ * thread.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,6 +58,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "outbox.h"
+#include "priv.h"
 #include "startup.h"
 #include "store.h"
 #include "worker.h"
@@ -137,6 +143,32 @@ reload(struct ticketd *td)
 	sd_notify(0, "READY=1\nSTATUS=running");
 }
 
+/*
+ * What needs root, then no more root: bind the webhook addresses (a port
+ * under 1024) and read the TLS key, then drop to `user:` (priv.h). The
+ * configuration, its secrets and the ClamAV signatures are read already,
+ * the LMTP sockets bound (intake_bind). Everything after this
+ * (PostgreSQL, threads, reloads) runs as that user.
+ */
+static int
+start_privileged(struct ticketd *td)
+{
+	struct config *cfg = daemon_config(&td->daemon);
+	struct tk_err err = { 0 };
+	int rc = -1;
+
+	if (cfg->http != NULL && http_listen(&td->daemon, &td->http, &err) < 0)
+		goto out;
+	if (priv_drop(cfg->user, &err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		log_err("ticketd: %s", err.msg);
+	config_unref(&cfg);
+	return rc;
+}
+
 static int
 start_threads(struct ticketd *td)
 {
@@ -145,7 +177,7 @@ start_threads(struct ticketd *td)
 	int rc = -1;
 
 	/* before the workers: they record into the server's metrics */
-	if (cfg->http != NULL && http_start(&td->daemon, &td->http, &err) < 0) {
+	if (td->http != NULL && http_start(td->http, &err) < 0) {
 		log_err("ticketd: %s", err.msg);
 		goto out;
 	}
@@ -333,8 +365,15 @@ main(int argc, char **argv)
 		daemon_fini(&td.daemon);
 		return 1;
 	}
+	if (start_privileged(&td) < 0) {
+		intake_stop(&td.intake, NULL);
+		http_stop(&td.http);
+		daemon_fini(&td.daemon);
+		return 1;
+	}
 	if (startup_database(&td.daemon, &sigs) < 0) {
 		intake_stop(&td.intake, NULL);
+		http_stop(&td.http);
 		daemon_fini(&td.daemon);
 		return daemon_stopping(&td.daemon) ? 0 : 1;
 	}

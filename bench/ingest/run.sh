@@ -65,6 +65,7 @@ mailboxes:
   - { name: pipe, type: pipe }
   - { name: lmtp, type: lmtp, listen: "$W/lmtp.sock", max_connections: ${FEEDERS:-4} }
 YAML
+[ "$(id -u)" != 0 ] || echo "user: root" >>"$W/ticketd.yaml" # the daemon refuses root without it
 "$TOP/src/ticketctl" -c "$W/ticketd.yaml" migrate >/dev/null
 [ -n "${STATEMENTS:-}" ] && "$PG_BINDIR/psql" -XAq "$DSN" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 # For experiments: SQL to run on the fresh schema (e.g. a storage setting).

@@ -47,6 +47,7 @@ workers: { count: 2, poll_interval: 50ms }
 mailboxes:
   - { name: mem, type: maildir, path: "$W/maildir", poll_interval: 100ms }
 YAML
+[ "$(id -u)" != 0 ] || echo "user: root" >>"$W/ticketd.yaml" # the daemon refuses root without it
 "$TOP/src/ticketctl" -c "$W/ticketd.yaml" migrate >/dev/null 2>&1
 mkdir -p "$W/maildir/new" "$W/maildir/cur" "$W/maildir/tmp"
 

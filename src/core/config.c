@@ -28,7 +28,7 @@ static const char *const default_categories[] = {
 };
 
 static const char *const top_keys[] = {
-	"instance", "database", "log", "workers", "shutdown_timeout", "categories",
+	"instance", "user", "database", "log", "workers", "shutdown_timeout", "categories",
 	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", "smtp", "slack",
 	"outbox", "conversation", "sla", "teams", "queues", NULL,
 };
@@ -51,7 +51,7 @@ static const char *const mailbox_keys[] = {
 
 /* Every key path, for the documentation test. */
 static const char *const all_keys[] = {
-	"instance", "database.dsn", "database.prepared_statements", "log.level", "workers.count", "workers.batch",
+	"instance", "user", "database.dsn", "database.prepared_statements", "log.level", "workers.count", "workers.batch",
 	"workers.batch_bytes", "workers.max_parts", "workers.max_depth", "workers.item_budget",
 	"workers.poll_interval", "workers.max_attempts", "workers.lease_ttl", "shutdown_timeout",
 	"categories", "default_tenant", "rules.dir", "agents.name", "agents.email",
@@ -376,6 +376,9 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 
 	ynode_check_keys(root, top_keys, "the configuration", errs);
 	ynode_opt_str(root, "instance", &cfg->instance, errs);
+	ynode_opt_str(root, "user", &cfg->user, errs);
+	if (cfg->user != NULL && cfg->user[0] == '\0')
+		ynode_error(errs, ynode_get(root, "user"), "user must name a user");
 	ynode_opt_str(root, "default_tenant", &cfg->default_tenant, errs);
 	ynode_opt_ms(root, "shutdown_timeout", &cfg->shutdown_timeout_ms, errs);
 	if ((sec = ynode_get(root, "database")) != NULL &&
@@ -536,6 +539,7 @@ config_unref(struct config **cfgp)
 	free_strv(cfg->categories, cfg->n_categories);
 	xfree(&cfg->path);
 	xfree(&cfg->instance);
+	xfree(&cfg->user);
 	xfree(&cfg->dsn);
 	xfree(&cfg->default_tenant);
 	xfree(&cfg->rules_dir);

@@ -70,6 +70,7 @@ struct config_agent {
 struct config {
 	char *path;
 	char *instance;                   /* this daemon's name in leases and logs */
+	char *user;                       /* started as root: run as this user (priv.h) */
 	char *dsn;                        /* TICKETD_DSN overrides */
 	bool prepared_statements;         /* database.prepared_statements (default true) */
 	enum log_level log_level;

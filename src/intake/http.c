@@ -14,16 +14,11 @@
  * per_address_limit per client address, a whole request within
  * request_timeout).
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -574,83 +569,21 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ---- */
 
+/* Serve listening socket i with libmicrohttpd, which owns it from now on. */
 static int
-parse_listen(const char *spec, struct sockaddr_storage *ss, bool *v6_r, struct tk_err *err)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-	                          .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai = NULL;
-	const char *colon = strrchr(spec, ':');
-	char host[128];
-	size_t hl;
-	int rc;
-
-	if (colon == NULL)
-		return tk_err_set(err, "http: listen \"%s\" is not ADDRESS:PORT", spec);
-	hl = (size_t)(colon - spec);
-	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
-		spec++;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host))
-		return tk_err_set(err, "http: listen address too long");
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	rc = getaddrinfo(hl && strcmp(host, "*") != 0 ? host : NULL, colon + 1, &hints, &ai);
-	if (rc != 0)
-		return tk_err_set(err, "http: listen \"%s\": %s", spec, gai_strerror(rc));
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*v6_r = ai->ai_family == AF_INET6;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-/*
- * Bind and listen on spec ourselves (MHD gets the socket): port 0 takes
- * one the kernel picks, and the log says which, so tests need not guess a
- * free port. The socket, or -1 with err.
- */
-static int
-listen_on(const char *spec, bool tls, bool *v6_r, struct tk_err *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int fd, on = 1;
-
-	if (parse_listen(spec, &ss, v6_r, err) < 0)
-		return -1;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return tk_err_set(err, "http: cannot listen on %s: %s", spec, strerror(errno));
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (*v6_r)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, *v6_r ? sizeof(struct sockaddr_in6) :
-	         sizeof(struct sockaddr_in)) < 0 || listen(fd, SOMAXCONN) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		tk_err_set(err, "http: cannot listen on %s: %s", spec, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	log_info("http: listening on %.*s:%u%s", (int)(strrchr(spec, ':') - spec), spec,
-	         ntohs(*v6_r ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-	               ((struct sockaddr_in *)&ss)->sin_port), tls ? " (TLS)" : "");
-	return fd;
-}
-
-static int
-start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *err)
+start_one(struct http_server *srv, size_t i, struct tk_err *err)
 {
 	const struct http_config *hc = srv->hc;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	bool v6 = false;
+	bool tls = hc->tls_cert != NULL;
 	struct MHD_Daemon *d;
-	int fd = listen_on(spec, tls, &v6, err);
+	int fd = http_listen_open(srv, i, err);
 
 	if (fd < 0)
 		return -1;
-	if (v6)
+	srv->listen_fd[i] = -1; /* libmicrohttpd's, even if it fails to start */
+	if (srv->listen_v6[i])
 		flags |= MHD_USE_IPv6;
 	if (tls)
 		flags |= MHD_USE_TLS;
@@ -666,10 +599,8 @@ start_one(struct http_server *srv, const char *spec, bool tls, struct tk_err *er
 	                     tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	                     srv->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key.data,
 	                     MHD_OPTION_END);
-	if (d == NULL) {
-		close(fd);
-		return tk_err_set(err, "http: cannot serve %s (bad TLS files?)", spec);
-	}
+	if (d == NULL)
+		return tk_err_set(err, "http: cannot serve %s (bad TLS files?)", hc->listen[i]);
 	srv->mhd[srv->n_mhd++] = d;
 	return 0;
 }
@@ -726,33 +657,38 @@ load_tls(struct http_server *srv, const struct http_config *hc, struct tk_err *e
 }
 
 int
-http_start(struct daemon *d, struct http_server **srv_r, struct tk_err *err)
+http_listen(struct daemon *d, struct http_server **srv_r, struct tk_err *err)
 {
 	struct http_server *srv = xnew(struct http_server);
-	bool use_tls;
 
 	*srv_r = srv;
 	srv->daemon = d;
 	srv->cfg = daemon_config(d);
 	srv->hc = srv->cfg->http;
-	use_tls = srv->hc->tls_cert != NULL;
 	pthread_mutex_init(&srv->qlock, NULL);
 	pthread_cond_init(&srv->qcond, NULL);
 	pthread_mutex_init(&srv->aux_lock, NULL);
 	buf_init(&srv->tls_cert, 1024 * 1024);
 	buf_init(&srv->tls_key, 1024 * 1024);
+	if (srv->hc->tls_cert != NULL && load_tls(srv, srv->hc, err) < 0)
+		return -1;
+	if (http_slack_init(srv, err) < 0) /* its signing secret */
+		return -1;
+	return http_listen_bind(srv, err);
+}
+
+int
+http_start(struct http_server *srv, struct tk_err *err)
+{
 	metrics_init(&srv->metrics, srv->hc);
-	d->metrics = &srv->metrics;
+	srv->daemon->metrics = &srv->metrics;
+	srv->started = true;
 	srv->rules_ok = rules_check(srv->cfg);
 	sync_sources(srv);
-	if (use_tls && load_tls(srv, srv->hc, err) < 0)
-		return -1;
-	if (http_slack_init(srv, err) < 0)
-		return -1;
 	if (http_commit_start(srv, err) < 0 || http_guard_start(srv, err) < 0)
 		return -1;
-	for (size_t i = 0; i < srv->hc->n_listen; i++)
-		if (start_one(srv, srv->hc->listen[i], use_tls, err) < 0)
+	for (size_t i = 0; i < srv->n_listen; i++)
+		if (start_one(srv, i, err) < 0)
 			return -1;
 	return 0;
 }
@@ -776,12 +712,15 @@ http_stop(struct http_server **srvp)
 	for (size_t i = 0; i < srv->n_mhd; i++)
 		MHD_stop_daemon(srv->mhd[i]);
 	http_guard_free(srv); /* after the daemons: they report every connection closed */
+	http_listen_close(srv); /* the sockets never handed to them */
 	store_close(&srv->aux);
 	http_slack_fini(srv);
 	buf_fini(&srv->tls_cert);
 	buf_fini(&srv->tls_key);
-	srv->daemon->metrics = NULL;
-	metrics_fini(&srv->metrics);
+	if (srv->started) {
+		srv->daemon->metrics = NULL;
+		metrics_fini(&srv->metrics);
+	}
 	pthread_mutex_destroy(&srv->qlock);
 	pthread_cond_destroy(&srv->qcond);
 	pthread_mutex_destroy(&srv->aux_lock);

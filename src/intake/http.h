@@ -20,12 +20,19 @@ struct daemon;
 struct http_server;
 
 /*
- * Start listening on every configured address, with the committer threads.
- * The server keeps the daemon's current config (its http section is not
- * reloadable) and sets d->metrics. -1 with err when an address cannot be
- * bound or the TLS files cannot be read.
+ * Bind every configured address and read the TLS files: what needs root,
+ * before the daemon drops to its user (a bound socket refuses connections
+ * until http_start). The server keeps the daemon's current config (its http
+ * section is not reloadable). -1 with err when an address cannot be bound
+ * or a TLS file read; *srv_r is set either way (http_stop frees it).
  */
-int http_start(struct daemon *d, struct http_server **srv_r, struct tk_err *err);
+int http_listen(struct daemon *d, struct http_server **srv_r, struct tk_err *err);
+/*
+ * Serve: connect to the database (readyz, sources), start the committer and
+ * guard threads, listen and log each address with its port (port 0: the
+ * one the kernel picked). Sets d->metrics. -1 with err.
+ */
+int http_start(struct http_server *srv, struct tk_err *err);
 /* Stop accepting, answer what is queued, join every thread; NULLs *srv. */
 void http_stop(struct http_server **srv);
 

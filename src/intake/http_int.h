@@ -1,6 +1,7 @@
 /*
- * http_int.h: shared by http.c (requests) and http_commit.c (the group
- * committer). Not for other subsystems.
+ * http_int.h: shared by http.c (requests), http_commit.c (the group
+ * committer), http_guard.c (slow and greedy clients) and http_listen.c (the
+ * sockets). Not for other subsystems.
  *
  * A request's life: READING (body streams into a capped buffer) ->
  * validated and authenticated in the request thread -> QUEUED (the
@@ -61,8 +62,12 @@ struct http_server {
 	struct daemon *daemon;
 	struct config *cfg;      /* reference held while the server runs */
 	const struct http_config *hc;
+	int listen_fd[HTTP_MAX_LISTEN]; /* bound (http_listen.c); -1 once libmicrohttpd's */
+	bool listen_v6[HTTP_MAX_LISTEN];
+	size_t n_listen;
 	struct MHD_Daemon *mhd[HTTP_MAX_LISTEN];
 	size_t n_mhd;
+	bool started;            /* http_start ran: metrics and threads to stop */
 	struct metrics metrics;
 	/* commit queue: guarded by qlock */
 	pthread_mutex_t qlock;
@@ -86,6 +91,15 @@ void http_commit_submit(struct http_server *srv, struct http_req *r);
 int http_commit_start(struct http_server *srv, struct tk_err *err);
 /* Answer everything still queued with 503 and join the threads. */
 void http_commit_stop(struct http_server *srv);
+
+/*
+ * The sockets (http_listen.c): bind every configured address, not listening
+ * yet (-1 with err); listen on socket i and log its address and port (the
+ * socket, or -1 with err); close those not handed to libmicrohttpd.
+ */
+int http_listen_bind(struct http_server *srv, struct tk_err *err);
+int http_listen_open(struct http_server *srv, size_t i, struct tk_err *err);
+void http_listen_close(struct http_server *srv);
 
 /*
  * The guard (http_guard.c): start it (before the MHD daemons: it gets their

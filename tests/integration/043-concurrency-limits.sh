@@ -46,6 +46,7 @@ YAML
 make_sigdb "$T/clamav"
 cfg "$T/ticketd.yaml" "$HTTP_PORT"
 cfg "$T/second.yaml" 0
+root_user "$T/second.yaml"
 daemon_start
 "$TICKETD" -c "$T/second.yaml" >"$T/second.log" 2>&1 &
 PID2=$!

@@ -96,6 +96,14 @@ shutdown_timeout: 5s
 YAML
 	if [ ! -t 0 ]; then cat >>"$T/ticketd.yaml"; fi
 	grep -q '^scan:' "$T/ticketd.yaml" || printf 'scan:\n  signatures: %s\n' "$T/clamav" >>"$T/ticketd.yaml"
+	root_user "$T/ticketd.yaml"
+}
+
+# root_user FILE: when the suite runs as root (CI does), the daemon refuses
+# to run without a user: key; unless FILE names one, say user: root (the
+# test's files, Maildirs and sockets belong to root). 048 tests the switch.
+root_user() {
+	if [ "$(id -u)" = 0 ] && ! grep -q '^user:' "$1"; then echo "user: root" >>"$1"; fi
 }
 
 # Start ticketd in the background on $T/ticketd.yaml and wait until it is ready.
@@ -104,6 +112,7 @@ YAML
 # A test that defines on_daemon_ready() has it called after each start
 # (hooks_common.sh reads the port the daemon bound there).
 daemon_start() {
+	root_user "$T/ticketd.yaml"
 	_ready=$(grep -c "ticketd: ready" "$DAEMON_LOG" 2>/dev/null || true)
 	"$TICKETD" -c "$T/ticketd.yaml" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
