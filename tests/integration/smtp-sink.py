@@ -67,7 +67,8 @@ while os.path.exists(os.path.join(OUT, "closed")) and time.time() < deadline:
 loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
 handler = Sink()
-loop.run_until_complete(loop.create_server(lambda: SMTP(handler), sock=sock))
+# SMTPUTF8 on, as aiosmtpd's Controller (which the sink used before) sets it.
+loop.run_until_complete(loop.create_server(lambda: SMTP(handler, enable_SMTPUTF8=True), sock=sock))
 announce("ready", str(os.getpid()))
 loop.call_later(max(1.0, deadline - time.time()), loop.stop)
 loop.run_forever()
