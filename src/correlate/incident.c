@@ -11,11 +11,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "config.h"
 #include "hook.h"
 #include "http_config.h"
 #include "incident.h"
 #include "incident_int.h"
+#include "incident_lock.h"
 #include "notice.h"
 #include "log.h"
 #include "metrics.h"
@@ -35,6 +37,8 @@ struct incident_ctx {
 	const struct http_config *hc;      /* may be NULL: defaults */
 	const struct rules *rules;         /* may be NULL: severity decides */
 	bool created;                      /* an alert of the item opened an incident */
+	bool lock_pending;                 /* the item's one identity lock is still to take: */
+	uint32_t lock_hash;                /* bump_open() or lock_take_pending() takes it */
 };
 
 /* One alert's identity and what the rules made of it. */
@@ -71,18 +75,21 @@ field(const struct incident_alert *ia, size_t off, const char *dflt)
 }
 #define RULE_FIELD(ia, name, dflt) field((ia), offsetof(struct rules_fields, name), (dflt))
 
-/*
- * One worker at a time changes incidents (all daemons): a worker's batch
- * holds the row locks of every ticket it touched until its commit, so two
- * batches that touch the same hot alerts in different orders would
- * deadlock. This transaction-scoped lock (safe behind PgBouncer) orders
- * them; re-taking it for the next item of the batch costs nothing.
- */
+/* The item's one identity lock, when it was left to be taken with the first statement. */
 static int
-incidents_lock(struct incident_ctx *ic, struct tk_err *err)
+lock_take_pending(struct incident_ctx *ic, struct tk_err *err)
 {
-	return store_exec(ic->pc->st, NULL, err,
-	                  "SELECT pg_advisory_xact_lock(hashtext('ticketd.incidents'))", 0);
+	char cls[16], key[16];
+
+	if (!ic->lock_pending)
+		return 0;
+	snprintf(cls, sizeof(cls), "%d", INCIDENT_LOCK_CLASS);
+	snprintf(key, sizeof(key), "%" PRId32, (int32_t)ic->lock_hash);
+	if (store_exec(ic->pc->st, NULL, err, "SELECT pg_advisory_xact_lock($1::int, $2::int)", 2,
+	               cls, key) < 0)
+		return -1;
+	ic->lock_pending = false;
+	return 0;
 }
 
 /* The open incident of key, locked: 1 and *id_r, 0 none, -1 error. */
@@ -273,34 +280,43 @@ out:
 }
 
 /*
- * The hot path, one round trip: take the incidents lock, bump the open
- * incident of key (locking its row) and mark the member alert firing.
- * 1 and *id_r, 0 none, -1 error. When nothing was found the lock may not
- * have been taken (the planner may skip the subquery): the caller takes it.
+ * The hot path, one round trip: take the item's identity lock when it is
+ * pending, bump the open incident of key (locking its row) and mark the
+ * member alert firing. 1 and *id_r, 0 none, -1 error. When nothing was
+ * found the lock may not have been taken (the planner may skip the
+ * subquery): it stays pending for the caller.
  */
 static int
 bump_open(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id_r,
           struct tk_err *err)
 {
+	char cls[16], keys[24];
 	PGresult *res = NULL;
 	int found;
 
+	snprintf(cls, sizeof(cls), "%d", INCIDENT_LOCK_CLASS);
+	if (ic->lock_pending)
+		snprintf(keys, sizeof(keys), "{%" PRId32 "}", (int32_t)ic->lock_hash);
+	else
+		snprintf(keys, sizeof(keys), "{}");
 	if (store_exec(ic->pc->st, &res, err,
-	               "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext("
-	               "'ticketd.incidents'))), "
+	               "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock($3::int, k) "
+	               "FROM unnest($4::int[]) k), "
 	               "t AS (UPDATE tickets SET alert_count = alert_count + 1, "
 	               "alert_last_seen = now(), updated_at = now() WHERE alert_key = $1 "
-	               "AND status NOT IN ('resolved', 'closed') AND (SELECT true FROM l) "
+	               "AND status NOT IN ('resolved', 'closed') AND (SELECT count(*) FROM l) >= 0 "
 	               "RETURNING id), "
 	               "m AS (INSERT INTO incident_alerts (ticket_id, alert, status) "
 	               "SELECT id, $2, 'firing' FROM t ON CONFLICT (ticket_id, alert) DO UPDATE "
 	               "SET status = 'firing', count = incident_alerts.count + 1, last_seen = now() "
 	               "RETURNING ticket_id) "
-	               "SELECT id FROM t", 2, ia->key, ia->member) < 0)
+	               "SELECT id FROM t", 4, ia->key, ia->member, cls, keys) < 0)
 		return -1;
 	found = PQntuples(res) > 0;
-	if (found)
+	if (found) {
 		*id_r = store_int(res, 0, 0);
+		ic->lock_pending = false;
+	}
 	PQclear(res);
 	return found;
 }
@@ -313,7 +329,7 @@ on_trigger(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 
 	if (found != 0)
 		return found < 0 ? -1 : 0;
-	if (incidents_lock(ic, err) < 0 || (found = find_recent(ic, ia->key, id_r, err)) < 0)
+	if (lock_take_pending(ic, err) < 0 || (found = find_recent(ic, ia->key, id_r, err)) < 0)
 		return -1;
 	if (!found)
 		return insert_new(ic, ia, id_r, err);
@@ -332,7 +348,7 @@ on_acknowledge(struct incident_ctx *ic, const struct incident_alert *ia, int64_t
                struct tk_err *err)
 {
 	char *status = NULL;
-	int found = incidents_lock(ic, err) < 0 ? -1 : find_open(ic, ia->key, id_r, &status, err);
+	int found = lock_take_pending(ic, err) < 0 ? -1 : find_open(ic, ia->key, id_r, &status, err);
 	int rc = -1;
 
 	if (found <= 0) {
@@ -400,7 +416,7 @@ on_resolve(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 {
 	char sid[24];
 	PGresult *res = NULL;
-	int found = incidents_lock(ic, err) < 0 ? -1 : find_open(ic, ia->key, id_r, NULL, err);
+	int found = lock_take_pending(ic, err) < 0 ? -1 : find_open(ic, ia->key, id_r, NULL, err);
 	int64_t firing;
 
 	if (found <= 0)
@@ -422,6 +438,15 @@ on_resolve(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 	return notify_resolved(ic, *id_r, err);
 }
 
+/* tickets.alert_key of an alert: source + identity, or source + group with group_by_group. */
+static char *
+alert_key(const struct incident_ctx *ic, const struct hook_alert *a)
+{
+	if (ic->src->group_by_group && a->group)
+		return xasprintf("%s:group:%s", ic->src->name, a->group);
+	return xasprintf("%s:%s", ic->src->name, a->key);
+}
+
 static int
 apply_one(struct incident_ctx *ic, const struct hook_alert *a, int64_t *id_r, bool *dropped_r,
           struct tk_err *err)
@@ -433,10 +458,7 @@ apply_one(struct incident_ctx *ic, const struct hook_alert *a, int64_t *id_r, bo
 	*dropped_r = false;
 	if (a->action == HOOK_CHANGE) /* no identity, no ticket of its own: the rules have no say */
 		return incident_pd_change(ic->pc->st, ic->src->name, ic->item->id, a, id_r, err);
-	if (ic->src->group_by_group && a->group)
-		ia.key = xasprintf("%s:group:%s", ic->src->name, a->group);
-	else
-		ia.key = xasprintf("%s:%s", ic->src->name, a->key);
+	ia.key = alert_key(ic, a);
 	if (ic->rules) {
 		rules_input_alert(&in, a->obj, ic->src->name);
 		ia.rr = rules_eval(ic->rules, &in, 0);
@@ -465,13 +487,104 @@ out:
 }
 
 
+/* "{h,h,...}" of n lock hashes, as PostgreSQL's signed int. */
+static char *
+hash_array(const uint32_t *h, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	(void)buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++)
+		(void)buf_printf(&b, "%s%" PRId32, i ? "," : "", (int32_t)h[i]);
+	(void)buf_putc(&b, '}');
+	return buf_steal(&b, NULL);
+}
+
+/*
+ * One round trip: try the locks of try_h; only when all were had, wait for
+ * those of wait_h, in their (ascending) order. *ok_r false: a try failed.
+ */
+static int
+locks_take(struct incident_ctx *ic, const uint32_t *try_h, size_t n_try, const uint32_t *wait_h,
+           size_t n_wait, bool *ok_r, struct tk_err *err)
+{
+	char cls[16], *tries = hash_array(try_h, n_try), *waits = hash_array(wait_h, n_wait);
+	PGresult *res = NULL;
+	int rc;
+
+	snprintf(cls, sizeof(cls), "%d", INCIDENT_LOCK_CLASS);
+	rc = store_exec(ic->pc->st, &res, err,
+	                "SELECT CASE WHEN (SELECT coalesce(bool_and(pg_try_advisory_xact_lock($1::int, k)), "
+	                "true) FROM unnest($2::int[]) k) THEN (SELECT count(*) FROM unnest($3::int[]) w, "
+	                "LATERAL pg_advisory_xact_lock($1::int, w) x) >= 0 ELSE false END",
+	                3, cls, tries, waits);
+	if (rc == 0)
+		*ok_r = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	free(tries);
+	free(waits);
+	return rc;
+}
+
+/*
+ * Take the identity locks of an item's alerts (incident_lock.h), before it
+ * writes anything. *deferred_r: the item must wait for a later transaction.
+ * A single lock that may be waited for is left pending for bump_open(),
+ * which takes it in the same round trip as the bump.
+ */
+static int
+lock_item(struct incident_ctx *ic, const struct hook_alert *alerts, size_t n, bool *deferred_r,
+          struct tk_err *err)
+{
+	struct incident_locks *l = &ic->pc->ilocks;
+	uint32_t *h = xcalloc(n + 1, sizeof(*h));
+	size_t nh = 0, n_try;
+	bool ok = true;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (alerts[i].action != HOOK_CHANGE) {
+			char *key = alert_key(ic, &alerts[i]);
+
+			h[nh++] = incident_lock_hash(key);
+			free(key);
+		}
+	}
+	*deferred_r = incident_lock_plan(l, h, &nh, &n_try);
+	if (*deferred_r) {
+		ok = false;
+	} else if (nh == 1 && n_try == 0) {
+		ic->lock_pending = true;
+		ic->lock_hash = h[0];
+	} else if (nh > 0) {
+		rc = locks_take(ic, h, n_try, h + n_try, nh - n_try, &ok, err);
+		*deferred_r = rc == 0 && !ok;
+	}
+	if (rc == 0)
+		incident_lock_note(l, h, nh, ok);
+	if (*deferred_r)
+		log_debug("incident: inbound=%" PRId64 " deferred: another transaction holds one of "
+		          "its %zu identities", ic->item->id, nh);
+	free(h);
+	return rc;
+}
+
 static int
 process_alerts(struct incident_ctx *ic, struct hook_alert *alerts, size_t n,
                struct pipeline_result *res, struct tk_err *err)
 {
 	size_t dropped = 0;
+	bool deferred;
 
-
+	if (lock_item(ic, alerts, n, &deferred, err) < 0) {
+		res->error_kind = "database";
+		return -1;
+	}
+	if (deferred) {
+		res->deferred = true;
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t id = 0;
 		bool drop = false;

@@ -3,7 +3,11 @@
  * incident tickets: one open ticket per alert identity (source + fingerprint
  * or dedup key; or source + groupKey with group_by_group), enforced by the
  * partial unique index tickets_open_alert and an upsert, so concurrent
- * workers and daemons cannot open two.
+ * workers and daemons cannot open two. Each identity is processed under its
+ * own transaction-scoped advisory lock (incident_lock.h), so different
+ * identities go in parallel across workers and daemons; an item whose
+ * identity another transaction holds may come back deferred
+ * (pipeline_result.deferred).
  *
  *   trigger      opens the incident, or bumps alert_count/alert_last_seen of
  *                the open one; within http.incidents.reopen_window after a

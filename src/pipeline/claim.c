@@ -151,6 +151,28 @@ claim_fetch(struct store *st, struct claim_batch *b, struct tk_err *err)
 	return 0;
 }
 
+/* The deferred items that are mine: their attempt back, at the head of the queue. */
+static int
+claim_requeue(struct store *st, const struct claim_batch *b, struct tk_err *err)
+{
+	struct buf ids;
+	int count = 0, rc = 0;
+
+	buf_init(&ids, 0);
+	for (int i = 0; i < b->n; i++)
+		if (b->items[i].deferred && b->items[i].mine)
+			(void)buf_printf(&ids, "%s%" PRId64, count++ ? "," : "{", b->items[i].id);
+	if (count > 0) {
+		(void)buf_putc(&ids, '}');
+		rc = store_exec(st, NULL, err,
+		                STORE_CUSTOM_PLAN "UPDATE inbound SET attempts = attempts - 1, "
+		                "next_attempt_at = received_at WHERE id = ANY($1::bigint[]) "
+		                "AND state = 'pending'", 1, ids.data);
+	}
+	buf_fini(&ids);
+	return rc;
+}
+
 int
 claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err)
 {
@@ -185,6 +207,8 @@ claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err)
 		                "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, ticket, state) "
 		                "WHERE i.id = u.id", 3, ids.data, tickets.data, states.data);
 	}
+	if (rc == 0)
+		rc = claim_requeue(st, b, err);
 	for (int i = 0; rc == 0 && i < b->n; i++) {
 		const struct claim_item *c = &b->items[i];
 		char sid[24];

@@ -43,6 +43,7 @@ struct claim_item {
 	bool created;                /* a new ticket or incident (else threaded onto one) */
 	int drop_why;                /* dropped or a replay: enum metrics_drop; -1 otherwise */
 	bool failed_for_good;        /* claim_failed() failed it for good (metrics) */
+	bool deferred;               /* put back at the head of the queue (pipeline.h) */
 	int64_t ticket_id;
 	char reason[200];            /* why dropped or quarantined */
 	char outcome[256];           /* what happened (struct pipeline_result), for the log */
@@ -73,7 +74,12 @@ int claim_lock(struct store *st, struct claim_batch *b, struct tk_err *err)
 /* Read the raw bytes of the items that are mine (binary, one statement). */
 int claim_fetch(struct store *st, struct claim_batch *b, struct tk_err *err)
 	__attribute__((warn_unused_result));
-/* Mark every item that is mine and done as done, dropped or quarantined (one statement). */
+/*
+ * Mark every item that is mine and done as done, dropped or quarantined (one
+ * statement); give a deferred item its attempt back and put it at the head
+ * of the queue (next_attempt_at = received_at), before the later items of
+ * its alert identities.
+ */
 int claim_done(struct store *st, const struct claim_batch *b, struct tk_err *err)
 	__attribute__((warn_unused_result));
 /*

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "incident_lock.h"
 
 struct config;
 struct daemon;
@@ -44,6 +45,9 @@ struct pipeline_result {
 	bool quarantined;        /* a rule held it for an admin */
 	bool created;            /* it opened a ticket or incident (else threaded onto one) */
 	int drop_why;            /* set with dropped, and for a replay: enum metrics_drop */
+	bool deferred;           /* not processed, nothing written: another transaction holds
+	                          * one of its alert identities (incident_lock.h); the worker
+	                          * puts it back at the head of the queue */
 	char drop_reason[200];   /* why (dropped or quarantined), for the inbound row */
 	char outcome[256];       /* what happened, in the words a user sees ("created
 	                            TKT-1042, queue billing, priority high"), for the
@@ -59,6 +63,8 @@ struct pipeline_ctx {
 	struct scan *scan;       /* the process's scanner (thread-safe); NULL: none */
 	int64_t deadline_ms;     /* the item's time budget ends (clock_mono_ms()); 0: none */
 	bool over_budget;        /* pipeline_budget() found the budget used up */
+	struct incident_locks ilocks; /* alert identity locks of the open transaction: the
+	                               * worker zeroes it at each BEGIN */
 };
 
 int pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,

@@ -86,6 +86,7 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 	if (c->fail_kind)   /* failed in the first pass: recorded, not run again */
 		return claim_failed(pc->st, c, c->fail_kind, c->fail_msg, pc->cfg->max_attempts, err);
 	c->done = false;
+	c->deferred = false;
 	if (savepoints && store_savepoint(pc->st, err) < 0)
 		return -1;
 	t0 = clock_mono_ms();
@@ -95,6 +96,10 @@ process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, stru
 	pc->deadline_ms = 0;
 	if (pc->daemon && pc->daemon->metrics)
 		metrics_processing(pc->daemon->metrics, (double)(clock_mono_ms() - t0) / 1000, rc < 0);
+	if (rc == 0 && res.deferred) {
+		c->deferred = true;
+		return savepoints ? store_release(pc->st, err) : 0;
+	}
 	if (rc == 0) {
 		c->done = true;
 		c->dropped = res.dropped;
@@ -196,6 +201,7 @@ batch_pass(struct worker *w, struct pipeline_ctx *pc, struct claim_batch *b, boo
 	int failed = 0;
 
 	busy(w, WORKER_LOCKING, 0);
+	memset(&pc->ilocks, 0, sizeof(pc->ilocks));
 	if (store_begin(pc->st, err) < 0 || claim_lock(pc->st, b, err) < 0)
 		return -1;
 	busy(w, WORKER_FETCHING, 0);
