@@ -527,6 +527,23 @@ locks_take(struct incident_ctx *ic, const uint32_t *try_h, size_t n_try, const u
 	return rc;
 }
 
+/* The lock hashes of the alerts' identities (change events have none) into h; how many. */
+static size_t
+item_hashes(const struct incident_ctx *ic, const struct hook_alert *alerts, size_t n, uint32_t *h)
+{
+	size_t nh = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (alerts[i].action != HOOK_CHANGE) {
+			char *key = alert_key(ic, &alerts[i]);
+
+			h[nh++] = incident_lock_hash(key);
+			free(key);
+		}
+	}
+	return nh;
+}
+
 /*
  * Take the identity locks of an item's alerts (incident_lock.h), before it
  * writes anything. *deferred_r: the item must wait for a later transaction.
@@ -539,18 +556,10 @@ lock_item(struct incident_ctx *ic, const struct hook_alert *alerts, size_t n, bo
 {
 	struct incident_locks *l = &ic->pc->ilocks;
 	uint32_t *h = xcalloc(n + 1, sizeof(*h));
-	size_t nh = 0, n_try;
+	size_t nh = item_hashes(ic, alerts, n, h), n_try;
 	bool ok = true;
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (alerts[i].action != HOOK_CHANGE) {
-			char *key = alert_key(ic, &alerts[i]);
-
-			h[nh++] = incident_lock_hash(key);
-			free(key);
-		}
-	}
 	*deferred_r = incident_lock_plan(l, h, &nh, &n_try);
 	if (*deferred_r) {
 		ok = false;
@@ -606,41 +615,69 @@ process_alerts(struct incident_ctx *ic, struct hook_alert *alerts, size_t n,
 	return 0;
 }
 
+/* The alerts of a staged item, ic->src set (fallback when the source is gone). -1 with err. */
+static int
+load_alerts(struct incident_ctx *ic, struct http_source *fallback, struct hook_alert **alerts_r,
+            size_t *n_r, struct tk_err *err)
+{
+	const struct inbound_item *item = ic->item;
+	json_t *meta = json_loads(item->meta ? item->meta : "{}", 0, NULL), *doc = NULL;
+	const struct hook_ops *ops = hook_ops_find(hook_str(meta, "endpoint"));
+	int rc = -1;
+
+	ic->src = http_config_source(ic->hc, item->source);
+	if (ic->src == NULL)
+		ic->src = fallback;
+	if (ops == NULL)
+		tk_err_set(err, "alert inbound %" PRId64 ": meta names no known endpoint", item->id);
+	else if ((doc = json_loadb(item->raw, item->raw_len, 0, NULL)) == NULL)
+		tk_err_set(err, "alert inbound %" PRId64 ": the body is not JSON", item->id);
+	else if (ops->kind == HOOK_GENERIC && ic->src == fallback)
+		tk_err_set(err, "generic hook \"%s\" is no longer configured", item->source);
+	else
+		rc = ops->alerts(doc, meta, ic->src, alerts_r, n_r, err);
+	json_decref(doc);
+	json_decref(meta);
+	return rc;
+}
+
 int
 incident_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                  struct pipeline_result *res, struct tk_err *err)
 {
 	struct http_source fallback = { .name = (char *)item->source, .queue = (char *)"operations" };
 	struct incident_ctx ic = { .pc = pc, .item = item, .hc = pc->cfg->http };
-	json_t *meta = json_loads(item->meta ? item->meta : "{}", 0, NULL), *doc = NULL;
-	const struct hook_ops *ops = hook_ops_find(hook_str(meta, "endpoint"));
 	struct hook_alert *alerts = NULL;
 	size_t n = 0;
 	int rc = -1;
 
 	res->error_kind = "parse";
-	ic.src = http_config_source(ic.hc, item->source);
-	if (ic.src == NULL)
-		ic.src = &fallback;
-	if (ops == NULL) {
-		tk_err_set(err, "alert inbound %" PRId64 ": meta names no known endpoint", item->id);
-		goto out;
+	if (load_alerts(&ic, &fallback, &alerts, &n, err) == 0) {
+		ic.rules = pc->rules; /* the daemon's set (swapped on SIGHUP); NULL: severity decides */
+		rc = process_alerts(&ic, alerts, n, res, err);
 	}
-	if ((doc = json_loadb(item->raw, item->raw_len, 0, NULL)) == NULL) {
-		tk_err_set(err, "alert inbound %" PRId64 ": the body is not JSON", item->id);
-		goto out;
-	}
-	if (ops->kind == HOOK_GENERIC && ic.src == &fallback) {
-		tk_err_set(err, "generic hook \"%s\" is no longer configured", item->source);
-		goto out;
-	}
-	if (ops->alerts(doc, meta, ic.src, &alerts, &n, err) < 0)
-		goto out;
-	ic.rules = pc->rules; /* the daemon's set (swapped on SIGHUP); NULL: severity decides */
-	rc = process_alerts(&ic, alerts, n, res, err);
-out:
 	hook_alerts_free(&alerts, n);
-	json_decref(doc);
-	json_decref(meta);
 	return rc;
+}
+
+uint32_t
+incident_lock_order(struct pipeline_ctx *pc, const struct inbound_item *item)
+{
+	struct http_source fallback = { .name = (char *)item->source, .queue = (char *)"operations" };
+	struct incident_ctx ic = { .pc = pc, .item = item, .hc = pc->cfg->http };
+	struct hook_alert *alerts = NULL;
+	struct tk_err err = { 0 };
+	size_t n = 0, nh = 0;
+	uint32_t *h, order = 0;
+
+	if (load_alerts(&ic, &fallback, &alerts, &n, &err) < 0)
+		return 0; /* it fails when processed */
+	h = xcalloc(n + 1, sizeof(*h));
+	nh = item_hashes(&ic, alerts, n, h);
+	for (size_t i = 0; i < nh; i++)
+		if (i == 0 || h[i] < order)
+			order = h[i];
+	free(h);
+	hook_alerts_free(&alerts, n);
+	return order;
 }

@@ -35,6 +35,14 @@
 int incident_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                      struct pipeline_result *res, struct tk_err *err);
 
+/*
+ * The order key of an alert item within a batch: the lowest lock hash of
+ * its identities (incident_lock.h), 0 when it has none or does not parse.
+ * A batch run in this order takes its identity locks in ascending order,
+ * so it never has to defer a single-identity item.
+ */
+uint32_t incident_lock_order(struct pipeline_ctx *pc, const struct inbound_item *item);
+
 /* Priority for a severity when no rule sets one: critical, high, medium or low. */
 const char *incident_severity_priority(const char *severity);
 

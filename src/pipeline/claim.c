@@ -313,6 +313,7 @@ claim_batch_fini(struct claim_batch *b)
 		xfree(&b->items[i].meta);
 	}
 	free(b->items);
+	free(b->seq);
 	PQclear(b->raws);
 	memset(b, 0, sizeof(*b));
 }

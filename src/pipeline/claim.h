@@ -57,6 +57,7 @@ struct claim_batch {
 	size_t bytes;                /* raw bytes of all items */
 	size_t largest;              /* raw bytes of the largest */
 	PGresult *raws;              /* claim_fetch()'s result; the items' raw point into it */
+	int *seq;                    /* the order the worker runs the items in (indexes) */
 };
 
 struct claim_limits {

@@ -16,11 +16,12 @@ struct pipeline_kind {
 	const char *kind;
 	int (*process)(struct pipeline_ctx *, const struct inbound_item *, struct pipeline_result *,
 	               struct tk_err *);
+	uint32_t (*order)(struct pipeline_ctx *, const struct inbound_item *); /* NULL: 0 */
 };
 
 static const struct pipeline_kind kinds[] = {
-	{ "mail", mailproc_process },
-	{ "alert", incident_process },
+	{ "mail", mailproc_process, NULL },
+	{ "alert", incident_process, incident_lock_order },
 };
 
 int
@@ -32,6 +33,15 @@ pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,
 			return kinds[i].process(pc, item, res, err);
 	res->error_kind = "internal";
 	return tk_err_set(err, "no processor for inbound kind \"%s\"", item->kind);
+}
+
+uint32_t
+pipeline_order(struct pipeline_ctx *pc, const struct inbound_item *item)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].kind, item->kind) == 0 && kinds[i].order)
+			return kinds[i].order(pc, item);
+	return 0;
 }
 
 int

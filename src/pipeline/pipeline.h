@@ -71,6 +71,13 @@ int pipeline_process(struct pipeline_ctx *pc, const struct inbound_item *item,
                      struct pipeline_result *res, struct tk_err *err);
 
 /*
+ * Where an item goes in its batch's run: items run in ascending order of
+ * this key (stable), so alerts take their identity locks in ascending
+ * order (incident_lock.h); mail is 0. Parses the item; no database.
+ */
+uint32_t pipeline_order(struct pipeline_ctx *pc, const struct inbound_item *item);
+
+/*
  * Between the costly steps of an item (after parsing, per attachment): 0
  * while the item is within its time budget (workers.item_budget), else -1
  * with err saying where it stopped and pc->over_budget set; the worker

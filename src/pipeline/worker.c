@@ -12,6 +12,9 @@
  * (their claims skip locked rows), and they end with the transaction or
  * the connection.
  *
+ * The items run in the order pipeline_order() gives (alerts by their
+ * identity locks, so batches never deadlock on them: incident_lock.h).
+ *
  * Step (2) first runs without savepoints (two round trips fewer per item);
  * when an item fails, the batch is rolled back and run again with a
  * savepoint per item, the failed item's error recorded without running it
@@ -62,6 +65,46 @@ busy_batch(struct worker *w, const struct claim_batch *b)
 	atomic_store(&w->batch_bytes, (int64_t)b->bytes);
 }
 
+static struct inbound_item
+item_of(const struct claim_item *c)
+{
+	return (struct inbound_item){
+		.id = c->id, .source = c->source, .kind = c->kind, .raw = c->raw,
+		.raw_len = c->raw_len, .attempts = c->attempts, .meta = c->meta,
+	};
+}
+
+static int
+cmp_order(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The order the batch's items run in (b->seq): by pipeline_order(), ties in
+ * claim order, so alerts take their identity locks in ascending order and
+ * the items of one identity keep theirs.
+ */
+static void
+batch_order(struct pipeline_ctx *pc, struct claim_batch *b)
+{
+	uint64_t *keys = xcalloc((size_t)b->n + 1, sizeof(*keys));
+
+	for (int i = 0; i < b->n; i++) {
+		struct inbound_item item = item_of(&b->items[i]);
+
+		keys[i] = (uint64_t)(b->items[i].mine ? pipeline_order(pc, &item) : 0) << 32 | (uint32_t)i;
+	}
+	qsort(keys, (size_t)b->n, sizeof(*keys), cmp_order);
+	free(b->seq);
+	b->seq = xcalloc((size_t)b->n + 1, sizeof(*b->seq));
+	for (int i = 0; i < b->n; i++)
+		b->seq[i] = (int)(keys[i] & 0xffffffffu);
+	free(keys);
+}
+
 /*
  * Process one item. With savepoints, a failure is rolled back to the item's
  * savepoint and recorded; without, it is kept in the item (fail_kind) and
@@ -70,10 +113,7 @@ busy_batch(struct worker *w, const struct claim_batch *b)
 static int
 process_one(struct pipeline_ctx *pc, struct claim_item *c, bool savepoints, struct tk_err *err)
 {
-	struct inbound_item item = {
-		.id = c->id, .source = c->source, .kind = c->kind, .raw = c->raw,
-		.raw_len = c->raw_len, .attempts = c->attempts, .meta = c->meta,
-	};
+	struct inbound_item item = item_of(c);
 	struct pipeline_result res = { .drop_why = -1 };
 	struct tk_err perr = { 0 };
 	int64_t t0;
@@ -205,10 +245,13 @@ batch_pass(struct worker *w, struct pipeline_ctx *pc, struct claim_batch *b, boo
 	if (store_begin(pc->st, err) < 0 || claim_lock(pc->st, b, err) < 0)
 		return -1;
 	busy(w, WORKER_FETCHING, 0);
-	if (b->raws == NULL && claim_fetch(pc->st, b, err) < 0)
-		return -1;
-	for (int i = 0; i < b->n && !failed; i++) {
-		int r;
+	if (b->raws == NULL) {
+		if (claim_fetch(pc->st, b, err) < 0)
+			return -1;
+		batch_order(pc, b);
+	}
+	for (int k = 0; k < b->n && !failed; k++) {
+		int i = b->seq[k], r;
 
 		if (!b->items[i].mine)
 			continue;
