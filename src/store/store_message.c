@@ -18,6 +18,10 @@ store_text_array(const char *const *v, size_t n)
 	buf_init(&b, 0);
 	(void)buf_putc(&b, '{');
 	for (size_t i = 0; i < n; i++) {
+		if (v[i] == NULL) {   /* SQL NULL (the escalator's calendar of a ticket without policy) */
+			(void)buf_puts(&b, i ? ",NULL" : "NULL");
+			continue;
+		}
 		(void)buf_puts(&b, i ? ",\"" : "\"");
 		for (const char *c = v[i]; *c; c++) {
 			if (*c == '"' || *c == '\\')

@@ -62,7 +62,7 @@ int store_attachment_insert(struct store *st, const struct attachment_new *a, in
 int store_participant_add(struct store *st, int64_t ticket_id, const char *address,
                           const char *role, struct tk_err *err) __attribute__((warn_unused_result));
 
-/* Postgres text[] literal for a list of strings (caller frees). */
+/* Postgres text[] literal for a list of strings, NULL elements as NULL (caller frees). */
 char *store_text_array(const char *const *v, size_t n);
 
 #endif
