@@ -1,7 +1,8 @@
 # multi.sh: several ticketd daemons on one database (sourced after
 # common.sh), for the scale-out tests (08x).
 #
-# Daemon N runs on $T/dN.yaml (written by the test), logs to $T/dN.log,
+# Daemon N runs on $T/dN.yaml (written by the test) with TICKETD_DSN set to
+# MULTI_DSN when that is set (the variable wins over the file), logs to $T/dN.log,
 # and is killed on exit through $T/dN.cleanup. multi_start N starts it and
 # waits for its "ready" line (one more than the log held: restarts wait for
 # the new process); multi_port N is the HTTP port it bound (listen port 0);
@@ -32,7 +33,7 @@ YAML
 multi_start() {
 	_n=$1
 	_ready=$(grep -c "ticketd: ready" "$T/d$_n.log" 2>/dev/null || true)
-	"$TICKETD" -c "$T/d$_n.yaml" >>"$T/d$_n.log" 2>&1 &
+	TICKETD_DSN=${MULTI_DSN:-$TICKETD_DSN} "$TICKETD" -c "$T/d$_n.yaml" >>"$T/d$_n.log" 2>&1 &
 	eval "MULTI_PID_$_n=$!"
 	echo "kill -KILL $! 2>/dev/null" >"$T/d$_n.cleanup"
 	wait_for 60 "daemon $_n ready" '[ "$(grep -c "ticketd: ready" "$T/d'"$_n"'.log")" -gt "${_ready:-0}" ]'
@@ -156,10 +157,10 @@ urls_file() {
 	mv "$LOAD/urls.new" "$LOAD/urls"
 }
 
-# load_start SECONDS: mixed intake in the background (multi_load.py), ticketctl on $T/d1.yaml's database.
+# load_start SECONDS: mixed intake in the background (multi_load.py), ticketctl on MULTI_DSN.
 load_start() {
 	rm -f "$LOAD/stop"
-	TICKETD_CONFIG=${LOAD_CONFIG:-$T/d1.yaml} /usr/bin/python3 "$top_srcdir/tests/integration/multi_load.py" \
+	TICKETD_DSN=${MULTI_DSN:-$TICKETD_DSN} TICKETD_CONFIG=$T/d1.yaml /usr/bin/python3 "$top_srcdir/tests/integration/multi_load.py" \
 		"$LOAD" "$DOVE_PORT" "$DOVE_USER" "$DOVE_PASS" "$MD" "$TICKETCTL" "@$LOAD/urls" "$1" \
 		>"$LOAD/out" 2>&1 &
 	LOAD_PID=$!
@@ -254,4 +255,42 @@ multi_scenario_kill() {
 		multi_stop "$n"
 		assert_eq "$MULTI_RC" 0 "daemon $n stopped cleanly"
 	done
+}
+
+# pgbouncer_start: Debian's PgBouncer in front of the test cluster, in
+# transaction pooling, on a Unix socket only ($T/pgb, no TCP port to
+# collide), run as postgres (it refuses root); sets PGB_DSN. Skips the
+# test (77) when pgbouncer is not installed.
+pgbouncer_start() {
+	command -v pgbouncer >/dev/null || { echo "# pgbouncer not installed (apt-get install pgbouncer): skipped"; exit 77; }
+	mkdir -p "$T/pgb"
+	printf '"postgres" ""\n' >"$T/pgb/users.txt"
+	cat >"$T/pgb/pgbouncer.ini" <<INI
+[databases]
+ticketd = host=$PGDIR port=$PGPORT dbname=ticketd user=postgres
+[pgbouncer]
+listen_addr =
+listen_port = 6432
+unix_socket_dir = $T/pgb
+auth_type = trust
+auth_file = $T/pgb/users.txt
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 300
+logfile = $T/pgb/pgbouncer.log
+pidfile = $T/pgb/pgbouncer.pid
+ignore_startup_parameters = extra_float_digits
+admin_users = postgres
+INI
+	[ "$(id -u)" = 0 ] && chown -R postgres "$T/pgb"
+	as_pg pgbouncer -d "$T/pgb/pgbouncer.ini" || fail "pgbouncer did not start: $(tail -n 5 "$T/pgb/pgbouncer.log")"
+	echo "kill \$(cat '$T/pgb/pgbouncer.pid')" >"$T/pgbouncer.cleanup"
+	PGB_DSN="host=$T/pgb port=6432 dbname=ticketd user=postgres connect_timeout=5"
+	wait_for 20 "pgbouncer answers" '"$PG_BINDIR/psql" -X -q -A -t "$PGB_DSN" -c "SELECT 1"'
+}
+
+# pgb_clients: how many clients PgBouncer has for database ticketd.
+pgb_clients() {
+	"$PG_BINDIR/psql" -X -q -A -t -F ' ' "host=$T/pgb port=6432 dbname=pgbouncer user=postgres" -c "SHOW CLIENTS" |
+		awk '$3 == "ticketd"' | wc -l
 }
