@@ -16,7 +16,7 @@ Each acknowledgement is one line in DIR/<thread>.ack (Message-ID or
 fingerprint) written after the ack: an append that returned OK, a file
 renamed into new/, an ingest that exited 0, a 202. Anything else goes to
 DIR/<thread>.err. Every mail comes from its own address (acks are per
-customer). Paced at about PACE items/s per thread (env, default 20).
+customer). Paced at about PACE items/s per thread (env, default 20; multi.sh uses 10).
 Loopback only."""
 import imaplib, json, os, subprocess, sys, threading, time, urllib.request
 
