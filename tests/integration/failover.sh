@@ -1,7 +1,7 @@
 # failover.sh: a primary and a standby with streaming replication, managed
 # by Debian's pg_auto_failover (a monitor and two data nodes, each its own
 # `pg_autoctl run` as postgres, on 127.0.0.1 with ports from the kernel), for
-# test 084 (sourced after common.sh and dovecot.sh, which has free_port).
+# test 089 (sourced after common.sh and dovecot.sh, which has free_port).
 #
 # paf_start sets PAF_DSN (both nodes, target_session_attrs=read-write) and
 # PAF_PRIMARY / PAF_STANDBY (n1, n2). The monitor checks health every

@@ -1,5 +1,5 @@
 # multi.sh: several ticketd daemons on one database (sourced after
-# common.sh), for the scale-out tests (08x).
+# common.sh), for the scale-out tests (085-089).
 #
 # Daemon N runs on $T/dN.yaml (written by the test) with TICKETD_DSN set to
 # MULTI_DSN when that is set (the variable wins over the file), logs to $T/dN.log,
@@ -65,7 +65,7 @@ multi_logs_lack() {
 }
 
 # ---- The shared scenario: N daemons, one IMAP mailbox, one Maildir, the
-# MTA pipe, webhooks, the outbox and the SLA escalator (tests 081-084).
+# MTA pipe, webhooks, the outbox and the SLA escalator (tests 086-089).
 # Needs dovecot.sh and convo.sh sourced; MD is the Maildir.
 MD=$T/maildir
 LOAD=$T/load

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Test 081 through PgBouncer (Debian's, 1.18) in transaction pooling: three
+# Test 086 through PgBouncer (Debian's, 1.18) in transaction pooling: three
 # daemons whose every connection goes through it (prepared statements off:
 # 1.18 cannot keep them in transaction mode; NOTIFY does not reach the
 # escalator's LISTEN, so it polls, sla.poll_interval), ticketctl too. The

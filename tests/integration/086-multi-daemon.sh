@@ -1,5 +1,5 @@
 #!/bin/sh
-# Three daemons on one PostgreSQL (directly; 082 runs the same through
+# Three daemons on one PostgreSQL (directly; 087 runs the same through
 # PgBouncer): mail through one IMAP mailbox and one Maildir (each leased by
 # one daemon), the MTA pipe, webhooks posted to all three, the outbox
 # sending and the SLA escalator running in every daemon. The daemon that
