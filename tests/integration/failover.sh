@@ -5,8 +5,8 @@
 #
 # paf_start sets PAF_DSN (both nodes, target_session_attrs=read-write) and
 # PAF_PRIMARY / PAF_STANDBY (n1, n2). The monitor checks health every
-# second, so a dead primary is failed over in seconds, not the default
-# half minute. Replication is synchronous while the standby is healthy
+# second and gives an unreachable primary 3 s to demote itself (default
+# 30 s), so a dead primary is failed over in seconds. Replication is synchronous while the standby is healthy
 # (pg_auto_failover's default: synchronous_standby_names = 'ANY 1 (...)'),
 # so a commit that was answered is on the standby. paf_kill NODE SIGKILLs
 # the node's keeper and its PostgreSQL (its whole process group).
@@ -64,6 +64,7 @@ pgautofailover.health_check_timeout = 1000
 pgautofailover.health_check_max_retries = 1
 pgautofailover.health_check_retry_delay = 500
 pgautofailover.node_considered_unhealthy_timeout = 3000
+pgautofailover.primary_demote_timeout = 3000
 CONF
 	paf_run mon
 	PAF_MONITOR="postgres://autoctl_node@127.0.0.1:$PAF_MON_PORT/pg_auto_failover?sslmode=disable"

@@ -28,6 +28,7 @@ scan:
 YAML
 		cat
 	} >"$T/d$1.yaml"
+	root_user "$T/d$1.yaml"
 }
 
 multi_start() {
