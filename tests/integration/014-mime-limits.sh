@@ -32,7 +32,7 @@ small() { printf 'From: small@customer.example\nSubject: %s\nMessage-ID: <%s@t>\
 manyparts "fifty thousand parts" 50000 | "$TICKETCTL" ingest --mailbox pipe - || fail "ingest"
 small small-a | "$TICKETCTL" ingest --mailbox pipe - || fail "ingest"
 daemon_start
-wait_sql 60 "SELECT count(*) FROM inbound WHERE state = 'done'" 2
+wait_sql 120 "SELECT count(*) FROM inbound WHERE state = 'done'" 2
 assert_eq "$(psql_q "SELECT count(*) FROM attachments a JOIN messages m ON m.id = a.message_id
 	JOIN tickets t ON t.id = m.ticket_id WHERE t.subject = 'fifty thousand parts'")" "999" "the first 1,000 parts"
 assert_contains "$(psql_q "SELECT body_text FROM messages WHERE subject = 'fifty thousand parts'")" \
@@ -40,16 +40,29 @@ assert_contains "$(psql_q "SELECT body_text FROM messages WHERE subject = 'fifty
 grep -q "49000 MIME parts left out (workers.max_parts 1000" "$DAEMON_LOG" || fail "not logged"
 daemon_stop
 
-# A budget far below what 900 scanned and stored attachments take.
-sed -i 's/^workers:$/workers:\n  item_budget: 50ms/' "$T/ticketd.yaml"
+# A budget of two seconds, far above a small mail's milliseconds even on a
+# loaded machine; the item with attachments is held past it at its first
+# attachment's insert by a transaction that locks the attachments table, so
+# the check before its second attachment finds the budget used up.
+sed -i 's/^workers:$/workers:\n  item_budget: 2s/' "$T/ticketd.yaml"
 small small-b | "$TICKETCTL" ingest --mailbox pipe - || fail "ingest"
-manyparts "over budget" 900 | "$TICKETCTL" ingest --mailbox pipe - || fail "ingest"
+manyparts "over budget" 4 | "$TICKETCTL" ingest --mailbox pipe - || fail "ingest"
 small small-c | "$TICKETCTL" ingest --mailbox pipe - || fail "ingest"
+"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$TICKETD_DSN" -c "BEGIN" \
+	-c "LOCK TABLE attachments IN SHARE MODE" -c "SELECT pg_sleep(300)" >"$T/holder.out" 2>&1 &
+HOLDER=$!
+echo "kill $HOLDER" >"$T/holder.cleanup"
+wait_sql 20 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()" 1
 daemon_start
-wait_sql 30 "SELECT count(*) FROM inbound WHERE state <> 'pending'" 5
+wait_for 120 "the item waits on the attachments table for longer than its budget" \
+	'[ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = '"'Lock'"' AND query LIKE '"'%INSERT INTO attachments%'"' AND now() - query_start > interval '"'2.5 s'"'")" -ge 1 ]'
+psql_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$HOLDER" 2>/dev/null || true
+rm -f "$T/holder.cleanup"
+wait_sql 60 "SELECT count(*) FROM inbound WHERE state <> 'pending'" 5
 assert_eq "$(psql_q "SELECT state || '|' || attempts || '|' || error_kind FROM inbound WHERE id = 4")" "failed|1|limit" \
 	"set aside: $(psql_q "SELECT state || ' ' || coalesce(last_error, '') FROM inbound WHERE id = 4")"
-assert_contains "$(psql_q "SELECT last_error FROM inbound WHERE id = 4")" "over its budget of 50 ms (workers.item_budget)"
+assert_contains "$(psql_q "SELECT last_error FROM inbound WHERE id = 4")" "over its budget of 2000 ms (workers.item_budget) at attachment 2 of 3"
 assert_eq "$(psql_q "SELECT string_agg(state, ',' ORDER BY id) FROM inbound WHERE id IN (3, 5)")" "done,done" "the rest of the batch"
 assert_eq "$(psql_q "SELECT count(*) FROM tickets WHERE subject = 'over budget'")" "0" "nothing of it kept"
 daemon_stop

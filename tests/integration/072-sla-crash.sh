@@ -87,9 +87,23 @@ wait_sql 120 "SELECT count(*) FROM sla_steps" 80
 wait_sql 120 "SELECT count(*) FROM timers WHERE state = 'fired'" 160
 wait_sql 120 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
 assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE action = 'escalation'")" "160" "one event per level"
+# Each daemon alone (the other stopped, SIGSTOP) takes a ticket's steps, so
+# both have taken part whichever got the ten above.
+alone() { # alone PID ID: steps and levels of ticket ID while PID is stopped
+	kill -STOP "$1"
+	newmail "$2"
+	settle
+	wait_sql 120 "SELECT count(*) FROM sla_steps s JOIN messages m USING (ticket_id) WHERE m.message_id = '$2@customer.example'" 4
+	wait_sql 120 "SELECT count(*) FROM timers t JOIN messages m USING (ticket_id) WHERE m.message_id = '$2@customer.example' AND t.state = 'fired'" 8
+	kill -CONT "$1"
+}
+alone "$DAEMON_PID" d11
+alone "$SECOND" d12
+wait_sql 120 "SELECT count(*) FROM outbox WHERE state <> 'sent'" 0
 assert_eq "$(psql_q "SELECT count(DISTINCT instance) FROM sla_steps WHERE ticket_id IN (SELECT ticket_id FROM messages WHERE message_id LIKE 'd%')")" "2" \
 	"both daemons took part"
-assert_eq "$(sent_q "sum(1 for x in m if 'SLA' in x['subject']) - $before")" "80" "each level's mail once"
+assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE action = 'escalation'")" "176" "one event per level"
+assert_eq "$(sent_q "sum(1 for x in m if 'SLA' in x['subject']) - $before")" "96" "each level's mail once"
 assert_eq "$(sent_q "len(m) - len(set(x['message_id'] for x in m))")" "$dups" "no new duplicate"
 kill -TERM "$SECOND"; wait "$SECOND" 2>/dev/null || true; rm -f "$T/second.cleanup"
 
