@@ -44,7 +44,8 @@ migrate(const struct ctl_args *a)
 
 /*
  * Read the message: CTL_OK, CTL_DATAERR for one that can never be accepted
- * (larger than 64 MiB, empty: the MTA bounces it), CTL_USAGE otherwise.
+ * (larger than 64 MiB, empty: the MTA bounces it), CTL_USAGE for a file that
+ * cannot be opened, CTL_TEMPFAIL when reading failed (the MTA tries again).
  */
 static int
 read_input(const char *file, struct buf *b)
@@ -58,7 +59,7 @@ read_input(const char *file, struct buf *b)
 		return CTL_USAGE;
 	}
 	if (buf_read_fd(b, fd) < 0) {
-		rc = errno == EFBIG ? CTL_DATAERR : CTL_USAGE;
+		rc = errno == EFBIG ? CTL_DATAERR : CTL_TEMPFAIL;
 		fprintf(stderr, "ticketctl: ingest: cannot read %s: %s\n", name,
 		        errno == EFBIG ? "message larger than 64 MiB" : strerror(errno));
 	} else if (b->len == 0) {
@@ -83,12 +84,17 @@ ingest(const struct ctl_args *a)
 	bool dup;
 	int rc;
 
-	if ((rc = ctl_load_config(&cfg)) != CTL_OK)
-		return rc;
+	/*
+	 * A configuration that cannot be read or names no such mailbox is the
+	 * admin's to fix: EX_TEMPFAIL, so the MTA keeps the mail meanwhile (any
+	 * other failure would bounce it to the customer).
+	 */
+	if (ctl_load_config(&cfg) != CTL_OK)
+		return CTL_TEMPFAIL;
 	if (cfg && config_mailbox(cfg, mailbox) == NULL) {
 		fprintf(stderr, "ticketctl: ingest: no mailbox named \"%s\" in %s\n", mailbox, cfg->path);
 		config_unref(&cfg);
-		return CTL_USAGE;
+		return CTL_TEMPFAIL;
 	}
 	buf_init(&b, INGEST_MAX);
 	if ((rc = read_input(a->n_pos ? a->pos[0] : NULL, &b)) != CTL_OK)

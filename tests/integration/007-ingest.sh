@@ -2,9 +2,11 @@
 # The MTA pipe: ticketctl ingest stages from a file or stdin and exits 0
 # only after the commit, 75 when the database is unavailable, 65 for a
 # message that can never be accepted (empty, over 64 MiB: the MTA bounces
-# it), 1 on bad usage; identical bytes (an MTA retry) are staged once; the
-# same Message-ID through two mailboxes makes one ticket. It says what it
-# did (staged as inbound N, duplicate of inbound N); -q says nothing.
+# it), 75 also when the configuration names no such mailbox or cannot be
+# read (the admin's to fix: the MTA keeps the mail), 1 on bad usage;
+# identical bytes (an MTA retry) are staged once; the same Message-ID
+# through two mailboxes makes one ticket. It says what it did (staged as
+# inbound N, duplicate of inbound N); -q says nothing.
 . "$(dirname "$0")/common.sh"
 pg_start
 write_config <<YAML
@@ -40,8 +42,9 @@ expect_rc 0 sh -c "sed '1i Received: from mx2.example by other' '$T/a.eml' | '$T
 assert_eq "$OUT" "" "--quiet: nothing for the MTA"
 assert_eq "$(psql_q "SELECT count(*) FROM inbound")" "2" "stdin staged"
 
-expect_rc 1 "$TICKETCTL" ingest --mailbox nosuch "$T/a.eml"
+expect_rc 75 "$TICKETCTL" ingest --mailbox nosuch "$T/a.eml"
 assert_contains "$OUT" 'no mailbox named "nosuch"'
+expect_rc 75 "$TICKETCTL" -c "$T/nosuch.yaml" ingest --mailbox pipe "$T/a.eml"
 expect_rc 1 "$TICKETCTL" ingest --mailbox pipe "$T/does-not-exist.eml"
 expect_rc 1 "$TICKETCTL" ingest "$T/a.eml"
 

@@ -5,8 +5,8 @@
 # virtual mailbox domain support.example (support@, billing@) goes to the
 # transport $PF_TRANSPORT (set before pf_start, e.g. "ticketd:unix:$SOCK");
 # everything else (bounces to outside senders) is discarded. Retries come
-# within seconds (queue_run_delay and backoff of 1-2 s). Stopped on exit
-# through a $T/*.cleanup file.
+# within seconds (queue_run_delay and backoff of 1-2 s). $PF_MAIN (lines)
+# is added to main.cf. Stopped on exit through a $T/*.cleanup file.
 #
 #   pf_start [MASTER-CF-LINES]   start it, with extra master.cf services
 #   pf_send FROM RCPT... <MAIL   submit a message
@@ -15,6 +15,7 @@
 
 PF=$T/postfix
 PF_TRANSPORT=${PF_TRANSPORT:-}
+PF_MAIN=${PF_MAIN:-}
 
 pf_start() {
 	command -v postfix >/dev/null 2>&1 || { echo "# postfix not installed: skipped"; exit 77; }
@@ -50,6 +51,7 @@ default_transport = discard:no mail leaves the test
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
+$PF_MAIN
 CF
 	cat >"$PF/etc/master.cf" <<'CF'
 pickup    unix  n       -       n       60      1       pickup

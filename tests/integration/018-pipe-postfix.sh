@@ -1,0 +1,77 @@
+#!/bin/sh
+# Postfix's pipe into `ticketctl ingest`, set up as contrib/postfix.md says:
+# user= an unprivileged user (here nobody) who can read the configuration
+# and reach the database socket; flags DORq with one recipient per delivery
+# put X-Original-To and Delivered-To on top, which the rules read as the
+# recipient (a Bcc'd address routes the mail); a mail for two addresses is
+# delivered twice and makes one ticket. A configuration the pipe's user
+# cannot read makes Postfix defer the mail (exit 75), never bounce it; once
+# readable, it is delivered.
+. "$(dirname "$0")/common.sh"
+PF_TRANSPORT=ticketd
+PF_MAIN="ticketd_destination_recipient_limit = 1"
+. "$(dirname "$0")/postfix.sh"
+# ASan's leak check needs ptrace rights the pipe's user may lack; 007 checks ingest's leaks.
+pf_start "ticketd   unix  -       n       n       -       2       pipe
+  flags=DORq user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $TICKETCTL -c $T/ticketd.yaml ingest --mailbox pipe"
+pg_start
+mkdir -p "$T/rules"
+cat >"$T/rules/50-recipient.yaml" <<'YAML'
+rules:
+  - name: billing
+    match: { recipient: billing@support.example }
+    set: { queue: billing }
+YAML
+write_config <<YAML
+rules: { dir: $T/rules }
+mailboxes:
+  - { name: pipe, type: pipe, queue: helpdesk }
+YAML
+chmod 644 "$T/ticketd.yaml"
+daemon_start
+
+# billing@ only in the envelope (Bcc): the headers Postfix prepends say it.
+pf_send zoe@customer.example billing@support.example <<'MAIL'
+From: Zoe <zoe@customer.example>
+To: support@support.example
+Subject: invoice by pipe
+Message-ID: <pipe-1@customer.example>
+
+The total is wrong.
+MAIL
+wait_sql 30 "SELECT count(*) FROM tickets" 1
+assert_eq "$(psql_q "SELECT queue FROM tickets")" "billing" "routed by X-Original-To"
+psql_q "SELECT encode(raw, 'escape') FROM inbound" | sed -n '1,4p' >"$T/top"
+grep -qx 'X-Original-To: billing@support.example' "$T/top" || fail "no X-Original-To on top: $(cat "$T/top")"
+grep -qx 'Delivered-To: billing@support.example' "$T/top" || fail "no Delivered-To on top"
+
+# Two addresses: two deliveries (recipient limit 1), two rows, one ticket.
+pf_send zoe@customer.example support@support.example billing@support.example <<'MAIL'
+From: Zoe <zoe@customer.example>
+To: support@support.example, billing@support.example
+Subject: to both
+Message-ID: <pipe-2@customer.example>
+
+Hello.
+MAIL
+wait_sql 30 "SELECT count(*) FROM inbound WHERE state = 'done'" 3
+assert_eq "$(psql_q "SELECT count(*) FROM tickets WHERE subject = 'to both'")" "1" "one ticket for one mail"
+
+# The pipe's user cannot read the configuration: deferred, not bounced.
+chmod 600 "$T/ticketd.yaml"
+pf_send d@customer.example support@support.example <<'MAIL'
+From: d@customer.example
+To: support@support.example
+Subject: config unreadable
+Message-ID: <pipe-3@customer.example>
+
+x
+MAIL
+wait_for 30 "postfix deferred it" 'pf_log | grep -q "relay=ticketd.*status=deferred"'
+pf_log | grep -q "status=bounced" && fail "a configuration problem bounced mail: $(pf_log | grep status=bounced)"
+chmod 644 "$T/ticketd.yaml"
+wait_sql 30 "SELECT count(*) FROM tickets WHERE subject = 'config unreadable'" 1
+wait_for 30 "postfix's queue empty" pf_queue_empty
+pf_log | grep -q "status=bounced" && fail "bounced: $(pf_log | grep status=bounced)"
+daemon_stop
+echo "ok"
