@@ -10,14 +10,9 @@
 # socket mode and TCP; a stale socket replaced after a crash, one in use
 # refused; 421 at shutdown and after the command timeout.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/mta.sh"
 pg_start
-mkdir -p "$T/rules"
-cat >"$T/rules/50-recipient.yaml" <<'YAML'
-rules:
-  - name: billing
-    match: { recipient: billing@support.example }
-    set: { queue: billing }
-YAML
+recipient_rules
 SOCK=$T/lmtp.sock
 lmtp_config() { # lmtp_config COMMAND_TIMEOUT
 	write_config <<YAML
@@ -39,7 +34,6 @@ wait_for 10 "the LMTP listener" '[ -S "$SOCK" ]'
 assert_eq "$(stat -c %a "$SOCK")" "666" "socket_mode"
 PORT=$(sed -n 's/.*lmtp: mailbox=mta listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$DAEMON_LOG" | tail -n 1)
 [ -n "$PORT" ] || fail "no TCP port in the log"
-lmtp() { /usr/bin/python3 "$top_srcdir/tests/integration/lmtp-client.py" "$@"; }
 count() { printf '%s\n' "$1" | grep -c "$2" || true; }
 
 OUT=$(lmtp "$SOCK" lhlo)

@@ -10,18 +10,13 @@
 # it with the SIZE announced); a burst of mail over Postfix's cached connections arrives
 # whole, each message once.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/mta.sh"
 SOCK=$T/lmtp.sock
 PF_TRANSPORT="ticketd:unix:$SOCK"
 . "$(dirname "$0")/postfix.sh"
 pf_start "ticketd   unix  -       -       n       -       4       lmtp"
 pg_start
-mkdir -p "$T/rules"
-cat >"$T/rules/50-recipient.yaml" <<'YAML'
-rules:
-  - name: billing
-    match: { recipient: billing@support.example }
-    set: { queue: billing }
-YAML
+recipient_rules
 write_config <<YAML
 rules: { dir: $T/rules }
 mailboxes:

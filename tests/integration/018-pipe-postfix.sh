@@ -8,6 +8,7 @@
 # cannot read makes Postfix defer the mail (exit 75), never bounce it; once
 # readable, it is delivered.
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/mta.sh"
 PF_TRANSPORT=ticketd
 PF_MAIN="ticketd_destination_recipient_limit = 1"
 . "$(dirname "$0")/postfix.sh"
@@ -15,13 +16,7 @@ PF_MAIN="ticketd_destination_recipient_limit = 1"
 pf_start "ticketd   unix  -       n       n       -       2       pipe
   flags=DORq user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $TICKETCTL -c $T/ticketd.yaml ingest --mailbox pipe"
 pg_start
-mkdir -p "$T/rules"
-cat >"$T/rules/50-recipient.yaml" <<'YAML'
-rules:
-  - name: billing
-    match: { recipient: billing@support.example }
-    set: { queue: billing }
-YAML
+recipient_rules
 write_config <<YAML
 rules: { dir: $T/rules }
 mailboxes:
