@@ -44,6 +44,28 @@ expect "$tmp/am" '"alerts": ['
 expect "$tmp/pd" '"priority": "high"'
 expect "$tmp/pd" '"queue": "operations"'
 
+# The recipient field: --recipient (the envelope's), else X-Original-To or
+# Delivered-To above the first Received, as the daemon reads them (mailroute.c).
+mkdir "$tmp/rcpt"
+printf 'rules:\n  - name: billing\n    match: { recipient: billing@ticketd.example }\n    set: { queue: billing }\n' \
+	>"$tmp/rcpt/10-billing.yaml"
+"$ctl" rules test --rules "$tmp/rcpt" --recipient support@ticketd.example \
+	--recipient=Billing@Ticketd.Example "$data/plain.eml" >"$tmp/rc" || fail "test --recipient"
+expect "$tmp/rc" "recipient:    support@ticketd.example, billing@ticketd.example (envelope)"
+expect "$tmp/rc" "queue       billing"
+"$ctl" rules test --rules "$tmp/rcpt" "$data/plain.eml" >"$tmp/rc0" || fail "test without a recipient"
+expect "$tmp/rc0" "recipient:    (none)"
+if grep -q "queue       billing" "$tmp/rc0"; then fail "routed without a recipient"; fi
+{ printf 'X-Original-To: billing@ticketd.example\nDelivered-To: tickets@ticketd.example\n'
+  printf 'Received: from mx.example by ticketd.example\n'; cat "$data/plain.eml"; } >"$tmp/xo.eml"
+"$ctl" rules test --rules "$tmp/rcpt" --json "$tmp/xo.eml" >"$tmp/xo" || fail "test X-Original-To"
+expect "$tmp/xo" '"recipients_from": "X-Original-To"'
+expect "$tmp/xo" '"queue": "billing"'
+{ printf 'Received: from mx.example by ticketd.example\nX-Original-To: billing@ticketd.example\n'
+  cat "$data/plain.eml"; } >"$tmp/below.eml"
+"$ctl" rules test --rules "$tmp/rcpt" --json "$tmp/below.eml" >"$tmp/below" || fail "test below Received"
+expect "$tmp/below" '"recipients": []'
+
 # Broken rules: every error with FILE:LINE:COL, exit status 1.
 mkdir "$tmp/bad"
 printf 'rules:\n  - name: x\n    match: { subject: /(a/, frm: y }\n    set: { priority: urgent }\n' \

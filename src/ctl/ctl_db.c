@@ -1,7 +1,8 @@
 /*
  * ctl_db.c: ticketctl migrate and ingest (the MTA pipe). Ingest says what
  * it did (staged as inbound N, or a duplicate of inbound N: the same bytes
- * again, an MTA's retry), -q for none of it.
+ * again, an MTA's retry), -q for none of it; --recipient addresses go into
+ * the item's meta for the rules' recipient field.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "buf.h"
 #include "config.h"
@@ -71,6 +74,26 @@ read_input(const char *file, struct buf *b)
 	return rc;
 }
 
+/* The --recipient addresses as the item's meta, {"recipients": [...]}, or NULL (caller frees). */
+static char *
+envelope_meta(const struct ctl_args *a)
+{
+	const char *rcpts[CTL_MAX_MANY];
+	int n = ctl_strs(a, "recipient", rcpts, CTL_MAX_MANY);
+	json_t *arr, *meta;
+	char *text;
+
+	if (n == 0)
+		return NULL;
+	arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(rcpts[i]));
+	meta = json_pack("{s:o}", "recipients", arr);
+	text = json_dumps(meta, JSON_COMPACT);
+	json_decref(meta);
+	return text;
+}
+
 static int
 ingest(const struct ctl_args *a)
 {
@@ -78,7 +101,7 @@ ingest(const struct ctl_args *a)
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
-	char key[80], sha[65];
+	char key[80], sha[65], *meta = NULL;
 	struct buf b;
 	int64_t id;
 	bool dup;
@@ -101,11 +124,15 @@ ingest(const struct ctl_args *a)
 		goto out;
 	if ((rc = ctl_connect(cfg, &st)) != CTL_OK)
 		goto out;
-	/* Identical bytes twice are an MTA retry after a lost reply: stage once. */
+	/*
+	 * Identical bytes twice are an MTA retry after a lost reply: stage once
+	 * (the first delivery's recipients are the ones the rules see).
+	 */
 	store_sha256_hex(b.data ? b.data : "", b.len, sha);
 	snprintf(key, sizeof(key), "pipe:%s", sha);
+	meta = envelope_meta(a);
 	struct inbound_stage in = { .source = mailbox, .kind = "mail", .raw = b.data ? b.data : "",
-	                            .raw_len = b.len, .dedup_key = key };
+	                            .raw_len = b.len, .dedup_key = key, .meta = meta };
 	if (store_inbound_stage(st, &in, &id, &dup, &err) < 0) {
 		fprintf(stderr, "ticketctl: ingest: %s\n", err.msg);
 		rc = err.temporary ? CTL_TEMPFAIL : CTL_USAGE;
@@ -113,6 +140,7 @@ ingest(const struct ctl_args *a)
 		printf("%s inbound %" PRId64 "\n", dup ? "duplicate of" : "staged as", id);
 	}
 out:
+	free(meta);
 	buf_fini(&b);
 	store_close(&st);
 	config_unref(&cfg);
@@ -127,6 +155,8 @@ const struct ctl_cmd ctl_cmd_migrate = {
 static const struct ctl_opt ingest_opts[] = {
 	{ "mailbox", 'm', CTL_STR, "NAME", "the mailbox (pipe) the message arrived at",
 	  .required = true },
+	{ "recipient", 'r', CTL_STR, "ADDR", "an envelope recipient, for the rules (again for "
+	  "each; Postfix: --recipient=${original_recipient})", .many = true },
 	{ "quiet", 'q', CTL_FLAG, NULL, "print nothing when the message is staged (for MTAs)" },
 	{ NULL },
 };

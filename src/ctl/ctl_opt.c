@@ -83,6 +83,12 @@ set_value(const struct ctl_cmd *cmd, int k, const char *v, struct ctl_args *a)
 	char *end;
 
 	a->val[k] = v;
+	if (o->many) {
+		if (a->n_many == CTL_MAX_MANY)
+			return ctl_usage_error(cmd, "--%s: at most %d values", o->name, CTL_MAX_MANY);
+		a->many_opt[a->n_many] = k;
+		a->many[a->n_many++] = v;
+	}
 	if (o->choices)
 		return check_choice(cmd, o, v);
 	switch (o->kind) {
@@ -206,6 +212,17 @@ ctl_str(const struct ctl_args *a, const char *name)
 	return a->val[find(a, name)];
 }
 
+int
+ctl_strs(const struct ctl_args *a, const char *name, const char **out, int max)
+{
+	int k = find(a, name), n = 0;
+
+	for (int i = 0; i < a->n_many && n < max; i++)
+		if (a->many_opt[i] == k)
+			out[n++] = a->many[i];
+	return n;
+}
+
 bool
 ctl_flag(const struct ctl_args *a, const char *name)
 {
@@ -232,8 +249,8 @@ ctl_usage(const struct ctl_cmd *cmd, FILE *fp)
 		if (o->letter && o->kind == CTL_FLAG)
 			fprintf(fp, " %s-%c%s", open, o->letter, close);
 		else
-			fprintf(fp, " %s--%s%s%s%s", open, o->name, o->kind == CTL_FLAG ? "" : " ",
-			        o->kind == CTL_FLAG ? "" : o->arg, close);
+			fprintf(fp, " %s--%s%s%s%s%s", open, o->name, o->kind == CTL_FLAG ? "" : " ",
+			        o->kind == CTL_FLAG ? "" : o->arg, close, o->many ? "..." : "");
 	}
 	fprintf(fp, "%s%s\n%s\n", cmd->args ? " " : "", cmd->args ? cmd->args : "", cmd->summary);
 	for (int k = 0; cmd->opts && cmd->opts[k].name; k++) {

@@ -15,6 +15,7 @@
 
 #define CTL_MAX_OPTS 16
 #define CTL_NUM_MAX 1000000  /* the largest --limit */
+#define CTL_MAX_MANY 100     /* values of repeated options, all of them together */
 
 enum ctl_opt_kind {
 	CTL_FLAG,      /* no value */
@@ -36,6 +37,7 @@ struct ctl_opt {
 	const char *const *choices;   /* the only values allowed (NULL-terminated), or NULL */
 	enum ctl_opt_check check;
 	bool required;                /* an error when absent */
+	bool many;                    /* may be given again: every value in ctl_strs() */
 };
 
 struct ctl_args;
@@ -56,6 +58,9 @@ struct ctl_args {
 	char **pos;                      /* positional arguments (point into argv) */
 	int n_pos;
 	char *pos_store[64];
+	const char *many[CTL_MAX_MANY];  /* every value of the options with many, in order */
+	int many_opt[CTL_MAX_MANY];      /* the option of each */
+	int n_many;
 };
 
 /* ctl_args_parse() results besides CTL_OK and CTL_USAGE. */
@@ -69,6 +74,8 @@ struct ctl_args {
 int ctl_args_parse(const struct ctl_cmd *cmd, int argc, char **argv, struct ctl_args *a);
 /* The value of --name, "" for a given flag, NULL when absent. */
 const char *ctl_str(const struct ctl_args *a, const char *name);
+/* Every value of an option with many, in the order given, into out: how many (at most max). */
+int ctl_strs(const struct ctl_args *a, const char *name, const char **out, int max);
 /* Whether --name was given. */
 bool ctl_flag(const struct ctl_args *a, const char *name);
 /* The number of a CTL_NUM or CTL_DURATION option, dflt when absent. */

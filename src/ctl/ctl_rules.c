@@ -32,6 +32,8 @@ struct ctl_rules_opts {
 	const char *file;
 	bool json;
 	bool agent;
+	const char *rcpt[CTL_MAX_MANY];  /* --recipient: the envelope's */
+	int n_rcpt;
 };
 
 /* The options of `rules test` and `rules check` (check has only --rules). */
@@ -46,6 +48,7 @@ ctl_rules_args(const struct ctl_args *a, bool test, struct ctl_rules_opts *o)
 	o->agent = ctl_flag(a, "agent");
 	o->source = ctl_str(a, "source");
 	o->mailbox = ctl_str(a, "mailbox");
+	o->n_rcpt = ctl_strs(a, "recipient", o->rcpt, CTL_MAX_MANY);
 	o->file = a->pos[0];
 }
 
@@ -252,6 +255,27 @@ ctl_rules_print_route(const struct mailroute *r)
 		       "ticket before the rules run\n");
 }
 
+/* What the rules saw as recipient, and where it came from. */
+static json_t *
+recipients_json(const struct mailroute *r)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < r->n_recipients; i++)
+		json_array_append_new(arr, json_string(r->recipients[i]));
+	return arr;
+}
+
+static void
+print_recipients(const struct mailroute *r)
+{
+	printf("recipient:    ");
+	for (size_t i = 0; i < r->n_recipients; i++)
+		printf("%s%s", i ? ", " : "", r->recipients[i]);
+	printf("%s%s%s\n", r->n_recipients ? " (" : "(none)",
+	       r->recipients_from ? r->recipients_from : "", r->n_recipients ? ")" : "");
+}
+
 /*
  * A mail runs through mailroute_decide(), the daemon's own decision for a
  * mail that starts a ticket; replies to a ticket (found in the database)
@@ -265,7 +289,9 @@ ctl_rules_mail(const struct rules *rs, const struct config *cfg, const struct bu
 	struct tk_err err;
 	struct loop_verdict v;
 	struct mailroute r;
-	struct mailroute_in in = { .source = o->source, .mailbox = o->mailbox, .sender_is_agent = o->agent };
+	struct mailroute_in in = { .source = o->source, .mailbox = o->mailbox,
+	                           .sender_is_agent = o->agent, .recipients = o->rcpt,
+	                           .n_recipients = (size_t)o->n_rcpt };
 	struct rules_result none = { 0 };
 	json_t *j;
 
@@ -286,12 +312,15 @@ ctl_rules_mail(const struct rules *rs, const struct config *cfg, const struct bu
 		json_object_set_new(j, "decision_reason", json_str_or_null(r.reason[0] ? r.reason : NULL));
 		json_object_set_new(j, "acknowledge", json_boolean(r.action == MAILROUTE_TICKET &&
 		                                                   r.acknowledge));
+		json_object_set_new(j, "recipients", recipients_json(&r));
+		json_object_set_new(j, "recipients_from", json_str_or_null(r.recipients_from));
 		json_array_append_new(out, j);
 	} else {
 		printf("input: %s, mail, source %s, mailbox %s%s\n", o->file,
 		       o->source ? o->source : "(none)", o->mailbox ? o->mailbox : "(none)",
 		       in.sender_is_agent ? ", sender is an agent" : "");
 		printf("auto_class:   %s (%s)\n", loop_class_name(v.cls), v.reason);
+		print_recipients(&r);
 		ctl_rules_print(r.rr ? r.rr : &none);
 		ctl_rules_print_route(&r);
 	}
@@ -414,6 +443,8 @@ static const struct ctl_opt test_opts[] = {
 	{ "source", 0, CTL_STR, "NAME", "the source the input came from" },
 	{ "mailbox", 0, CTL_STR, "NAME", "the mailbox a message came to" },
 	{ "agent", 0, CTL_FLAG, NULL, "the sender is an agent" },
+	{ "recipient", 0, CTL_STR, "ADDR", "an envelope recipient (again for each; default: "
+	  "X-Original-To or Delivered-To on top)", .many = true },
 	{ NULL },
 };
 const struct ctl_cmd ctl_cmd_rules_test = {

@@ -6,7 +6,9 @@
 # recipient (a Bcc'd address routes the mail); a mail for two addresses is
 # delivered twice and makes one ticket. A configuration the pipe's user
 # cannot read makes Postfix defer the mail (exit 75), never bounce it; once
-# readable, it is delivered.
+# readable, it is delivered. Then the envelope on the command line instead:
+# --recipient=${original_recipient}, one delivery for all recipients (one
+# argument each), the addresses in the item's meta.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/mta.sh"
 PF_TRANSPORT=ticketd
@@ -14,7 +16,9 @@ PF_MAIN="ticketd_destination_recipient_limit = 1"
 . "$(dirname "$0")/postfix.sh"
 # ASan's leak check needs ptrace rights the pipe's user may lack; 007 checks ingest's leaks.
 pf_start "ticketd   unix  -       n       n       -       2       pipe
-  flags=DORq user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $TICKETCTL -c $T/ticketd.yaml ingest --mailbox pipe"
+  flags=DORq user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $TICKETCTL -c $T/ticketd.yaml ingest --mailbox pipe
+ticketd-env unix  -     n       n       -       2       pipe
+  flags=Rq user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $TICKETCTL -c $T/ticketd.yaml ingest -q --mailbox pipe --recipient=\${original_recipient}"
 pg_start
 recipient_rules
 write_config <<YAML
@@ -68,5 +72,24 @@ chmod 644 "$T/ticketd.yaml"
 wait_sql 30 "SELECT count(*) FROM tickets WHERE subject = 'config unreadable'" 1
 wait_for 30 "postfix's queue empty" pf_queue_empty
 pf_log | grep -q "status=bounced" && fail "bounced: $(pf_log | grep status=bounced)"
+
+# The envelope as arguments: one delivery for both recipients.
+postconf -c "$PF/etc" -e virtual_transport=ticketd-env
+reloads=$(pf_log | grep -c "reload -- version" || true)
+postfix -c "$PF/etc" reload >/dev/null 2>&1 || fail "postfix reload"
+wait_for 30 "postfix reloaded" '[ "$(pf_log | grep -c "reload -- version")" -gt "$reloads" ]'
+pf_send zoe@customer.example support@support.example billing@support.example <<'MAIL'
+From: Zoe <zoe@customer.example>
+To: support@support.example
+Subject: envelope arguments
+Message-ID: <pipe-4@customer.example>
+
+Billing was in Bcc.
+MAIL
+wait_sql 30 "SELECT count(*) FROM tickets WHERE subject = 'envelope arguments'" 1
+assert_eq "$(psql_q "SELECT queue FROM tickets WHERE subject = 'envelope arguments'")" "billing"
+assert_eq "$(psql_q "SELECT meta->'recipients' FROM inbound WHERE encode(raw, 'escape') LIKE '%Subject: envelope arguments%'")" \
+	'["billing@support.example", "support@support.example"]' "one delivery, both recipients"
+assert_eq "$(pf_log | grep -c "relay=ticketd-env.*status=sent")" "2" "one line per recipient"
 daemon_stop
 echo "ok"
