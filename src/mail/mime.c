@@ -612,13 +612,14 @@ add_attachment(struct walk *w, const struct part *pt, char *filename, bool in_re
 	a = &m->attachments[m->n_attachments++];
 	memset(a, 0, sizeof(*a));
 	a->filename = filename;
-	a->content_type = xstrdup(pt->type);
-	a->disposition = pt->cd.value ? xstrdup(pt->cd.value) : NULL;
+	/* Header bytes as they came (8-bit in a hostile mail): made valid UTF-8 like all text. */
+	a->content_type = mime_utf8_clean(pt->type, strlen(pt->type));
+	a->disposition = pt->cd.value ? mime_utf8_clean(pt->cd.value, strlen(pt->cd.value)) : NULL;
 	if (cid) {
 		size_t n = strlen(cid);
+		bool angled = n >= 2 && cid[0] == '<' && cid[n - 1] == '>';
 
-		a->content_id = (n >= 2 && cid[0] == '<' && cid[n - 1] == '>') ?
-		                xstrndup(cid + 1, n - 2) : xstrdup(cid);
+		a->content_id = angled ? mime_utf8_clean(cid + 1, n - 2) : mime_utf8_clean(cid, n);
 	}
 	a->is_message = is_type(pt, "message");
 	a->is_inline = in_related && (a->content_id || (a->disposition && strcmp(a->disposition, "inline") == 0));

@@ -618,6 +618,36 @@ test_corpus_utf8(void **state)
 	assert_true(n >= 100);
 }
 
+/*
+ * An attachment's Content-Type, Content-Disposition and Content-ID with
+ * 8-bit bytes that are not UTF-8 (found by tests/fuzz/fuzz_mime): they are
+ * stored in text columns, so they come out as valid UTF-8 like all text.
+ */
+static void
+test_attachment_headers_8bit(void **state)
+{
+	struct mime_msg *m = parse(
+		"Content-Type: multipart/mixed; boundary=b\n\n"
+		"--b\nContent-Type: text/plain\n\nbody\n"
+		"--b\nContent-Type: \xe0\x8b\x9a\x7ft/plain; name=a.txt\n"
+		"Content-Disposition: attach\xffment; filename=a.txt\n"
+		"Content-ID: <c\xc3(d@x>\n\nfirst\n"
+		"--b\nContent-Type: image/p\xe9ng\nContent-Disposition: attachment\n\nsecond\n"
+		"--b--\n");
+
+	assert_int_equal(m->n_attachments, 2);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		assert_utf8(m->attachments[i].content_type);
+		assert_utf8(m->attachments[i].disposition);
+		assert_utf8(m->attachments[i].content_id);
+	}
+	assert_string_equal(m->attachments[0].content_type, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\x7ft/plain");
+	assert_string_equal(m->attachments[0].disposition, "attach\xef\xbf\xbdment");
+	assert_string_equal(m->attachments[0].content_id, "c\xef\xbf\xbd(d@x");
+	assert_string_equal(m->attachments[1].content_type, "image/p\xef\xbf\xbdng");
+	mime_msg_free(&m);
+}
+
 /* Issue 11: the last delimiter is an opening one (no close delimiter): every part with content is kept. */
 static void
 test_open_last_delimiter(void **state)
@@ -778,6 +808,7 @@ main(void)
 		cmocka_unit_test(test_related_inline_and_forward),
 		cmocka_unit_test(test_header_lookup),
 		cmocka_unit_test(test_corpus_utf8),
+		cmocka_unit_test(test_attachment_headers_8bit),
 		cmocka_unit_test(test_open_last_delimiter),
 		cmocka_unit_test(test_empty_parse_warning),
 		cmocka_unit_test(test_inline_forward),
