@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hook.h"
+#include "mime.h"
 #include "xalloc.h"
 
 static const struct hook_ops *const all_ops[] = {
@@ -52,10 +53,22 @@ int
 hook_why(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
+	char *clean;
+	size_t n;
 
+	if (whylen == 0)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
+	clean = mime_utf8_clean(why, strlen(why));
+	n = strlen(clean);
+	if (n >= whylen) /* the U+FFFDs made it longer: cut before a character */
+		for (n = whylen - 1; n > 0 && ((unsigned char)clean[n] & 0xc0) == 0x80; n--)
+			;
+	memcpy(why, clean, n);
+	why[n] = '\0';
+	free(clean);
 	return -1;
 }
 

@@ -86,7 +86,12 @@ int hook_am_validate(const json_t *doc, struct hook_info *info, char *why, size_
 int hook_am_alerts(const json_t *doc, const struct http_source *src, bool grafana,
                    struct hook_alert **alerts_r, size_t *n_r, struct tk_err *err);
 
-/* Set why to "field: reason" (printf-style) and return -1. */
+/*
+ * Set why to "field: reason" (printf-style) and return -1. why is valid
+ * UTF-8 (it goes into the JSON of the 400 answer): bytes of a client's text
+ * that a %.Ns or whylen cut mid-character become U+FFFD, or are dropped at
+ * the end.
+ */
 int hook_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A string member of obj or NULL (also NULL when not a string). */
 const char *hook_str(const json_t *obj, const char *key);

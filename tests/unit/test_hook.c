@@ -18,6 +18,7 @@
 #include "hook.h"
 #include "http_config.h"
 #include "incident.h"
+#include "mime_int.h"
 
 static char *firing[] = { "firing", "alerting", NULL };
 static char *resolved[] = { "resolved", "ok", NULL };
@@ -265,6 +266,50 @@ test_generic_mapping(void **state)
 	json_decref(doc);
 }
 
+/*
+ * A reason quoting the client's text is valid UTF-8 even where the quote is
+ * clipped mid-character (found by tests/fuzz/fuzz_hook_generic: the 400
+ * answer's JSON could not be made, and its body was empty).
+ */
+static void
+test_why_utf8(void **state)
+{
+	struct http_source src = generic_source();
+	struct hook_info info = { { 0 } };
+	char why[HOOK_WHY_MAX], small[12], *body;
+	json_t *doc;
+
+	(void)state;
+	/* the status is quoted as %.40s: 'a' then two-byte characters, cut after 40 bytes */
+	body = malloc(200);
+	strcpy(body, "{\"id\":\"x\",\"state\":\"a");
+	for (int i = 0; i < 40; i++)
+		strcat(body, "\xc3\xa9");
+	strcat(body, "\"}");
+	doc = json_loads(body, 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(hook_generic_ops.validate(doc, &src, &info, why, sizeof(why)), -1);
+	assert_true(mime_utf8_valid(why, strlen(why)));
+	assert_non_null(strstr(why, "status \"a\xc3\xa9"));
+	json_decref(doc);
+	free(body);
+	/* Alertmanager quotes a wrong version as %.20s */
+	doc = json_loads("{\"version\":\"4\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	                 "\xc3\xa9\xc3\xa9\xc3\xa9\",\"alerts\":[{\"status\":\"firing\",\"fingerprint\":\"f\"}]}",
+	                 0, NULL);
+	assert_non_null(doc);
+	assert_int_equal(hook_alertmanager_ops.validate(doc, NULL, &info, why, sizeof(why)), -1);
+	assert_true(mime_utf8_valid(why, strlen(why)));
+	json_decref(doc);
+	/* the buffer's own end cuts a character: it is left out */
+	assert_int_equal(hook_why(small, sizeof(small), "x: %s", "abc\xc3\xa9\xc3\xa9\xc3\xa9"), -1);
+	assert_true(mime_utf8_valid(small, strlen(small)));
+	assert_true(strlen(small) < sizeof(small));
+	assert_string_equal(small, "x: abc\xc3\xa9\xc3\xa9");
+	assert_int_equal(hook_why(small, sizeof(small), "%s", "bad \xff byte"), -1);
+	assert_string_equal(small, "bad \xef\xbf\xbd byt");
+}
+
 static void
 test_hmac_vector(void **state)
 {
@@ -405,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_pagerduty),
 		cmocka_unit_test(test_pagerduty_change),
 		cmocka_unit_test(test_generic_mapping),
+		cmocka_unit_test(test_why_utf8),
 		cmocka_unit_test(test_hmac_vector),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_hostile),
