@@ -485,11 +485,11 @@ load_team(struct sla_config *c, const struct config *cfg, const struct ynode *n,
 		return;
 	memset(t, 0, sizeof(*t));
 	ynode_opt_str(n, "name", &t->name, errs);
-	ynode_opt_str(n, "lead", &t->lead, errs);
-	if (t->name == NULL) {
+	if (t->name == NULL) { /* nothing read yet: the slot is reused by the next one */
 		ynode_error(errs, n, "a team needs a name");
 		return;
 	}
+	ynode_opt_str(n, "lead", &t->lead, errs);
 	if (t->lead && config_agent_by_name(cfg, t->lead) == NULL)
 		ynode_error(errs, ynode_get(n, "lead"), "team %s: no agent named \"%s\"", t->name, t->lead);
 	if (m != NULL && m->kind != YNODE_SEQ)
@@ -520,12 +520,12 @@ load_queue(struct sla_config *c, const struct config *cfg, const struct ynode *n
 		return;
 	memset(q, 0, sizeof(*q));
 	ynode_opt_str(n, "name", &q->name, errs);
-	ynode_opt_str(n, "team", &q->team, errs);
-	ynode_opt_str(n, "chain", &q->chain, errs);
-	if (q->name == NULL) {
+	if (q->name == NULL) { /* nothing read yet: the slot is reused by the next one */
 		ynode_error(errs, n, "a queue needs a name");
 		return;
 	}
+	ynode_opt_str(n, "team", &q->team, errs);
+	ynode_opt_str(n, "chain", &q->chain, errs);
 	if (q->team && sla_team_named(c, q->team) == NULL)
 		ynode_error(errs, ynode_get(n, "team"), "queue %s: no team named \"%s\"", q->name,
 		            q->team);
