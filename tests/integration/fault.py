@@ -233,19 +233,24 @@ class Tally:
             if state != "sent":
                 self.bad("outbox %s (%s) is %s" % (key, mid, state))
         got = {}
-        for path in sorted(glob.glob(self.d + "/sink/*.eml")):
+        for path in glob.glob(self.d + "/sink/*.eml"):
             raw = open(path, "rb").read()
+            m = email.message_from_bytes(raw)
             body = re.sub(rb"^(X-Sink-[^\r\n]*\r\n)+", b"", raw)
-            mid = (email.message_from_bytes(raw)["Message-ID"] or "").strip().strip("<>")
-            at = int(os.path.basename(path).split("-")[1].split(".")[0])
-            got.setdefault(mid, []).append((at, body))
+            mid = (m["Message-ID"] or "").strip().strip("<>")
+            came = int(os.path.basename(path).split("-")[1].split(".")[0])
+            got.setdefault(mid, []).append((int(m["X-Sink-Started"]), came, body))
         resends = 0
         for mid, copies in got.items():
+            copies.sort(key=lambda c: c[1])
             if mid not in outbox:
                 self.bad("the sink got %s, which no outbox row holds" % mid)
-            for (t0, b0), (t1, b1) in zip(copies, copies[1:]):
+            # A copy again is the SMTP window: the daemon sending the first
+            # was killed after it began (maybe before the sink had read the
+            # end of the data) and before the second came.
+            for (s0, _, b0), (_, t1, b1) in zip(copies, copies[1:]):
                 resends += 1
-                if not any(t0 <= k <= t1 for k in kills):
+                if not any(s0 <= k <= t1 for k in kills):
                     self.bad("%s sent again with no kill between the two copies" % mid)
                 if b0 != b1:
                     self.bad("%s sent again with other bytes" % mid)

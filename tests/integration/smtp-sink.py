@@ -9,7 +9,9 @@ down. Then it listens and writes DIR/ready.
 
 Each accepted message is written to DIR/NNN.eml (envelope sender and
 recipients first as X-Sink-From / X-Sink-To lines, the client's port as
-X-Sink-Peer: one port for many mails means the connection was reused). Control files in DIR:
+X-Sink-Peer: one port for many mails means the connection was reused; the
+time the client's MAIL FROM came, in ns since the epoch, as X-Sink-Started;
+the file name's second part is the time the whole message had come). Control files in DIR:
   reject-5xx   answer DATA with 554 (the message is refused for good)
   defer-4xx    answer DATA with 451 (try again later)
   slow-accept  write the message, then wait that many seconds (the file's
@@ -32,6 +34,12 @@ OUT = sys.argv[1]
 class Sink:
     count = 0
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        envelope.started = time.time_ns()
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         if os.path.exists(os.path.join(OUT, "reject-5xx")):
             return "554 5.7.1 rejected by the test sink"
@@ -39,8 +47,9 @@ class Sink:
             return "451 4.3.0 deferred by the test sink"
         Sink.count += 1
         name = os.path.join(OUT, "%03d-%d.eml" % (Sink.count, time.time_ns()))
-        head = "X-Sink-From: %s\r\nX-Sink-To: %s\r\nX-Sink-Peer: %s\r\n" % (
-            envelope.mail_from, ",".join(envelope.rcpt_tos), session.peer[1])
+        head = "X-Sink-From: %s\r\nX-Sink-To: %s\r\nX-Sink-Peer: %s\r\nX-Sink-Started: %d\r\n" % (
+            envelope.mail_from, ",".join(envelope.rcpt_tos), session.peer[1],
+            getattr(envelope, "started", 0))
         with open(name + ".tmp", "wb") as f:
             f.write(head.encode() + envelope.original_content)
         os.rename(name + ".tmp", name)
