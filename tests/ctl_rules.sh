@@ -68,12 +68,12 @@ expect "$tmp/below" '"recipients": []'
 
 # Broken rules: every error with FILE:LINE:COL, exit status 1.
 mkdir "$tmp/bad"
-printf 'rules:\n  - name: x\n    match: { subject: /(a/, frm: y }\n    set: { priority: urgent }\n' \
+printf 'rules:\n  - name: x\n    match: { subject: /(a/, frm: y }\n    set: { priority: pressing }\n' \
 	>"$tmp/bad/10-x.yaml"
 "$ctl" rules check --rules "$tmp/bad" >"$tmp/bad.out" 2>&1 && fail "bad rules accepted"
 expect "$tmp/bad.out" "10-x.yaml:3:23: bad regex \"/(a/\": missing closing parenthesis at offset 2"
 expect "$tmp/bad.out" "10-x.yaml:3:29: unknown field \"frm\" in condition"
-expect "$tmp/bad.out" "10-x.yaml:4:22: priority \"urgent\" is not one of"
+expect "$tmp/bad.out" "10-x.yaml:4:22: priority \"pressing\" is not one of"
 
 # Without --rules: the configuration's rules.dir (what the daemon loads).
 printf 'database: { dsn: "host=/nonexistent" }\nrules: { dir: "%s" }\n' "$rules" >"$tmp/with.yaml"

@@ -7,7 +7,8 @@ fails=0
 for man in "$top_srcdir"/doc/*.[58]; do
 	mandoc -Tlint -W warning "$man" || fails=$((fails + 1))
 done
-keys=$(for f in core/config.c intake/http_config.c sla/sla_config.c; do
+keys=$(for f in core/config.c intake/http_config.c sla/sla_config.c agent/agent_config.c \
+	report/report_config.c; do
 	awk '/all_keys\[\] = \{/,/NULL/' "$top_srcdir/src/$f" | grep -o '"[a-z_.]*"' | tr -d '"'
 done)
 count=0

@@ -11,7 +11,7 @@ ${CC:-cc} -std=gnu11 -O2 -g -D_GNU_SOURCE -o "$tmp/bench_calendar" \
 	-I"$top/src/lib" -I"$top/src/sla" \
 	"$top/bench/sla/bench_calendar.c" \
 	"$top/src/sla/sla_calendar.c" "$top/src/sla/sla_calendar_load.c" \
-	"$top/src/lib/civil.c" "$top/src/lib/ynode.c" "$top/src/lib/err.c" \
+	"$top/src/lib/civil.c" "$top/src/lib/tzone.c" "$top/src/lib/ynode.c" "$top/src/lib/err.c" \
 	"$top/src/lib/xalloc.c" "$top/src/lib/buf.c" \
 	$(pkg-config --cflags --libs glib-2.0 yaml-0.1)
 taskset -c 0 "$tmp/bench_calendar" "${1:-5}"

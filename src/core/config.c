@@ -13,12 +13,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "agent_config.h"
 #include "config.h"
 #include "http_config.h"
+#include "lifecycle.h"
 #include "mime.h"
 #include "convo.h"
 #include "notify.h"
 #include "outbox.h"
+#include "report_config.h"
 #include "sla_config.h"
 #include "xalloc.h"
 #include "ynode.h"
@@ -30,7 +33,7 @@ static const char *const default_categories[] = {
 static const char *const top_keys[] = {
 	"instance", "user", "database", "log", "workers", "shutdown_timeout", "categories",
 	"default_tenant", "mailboxes", "agents", "rules", "scan", "http", "smtp", "slack",
-	"outbox", "conversation", "sla", "teams", "queues", NULL,
+	"outbox", "conversation", "sla", "teams", "queues", "assignment", "csat", "reports", NULL,
 };
 static const char *const database_keys[] = { "dsn", "prepared_statements", NULL };
 static const char *const log_keys[] = { "level", NULL };
@@ -40,7 +43,7 @@ static const char *const workers_keys[] = {
 };
 static const char *const rules_keys[] = { "dir", NULL };
 static const char *const agent_keys[] = {
-	"name", "email", "display_name", "skills", "slack_id", NULL,
+	"name", "email", "display_name", "skills", "slack_id", "hours", NULL,
 };
 static const char *const mailbox_keys[] = {
 	"name", "type", "tenant", "queue", "priority", "path", "processed", "host", "port", "tls",
@@ -126,13 +129,6 @@ opt_size(const struct ynode *map, const char *key, int64_t min, int64_t *dst,
 		*dst = v;
 }
 
-static bool
-priority_ok(const char *p)
-{
-	return strcmp(p, "low") == 0 || strcmp(p, "medium") == 0 || strcmp(p, "high") == 0 ||
-	       strcmp(p, "critical") == 0;
-}
-
 static void
 load_agent(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 {
@@ -148,6 +144,7 @@ load_agent(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	ynode_opt_str(n, "email", &a->email, errs);
 	ynode_opt_str(n, "display_name", &a->display_name, errs);
 	ynode_opt_str(n, "slack_id", &a->slack_id, errs);
+	ynode_opt_str(n, "hours", &a->hours, errs);   /* a calendar: checked in agent_config.c */
 	if (a->name == NULL)
 		ynode_error(errs, n, "agent needs a name");
 	if (a->email == NULL || strchr(a->email, '@') == NULL)
@@ -167,7 +164,7 @@ load_agent(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 	for (size_t i = 0; i < skills->n; i++) {
 		int64_t lvl = 0;
 
-		if (ynode_int(skills->items[i], 1, 5, &lvl, errs) < 0)
+		if (ynode_int(skills->items[i], LC_SKILL_MIN, LC_SKILL_MAX, &lvl, errs) < 0)
 			continue;
 		a->skills[a->n_skills] = xstrdup(skills->keys[i]->scalar);
 		a->levels[a->n_skills++] = (int)lvl;
@@ -231,9 +228,9 @@ check_mailbox(const struct config_mailbox *m, const struct ynode *n, struct tk_e
 {
 	if (m->name == NULL || m->name[0] == '\0')
 		ynode_error(errs, n, "mailbox needs a name");
-	if (!priority_ok(m->priority))
+	if (lc_priority_canonical(m->priority) == NULL)
 		ynode_error(errs, ynode_get(n, "priority") ? ynode_get(n, "priority") : n,
-		            "priority must be low, medium, high or critical");
+		            "priority must be one of " LC_PRIORITY_WORDS);
 	if (m->kind == MAILBOX_MAILDIR && m->path == NULL)
 		ynode_error(errs, n, "maildir mailbox \"%s\" needs a path", m->name ? m->name : "");
 	if (m->kind == MAILBOX_IMAP) {
@@ -295,6 +292,12 @@ load_mailbox(struct config *cfg, const struct ynode *n, struct tk_errlist *errs)
 		load_mailbox_lmtp(m, n, errs);
 	ynode_opt_ms(n, "message_timeout", &m->message_timeout_ms, errs);
 	check_mailbox(m, n, errs);
+	if (lc_priority_canonical(m->priority)) {   /* stored by its canonical name */
+		char *p = xstrdup(lc_priority_canonical(m->priority));
+
+		free(m->priority);
+		m->priority = p;
+	}
 	for (size_t i = 0; i + 1 < cfg->n_mailboxes && m->name; i++)
 		if (cfg->mailboxes[i].name && strcmp(cfg->mailboxes[i].name, m->name) == 0)
 			ynode_error(errs, n, "mailbox \"%s\" is defined twice", m->name);
@@ -428,6 +431,9 @@ load_sections(struct config *cfg, const struct ynode *root, struct tk_errlist *e
 	load_list(cfg, root, "mailboxes", load_mailbox, errs);
 	/* after agents, smtp and slack: its names refer to them */
 	sla_config_load(root, cfg, &cfg->sla, errs);
+	/* after sla: working hours are its calendars, reports name its teams */
+	agent_config_load(root, cfg, &cfg->agent, errs);
+	report_config_load(root, cfg, &cfg->reports, errs);
 }
 
 static void
@@ -532,6 +538,7 @@ config_unref(struct config **cfgp)
 		xfree(&a->email);
 		xfree(&a->display_name);
 		xfree(&a->slack_id);
+		xfree(&a->hours);
 		free_strv(a->skills, a->n_skills);
 		free(a->levels);
 	}
@@ -550,6 +557,8 @@ config_unref(struct config **cfgp)
 	xfree(&cfg->outbox);
 	convo_config_free(&cfg->convo);
 	sla_config_free(&cfg->sla);
+	agent_config_free(&cfg->agent);
+	report_config_free(&cfg->reports);
 	free(cfg);
 }
 

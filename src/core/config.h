@@ -22,6 +22,8 @@ struct slack_config;
 struct outbox_config;
 struct convo_config;
 struct sla_config;
+struct agent_config;
+struct report_config;
 
 enum mailbox_kind { MAILBOX_MAILDIR, MAILBOX_IMAP, MAILBOX_PIPE, MAILBOX_LMTP };
 enum imap_tls { IMAP_TLS, IMAP_STARTTLS, IMAP_PLAIN };
@@ -62,6 +64,7 @@ struct http_config;
 struct config_agent {
 	char *name, *email, *display_name;
 	char *slack_id;                   /* Slack user id (U012AB3CD), for Slack buttons */
+	char *hours;                      /* working hours: a calendar of sla.calendars, or NULL */
 	char **skills;                    /* parallel to levels */
 	int *levels;
 	size_t n_skills;
@@ -99,6 +102,8 @@ struct config {
 	struct outbox_config *outbox;     /* never NULL: defaults (outbox.h) */
 	struct convo_config *convo;       /* NULL: no conversation: section (convo.h) */
 	struct sla_config *sla;           /* never NULL after a load: defaults (sla_config.h) */
+	struct agent_config *agent;       /* never NULL after a load: assignment, csat (agent_config.h) */
+	struct report_config *reports;    /* never NULL after a load: scheduled reports (report_config.h) */
 	atomic_int refs;                  /* refcount */
 };
 

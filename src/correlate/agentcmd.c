@@ -8,41 +8,43 @@
 /* System. */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 /* ticketd. */
 #include "agentcmd.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "xalloc.h"
 
 #define AGENTCMD_FILE "reply"
 #define AGENTCMD_ARG_MAX 64
 
-/* Accepted value -> the value stored (src/sql/001-initial.sql CHECK lists). */
-struct cmdvalue {
-	const char *word, *canonical;
-};
-
-static const struct cmdvalue statuses[] = {
-	{"open", "open"}, {"in_progress", "in_progress"}, {"in-progress", "in_progress"},
-	{"pending", "pending"}, {"resolved", "resolved"}, {"closed", "closed"}, {NULL, NULL},
-};
-static const struct cmdvalue priorities[] = {
-	{"low", "low"}, {"medium", "medium"}, {"normal", "medium"}, {"high", "high"},
-	{"critical", "critical"}, {"urgent", "critical"}, {NULL, NULL},
-};
-
 struct cmdspec {
 	const char *name;
 	enum agentcmd_kind kind;
-	const struct cmdvalue *values; /* allowed values, or NULL */
+	const char *(*canon)(const char *); /* the stored value (lifecycle.h), or NULL: any */
 	bool takes_arg;
 };
 
+/* A status an agent may ask for: any but new, which nothing moves back to. */
+static const char *
+status_target(const char *word)
+{
+	const char *s = lc_status_canonical(word);
+
+	return s && strcmp(s, "new") != 0 ? s : NULL;
+}
+
 static const struct cmdspec specs[] = {
-	{"status", AGENTCMD_STATUS, statuses, true},
+	{"status", AGENTCMD_STATUS, status_target, true},
 	{"assign", AGENTCMD_ASSIGN, NULL, true},
-	{"priority", AGENTCMD_PRIORITY, priorities, true},
+	{"priority", AGENTCMD_PRIORITY, lc_priority_canonical, true},
 	{"note", AGENTCMD_NOTE, NULL, false},
 	{"ack", AGENTCMD_ACK, NULL, false},
+	/* the sender's own state (agent.h); busy, away, offline may say "until TIME" */
+	{"available", AGENTCMD_STATE, NULL, false},
+	{"busy", AGENTCMD_STATE, NULL, false},
+	{"away", AGENTCMD_STATE, NULL, false},
+	{"offline", AGENTCMD_STATE, NULL, false},
 };
 
 const char *
@@ -90,16 +92,6 @@ valid_user(const char *s)
 	return true;
 }
 
-/* The stored form of v, or NULL when v is not allowed. */
-static const char *
-canonical(const char *v, const struct cmdvalue *list)
-{
-	for (size_t i = 0; list[i].word; i++)
-		if (strcmp(v, list[i].word) == 0)
-			return list[i].canonical;
-	return NULL;
-}
-
 /* Split a command line (after '#') into name and the rest. */
 static void
 split(const char *s, size_t len, const char **name, size_t *nlen, const char **rest, size_t *rlen)
@@ -118,6 +110,39 @@ split(const char *s, size_t len, const char **name, size_t *nlen, const char **r
 		len--;
 	*rest = s + i;
 	*rlen = len - i;
+}
+
+/* #available, #busy, #away, #offline: nothing, or "until TIME" (not for available). */
+static bool
+parse_state(struct agentcmd_list *list, const struct cmdspec *sp, const char *rest, size_t rlen,
+            int line, int col)
+{
+	char *until = NULL;
+
+	if (rlen > 0) {
+		if (rlen < 7 || strncasecmp(rest, "until", 5) != 0 || !is_blank(rest[5]) ||
+		    strcmp(sp->name, "available") == 0) {
+			tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#%s takes %s", sp->name,
+			               strcmp(sp->name, "available") == 0 ? "no value" :
+			               "nothing or \"until TIME\"");
+			return false;
+		}
+		rest += 6;
+		rlen -= 6;
+		while (rlen > 0 && is_blank(*rest)) {
+			rest++;
+			rlen--;
+		}
+		if (rlen == 0 || rlen > AGENTCMD_ARG_MAX) {
+			tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#%s until: a time is "
+			               "expected (2026-12-24, \"2026-12-24 17:30\", 3h)", sp->name);
+			return false;
+		}
+		until = lower_dup(rest, rlen);
+	}
+	list->cmds = xreallocarray(list->cmds, list->n + 1, sizeof(*list->cmds));
+	list->cmds[list->n++] = (struct agentcmd){sp->kind, xstrdup(sp->name), line, until};
+	return true;
 }
 
 /* Check one command line (without '#'); add it to the list or an error. */
@@ -144,6 +169,11 @@ parse_line(struct agentcmd_list *list, const char *s, size_t len, int line, unsi
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, 1, "#%s given twice", sp->name);
 		return;
 	}
+	if (sp->kind == AGENTCMD_STATE) {
+		if (parse_state(list, sp, rest, rlen, line, (int)(rest - s) + 2))
+			*seen |= 1u << sp->kind;
+		return;
+	}
 	if (!sp->takes_arg && rlen > 0) {
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, 1, "#%s takes no value", sp->name);
 		return;
@@ -156,21 +186,21 @@ parse_line(struct agentcmd_list *list, const char *s, size_t len, int line, unsi
 	int col = (int)(rest - s) + 2;
 	if (arg && (rlen > AGENTCMD_ARG_MAX || strpbrk(arg, " \t"))) {
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#%s takes one value", sp->name);
-	} else if (arg && sp->values && !canonical(arg, sp->values)) {
+	} else if (arg && sp->canon && !sp->canon(arg)) {
 		log_clip(clip, sizeof(clip), arg);
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#%s: unknown value \"%s\"",
 		               sp->name, clip);
 	} else if (arg && sp->kind == AGENTCMD_ASSIGN && !valid_user(arg)) {
 		tk_errlist_add(&list->errs, AGENTCMD_FILE, line, col, "#assign: invalid user name");
 	} else {
-		if (arg && sp->values) {
-			char *c = xstrdup(canonical(arg, sp->values));
+		if (arg && sp->canon) {
+			char *c = xstrdup(sp->canon(arg));
 
 			xfree(&arg);
 			arg = c;
 		}
 		list->cmds = xreallocarray(list->cmds, list->n + 1, sizeof(*list->cmds));
-		list->cmds[list->n++] = (struct agentcmd){sp->kind, arg, line};
+		list->cmds[list->n++] = (struct agentcmd){sp->kind, arg, line, NULL};
 		*seen |= 1u << sp->kind;
 		return;
 	}
@@ -215,8 +245,10 @@ agentcmd_parse(const char *visible, struct agentcmd_list *list)
 void
 agentcmd_list_fini(struct agentcmd_list *list)
 {
-	for (size_t i = 0; i < list->n; i++)
+	for (size_t i = 0; i < list->n; i++) {
 		xfree(&list->cmds[i].arg);
+		xfree(&list->cmds[i].until);
+	}
 	xfree(&list->cmds);
 	list->n = 0;
 	tk_errlist_fini(&list->errs);

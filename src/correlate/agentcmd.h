@@ -5,11 +5,13 @@
  *   #assign alice         (a user name: letters, digits, . _ - @, <= 64 bytes)
  *   #priority high        (low, medium, high, critical)
  *
- * The values are those of the tickets table (new and reopened are set by
- * ticketd only); aliases are stored in canonical form: in-progress ->
- * in_progress, normal -> medium, urgent -> critical.
+ * The values are those of ticketctl set and the routing rules (one
+ * vocabulary, lifecycle.h); aliases are stored in canonical form:
+ * in-progress -> in_progress, normal -> medium, urgent -> critical.
  *   #note                 (the reply becomes an internal note)
  *   #ack                  (acknowledge: stops the ticket's SLA escalation)
+ *   #available, #busy, #away, #offline   (the sender's own state, agent.h;
+ *                         all but #available may add "until TIME")
  *
  * Commands count only on their own lines at the top of the visible text
  * (blank lines between them are fine); the first other line, and any
@@ -30,12 +32,15 @@ enum agentcmd_kind {
 	AGENTCMD_PRIORITY,
 	AGENTCMD_NOTE,
 	AGENTCMD_ACK,
+	AGENTCMD_STATE,
 };
 
 struct agentcmd {
 	enum agentcmd_kind kind;
-	char *arg;   /* lower-cased value (canonical for status/priority); NULL for #note */
+	char *arg;   /* lower-cased value (canonical for status/priority; the state for
+	              * #available...#offline); NULL for #note and #ack */
 	int line;    /* 1-based line in the visible text */
+	char *until; /* #busy/#away/#offline until TIME: the time as written, lower-cased; or NULL */
 };
 
 struct agentcmd_list {
@@ -56,7 +61,7 @@ int agentcmd_parse(const char *visible, struct agentcmd_list *list);
 
 void agentcmd_list_fini(struct agentcmd_list *list);
 
-/* "status", "assign", "priority", "note", "ack". */
+/* "status", "assign", "priority", "note", "ack", "available" (the first name of a kind). */
 const char *agentcmd_name(enum agentcmd_kind kind);
 
 #endif

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "config.h"
 #include "convo.h"
+#include "csat.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -42,7 +43,7 @@ static const char *const template_files[CT_COUNT] = {
 };
 static const char *const placeholders[] = {
 	"ticket", "number", "subject", "requester", "status", "text", "errors", "author", "agent",
-	"instance", NULL,
+	"instance", "rating", NULL,
 };
 
 const char *
@@ -338,7 +339,7 @@ render(const struct config *cfg, const struct convo_out *o, char **subject_r, ch
 		{ "ticket", t->ref }, { "number", number ? number + 1 : t->ref },
 		{ "subject", subject }, { "requester", t->requester }, { "status", t->status },
 		{ "text", o->text }, { "errors", o->errors }, { "author", o->author_name },
-		{ "agent", t->assignee }, { "instance", cfg->instance },
+		{ "agent", t->assignee }, { "instance", cfg->instance }, { "rating", o->rating },
 	};
 	char *out = compose_render(cfg->convo->templates[o->tmpl], vars, sizeof(vars) / sizeof(vars[0]));
 	int rc = compose_template_split(out, subject_r, body_r, err);
@@ -617,12 +618,17 @@ convo_notify_status(struct store *st, const struct config *cfg, int64_t ticket_i
 		key = xasprintf("status:%" PRId64 ":%s:%s", ticket_id, status, idem_suffix);
 	}
 	{
+		/* the resolved notice asks for a rating (csat.h) */
+		char *rating = strcmp(status, "resolved") == 0 ? csat_request_text(cfg, t.id, t.done_at) :
+		               NULL;
 		struct convo_out o = {
 			.tmpl = strcmp(status, "resolved") == 0 ? CT_RESOLVED : CT_CLOSED, .ticket = &t,
 			.to = t.requester, .idem = key, .auto_submitted = "auto-generated",
+			.rating = rating,
 		};
 
 		rc = convo_send(st, cfg, &o, err);
+		free(rating);
 	}
 	free(key);
 	convo_ticket_fini(&t);

@@ -86,6 +86,7 @@ struct convo_out {
 	const char *text;                  /* {{text}} */
 	const char *errors;                /* {{errors}} */
 	const char *author_name;           /* {{author}} */
+	const char *rating;                /* {{rating}}: how to rate (resolved notices), or NULL */
 };
 
 /*
@@ -171,6 +172,7 @@ struct convo_match {
 	bool from_agent;               /* From is a configured agent's address */
 	bool agent_trusted;            /* ... and a valid token bound to it (and auth passed) */
 	const char *agent;             /* the agent's name (borrowed from the config) */
+	bool token_proven;             /* a reply token bound to From names this ticket */
 	char why[160];                 /* for the audit log when an agent is not trusted */
 };
 
@@ -186,6 +188,8 @@ struct convo_reply {
 	struct convo_ticket t;
 	bool cmd_error;                /* an agent's commands were invalid: none applied */
 	char *errors;                  /* the errors, one per line */
+	int rating;                    /* a customer's rating of a resolved ticket (csat.h), 0: none */
+	char *rating_comment;
 	void *cmds;                    /* struct agentcmd_list * (agent replies) */
 };
 

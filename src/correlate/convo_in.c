@@ -14,11 +14,13 @@
 #include <strings.h>
 #include <time.h>
 /* ticketd. */
+#include "agent.h"
 #include "agentcmd.h"
 #include "buf.h"
 #include "config.h"
 #include "convo.h"
 #include "correlate.h"
+#include "csat.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "loop.h"
@@ -230,6 +232,7 @@ convo_match(struct pipeline_ctx *pc, const struct mime_msg *msg, struct convo_ma
 	m->how = corr_pick(&c, &m->ticket_id);
 	if (m->ticket_id && follow_merged(pc->st, &m->ticket_id, &c.token_ticket, err) < 0)
 		return -1;
+	m->token_proven = c.token_ticket != 0 && c.token_ticket == m->ticket_id;
 	if (pc->cfg->convo != NULL)
 		agent_trust(pc->cfg, msg, c.token_ticket, m);
 	else if (m->from_agent)
@@ -268,23 +271,11 @@ has_note(const struct agentcmd_list *l)
 	return false;
 }
 
-/* The lifecycle status an agent's "#status X" means for a ticket now in from. */
+/* The lifecycle status an agent's "#status X" means for a ticket now in from (lifecycle.h). */
 static const char *
 agent_status(const char *want, const char *from)
 {
-	if (strcmp(want, "open") == 0 && (strcmp(from, "resolved") == 0 || strcmp(from, "closed") == 0))
-		return "reopened";
-	return want;
-}
-
-static const char *
-agent_priority(const char *p)
-{
-	if (strcmp(p, "normal") == 0)
-		return "medium";
-	if (strcmp(p, "urgent") == 0)
-		return "critical";
-	return p;
+	return lc_status_requested(want, from);
 }
 
 static const struct config_agent *
@@ -297,12 +288,14 @@ agent_named(const struct config *cfg, const char *name)
 
 /* Check every command before any is applied; errors go to el. */
 static void
-agent_validate(const struct config *cfg, const struct convo_reply *r,
+agent_validate(const struct config *cfg, const char *agent, const struct convo_reply *r,
                const struct agentcmd_list *l, struct tk_errlist *el)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct agentcmd *c = &l->cmds[i];
+		struct tk_err terr = { 0 };
 		enum lc_status from, to;
+		int64_t until;
 
 		if (c->kind == AGENTCMD_STATUS &&
 		    (lc_status_parse(r->t.status, &from) < 0 ||
@@ -310,20 +303,25 @@ agent_validate(const struct config *cfg, const struct convo_reply *r,
 		     (from != to && !lc_allowed(from, to))))
 			tk_errlist_add(el, "reply", c->line, 0, "#status %s: a %s ticket cannot become %s",
 			               c->arg, r->t.status, c->arg);
-		if (c->kind == AGENTCMD_ASSIGN && strcmp(c->arg, "none") != 0 && !agent_named(cfg, c->arg))
+		if (c->kind == AGENTCMD_STATE && c->until &&
+		    agent_until(cfg, agent, c->until, &until, &terr) < 0)
+			tk_errlist_add(el, "reply", c->line, 0, "#%s until: %s", c->arg, terr.msg);
+		if (c->kind == AGENTCMD_ASSIGN && strcmp(c->arg, "none") != 0 &&
+		    strcmp(c->arg, "auto") != 0 && !agent_named(cfg, c->arg))
 			tk_errlist_add(el, "reply", c->line, 0, "#assign %s: no such agent", c->arg);
 	}
 }
 
 static void
-decide_agent(struct pipeline_ctx *pc, const char *visible, struct convo_reply *r)
+decide_agent(struct pipeline_ctx *pc, const char *agent, const char *visible,
+             struct convo_reply *r)
 {
 	struct agentcmd_list *l = xnew(struct agentcmd_list);
 
 	r->cmds = l;
 	r->action = CORR_APPEND;
 	if (agentcmd_parse(visible, l) == 0)
-		agent_validate(pc->cfg, r, l, &l->errs);
+		agent_validate(pc->cfg, agent, r, l, &l->errs);
 	r->cmd_error = l->errs.n > 0;
 	r->text = xstrdup(l->text ? l->text : "");
 	r->visibility = r->cmd_error || has_note(l) ? "internal" : "public";
@@ -353,7 +351,15 @@ convo_reply_decide(struct pipeline_ctx *pc, const struct mime_msg *msg,
 	if ((found = convo_ticket_load(pc->st, m->ticket_id, &r->t, err)) <= 0)
 		return found < 0 ? -1 : tk_err_set(err, "ticket %" PRId64 " vanished", m->ticket_id);
 	if (m->agent_trusted && !machine) {
-		decide_agent(pc, visible, r);
+		decide_agent(pc, m->agent, visible, r);
+		return 0;
+	}
+	if (!machine && m->token_proven &&
+	    csat_reply_rating(pc->cfg, r->t.status, r->t.done_at, visible, &r->rating,
+	                      &r->rating_comment)) {
+		r->action = CORR_NOTE;   /* a rating: kept as a note, never a reopen */
+		r->visibility = "internal";
+		r->text = xstrdup(visible ? visible : "");
 		return 0;
 	}
 	{
@@ -378,6 +384,7 @@ convo_reply_fini(struct convo_reply *r)
 	convo_ticket_fini(&r->t);
 	xfree(&r->text);
 	xfree(&r->errors);
+	xfree(&r->rating_comment);
 	if (r->cmds) {
 		agentcmd_list_fini(r->cmds);
 		xfree(&r->cmds);
@@ -404,6 +411,7 @@ apply_agent_cmds(struct pipeline_ctx *pc, const struct inbound_item *item,
 	const struct agentcmd_list *l = r->cmds;
 	char *actor = xasprintf("agent:%s", m->agent);
 	char suffix[32];
+	size_t ticket_cmds = 0;
 	int rc = -1;
 
 	snprintf(suffix, sizeof(suffix), "in%" PRId64, item->id);
@@ -416,18 +424,25 @@ apply_agent_cmds(struct pipeline_ctx *pc, const struct inbound_item *item,
 		     convo_notify_status(pc->st, pc->cfg, r->t.id, st, suffix, err) < 0))
 			goto out;
 		if (c->kind == AGENTCMD_PRIORITY &&
-		    store_ticket_set_priority(pc->st, r->t.id, agent_priority(c->arg), actor, err) < 0)
+		    store_ticket_set_priority(pc->st, r->t.id, c->arg, actor, err) < 0)
 			goto out;
 		if (c->kind == AGENTCMD_ASSIGN &&
-		    store_ticket_set_assignee(pc->st, r->t.id, strcmp(c->arg, "none") == 0 ? NULL :
-		                              agent_named(pc->cfg, c->arg)->name, actor, err) < 0)
+		    store_ticket_set_assignee(pc->st, r->t.id, strcmp(c->arg, "none") == 0 ||
+		                              strcmp(c->arg, "auto") == 0 ? c->arg :
+		                              agent_named(pc->cfg, c->arg)->name, actor,
+		                              "#assign by email", err) < 0)
 			goto out;
 		if (c->kind == AGENTCMD_ACK &&
 		    store_ticket_ack(pc->st, r->t.id, actor, "#ack by email", true, NULL, err) < 0)
 			goto out;
+		if (c->kind == AGENTCMD_STATE &&
+		    agent_state_by_mail(pc->st, pc->cfg, m->agent, c->arg, c->until, actor, err) < 0)
+			goto out;
+		ticket_cmds += c->kind != AGENTCMD_STATE;
 	}
-	/* Any proven agent action acknowledges the ticket (doc/sla.md). */
-	if ((l->n > 0 || strcmp(r->visibility, "public") == 0) &&
+	/* Any proven agent action on the ticket acknowledges it (doc/sla.md); the
+	 * agent's own state is not an action on the ticket. */
+	if ((ticket_cmds > 0 || strcmp(r->visibility, "public") == 0) &&
 	    store_ticket_ack(pc->st, r->t.id, actor, "agent reply by email", false, NULL, err) < 0)
 		goto out;
 	rc = 0;
@@ -607,6 +622,13 @@ apply_customer(struct pipeline_ctx *pc, const struct inbound_item *item,
 	         corr_how_name((enum corr_how)m->how));
 	if (to && store_ticket_set_status(pc->st, r->t.id, to, CONVO_ACTOR, detail, NULL, err) < 0)
 		return -1;
+	if (r->rating) {
+		char actor[200];
+
+		snprintf(actor, sizeof(actor), "customer:%.180s", msg->from.addr ? msg->from.addr : "?");
+		return csat_record(pc->st, pc->cfg, r->t.id, r->rating, r->rating_comment, "mail", actor,
+		                   err);
+	}
 	if (r->action == CORR_NOTE)
 		return store_ticket_event(pc->st, r->t.id, CONVO_ACTOR, "note", NULL, NULL,
 		                          "reply kept as a note (thanks-only or automatic); no reopen",

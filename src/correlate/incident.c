@@ -237,19 +237,20 @@ insert_new(struct incident_ctx *ic, const struct incident_alert *ia, int64_t *id
 	if (store_exec(ic->pc->st, &res, err,
 	               "INSERT INTO tickets (tenant_id, number, subject, priority, category, type, impact, "
 	               "queue, assignee_id, required_skill, required_level, source_id, sla_policy, tags, "
-	               "alert_key, alert_count, alert_last_seen) VALUES ($1::bigint, "
+	               "alert_key, alert_count, alert_last_seen, assign_mode) VALUES ($1::bigint, "
 	               "ticketd_next_number($1::bigint), $2, $3, $4, 'incident', $5, $6, "
 	               "(SELECT id FROM agents WHERE name = $7), $8, CASE WHEN $8::text IS NULL THEN NULL "
 	               "ELSE $9::int END, (SELECT id FROM sources WHERE name = $10), $11, $12::text[], "
-	               "$13, 1, now()) "
+	               "$13, 1, now(), $14) "
 	               "ON CONFLICT (alert_key) WHERE alert_key IS NOT NULL AND status NOT IN "
 	               "('resolved', 'closed') DO UPDATE SET alert_count = tickets.alert_count + 1, "
 	               "alert_last_seen = now(), updated_at = now() "
 	               "RETURNING id, (xmax = 0)",
-	               13, tid, subject, prio, RULE_FIELD(ia, category, NULL),
+	               14, tid, subject, prio, RULE_FIELD(ia, category, NULL),
 	               RULE_FIELD(ia, impact, NULL), RULE_FIELD(ia, queue, ic->src->queue),
 	               RULE_FIELD(ia, assignee, NULL), RULE_FIELD(ia, skill, NULL), level,
-	               ic->src->name, RULE_FIELD(ia, sla_policy, NULL), tags, ia->key) < 0)
+	               ic->src->name, RULE_FIELD(ia, sla_policy, NULL), tags, ia->key,
+	               RULE_FIELD(ia, assign_mode, NULL)) < 0)
 		goto out;
 	*id_r = store_int(res, 0, 0);
 	inserted = strcmp(PQgetvalue(res, 0, 1), "t") == 0;

@@ -48,6 +48,9 @@ const char *ctl_actor(char *buf, unsigned len);
 
 /* Print "ticketctl: " and err's message; CTL_TEMPFAIL when temporary, else CTL_USAGE. */
 int ctl_db_error(const struct tk_err *err);
+/* The string member key of a JSON object, or "-" (borrowed from o). */
+struct json_t;
+const char *ctl_jstr(struct json_t *o, const char *key);
 /* Find ticket NUMBER ("1042" or "TKT-1042") of tenant; CTL_OK with *id_r, or an
  * exit code (printed: no such ticket, database error). */
 int ctl_ticket_find(struct store *st, const char *tenant, const char *number, int64_t *id_r);
@@ -72,6 +75,10 @@ extern const struct ctl_cmd ctl_cmd_set;            /* ctl_set.c */
 extern const struct ctl_cmd ctl_cmd_comment;        /* ctl_comment.c */
 extern const struct ctl_cmd ctl_cmd_merge;          /* ctl_merge.c */
 extern const struct ctl_cmd ctl_cmd_ack;            /* ctl_sla.c */
+extern const struct ctl_cmd ctl_cmd_agent_list;     /* ctl_agent.c */
+extern const struct ctl_cmd ctl_cmd_agent_status;
+extern const struct ctl_cmd ctl_cmd_agent_log;
+extern const struct ctl_cmd ctl_cmd_report;         /* ctl_report.c */
 extern const struct ctl_cmd ctl_cmd_attachment_get; /* ctl_attach.c */
 extern const struct ctl_cmd ctl_cmd_parse;          /* ctl_parse.c */
 extern const struct ctl_cmd ctl_cmd_rules_test;     /* ctl_rules.c */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "ctl.h"
 #include "store.h"
@@ -102,4 +104,12 @@ ctl_actor(char *buf, unsigned len)
 
 	snprintf(buf, len, "ticketctl:%s", user ? user : "unknown");
 	return buf;
+}
+
+const char *
+ctl_jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "-";
 }

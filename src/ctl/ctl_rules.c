@@ -95,6 +95,7 @@ ctl_rules_json(const struct rules_result *res)
 	json_object_set_new(fields, "assignee", json_str_or_null(f->assignee));
 	json_object_set_new(fields, "skill", json_str_or_null(f->skill));
 	json_object_set_new(fields, "min_level", f->skill ? json_integer(f->min_level) : json_null());
+	json_object_set_new(fields, "assign", json_str_or_null(f->assign_mode));
 	for (size_t i = 0; i < res->n_trace; i++) {
 		const struct rules_trace *t = &res->trace[i];
 
@@ -152,6 +153,7 @@ ctl_rules_print(const struct rules_result *res)
 	print_field("impact", f->impact);
 	print_field("sla_policy", f->sla_policy);
 	print_field("assignee", f->assignee);
+	print_field("assign", f->assign_mode);
 	if (f->skill)
 		printf("  %-11s %s (level %d or more)\n", "skill", f->skill, f->min_level);
 	if (f->n_tags) {

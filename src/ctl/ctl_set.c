@@ -15,6 +15,7 @@
 #include "config.h"
 #include "convo.h"
 #include "ctl.h"
+#include "lifecycle.h"
 #include "store.h"
 #include "store_ticket.h"
 
@@ -104,24 +105,50 @@ set_tags(struct store *st, int64_t id, const char *value, const char *actor, str
 	return rc;
 }
 
+/*
+ * A status by the words of email commands and rules (lifecycle.h): "open"
+ * on a done ticket reopens it; the customer's notice names the status
+ * reached.
+ */
+static int
+set_status(struct store *st, const struct config *cfg, int64_t id, const char *value,
+           const char *actor, const char *reason, struct tk_err *err)
+{
+	const char *want = lc_status_canonical(value);
+	PGresult *res = NULL;
+	char sid[24], *now;
+	int changed = 0, rc;
+
+	if (want == NULL)
+		return tk_err_set(err, "\"%s\" is not a status (" LC_STATUS_WORDS ")", value);
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	if (store_ticket_set_status(st, id, want, actor, reason, &changed, err) < 0 ||
+	    store_exec(st, &res, err, "SELECT status FROM tickets WHERE id = $1::bigint", 1, sid) < 0)
+		return -1;
+	now = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	rc = changed && cfg ? convo_notify_status(st, cfg, id, now, NULL, err) : 0;
+	free(now);
+	return rc;
+}
+
 static int
 apply_set(struct store *st, const struct config *cfg, int64_t id, const char *field,
-          const char *value, struct tk_err *err)
+          const char *value, const char *reason, struct tk_err *err)
 {
-	char actor[128];
-	int changed = 0;
+	char actor[128], why[256];
 
 	ctl_actor(actor, sizeof(actor));
 	/* an admin acting on the ticket acknowledges it, as an agent's action does */
 	if (store_ticket_ack(st, id, actor, "ticketctl set", false, NULL, err) < 0)
 		return -1;
 	if (strcmp(field, "status") == 0)
-		return store_ticket_set_status(st, id, value, actor, NULL, &changed, err) < 0 ? -1 :
-		       changed && cfg ? convo_notify_status(st, cfg, id, value, NULL, err) : 0;
+		return set_status(st, cfg, id, value, actor, reason, err);
 	if (strcmp(field, "priority") == 0)
 		return store_ticket_set_priority(st, id, value, actor, err);
-	if (strcmp(field, "assignee") == 0)
-		return store_ticket_set_assignee(st, id, value, actor, err);
+	snprintf(why, sizeof(why), "ticketctl set%s%s", reason ? ": " : "", reason ? reason : "");
+	if (strcmp(field, "assignee") == 0)   /* who and why (doc/agents.md); auto: the assigner */
+		return store_ticket_set_assignee(st, id, value, actor, why, err);
 	if (strcmp(field, "tags") == 0)
 		return set_tags(st, id, value, actor, err);
 	return set_column(st, id, field, value, actor, err);
@@ -168,7 +195,7 @@ set(const struct ctl_args *a)
 		rc = ctl_db_error(&err);
 	if (rc == CTL_OK)
 		rc = ctl_ticket_find(st, tenant, a->pos[0], &id);
-	if (rc == CTL_OK && (apply_set(st, cfg, id, field, value, &err) < 0 ||
+	if (rc == CTL_OK && (apply_set(st, cfg, id, field, value, ctl_str(a, "reason"), &err) < 0 ||
 	                     store_commit(st, &err) < 0))
 		rc = ctl_db_error(&err);
 	if (rc == CTL_OK)
@@ -182,10 +209,13 @@ set(const struct ctl_args *a)
 static const struct ctl_opt set_opts[] = {
 	{ "tenant", 0, CTL_STR, "T", "the ticket's tenant (default: default)", NULL,
 	  CTL_CHECK_TENANT },
+	{ "reason", 0, CTL_STR, "TEXT", "why, for the audit (an assignee, a status)", NULL,
+	  CTL_CHECK_NONE },
 	{ NULL },
 };
 const struct ctl_cmd ctl_cmd_set = {
 	.name = "set", .args = "NUMBER status|priority|assignee|queue|category|tags VALUE",
 	.min_pos = 3, .max_pos = 3, .opts = set_opts, .run = set,
-	.summary = "change a ticket (tags: a,b sets the list; +a,-b adds and removes)",
+	.summary = "change a ticket (the words of email commands and rules: urgent, in-progress; "
+	           "assignee NAME, none or auto; tags: a,b sets the list; +a,-b adds and removes)",
 };

@@ -43,14 +43,6 @@
 	" FROM tickets t JOIN tenants n ON n.id = t.tenant_id " \
 	"LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN sources s ON s.id = t.source_id "
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "-";
-}
-
 static void
 print_table(const struct config *cfg, json_t *list)
 {
@@ -61,9 +53,10 @@ print_table(const struct config *cfg, json_t *list)
 	printf("%-12s %-11s %-8s %-12s %-10s %-14s %s\n", "TICKET", "STATUS", "PRIORITY", "QUEUE",
 	       "ASSIGNEE", "SLA", "SUBJECT");
 	json_array_foreach(list, i, t) {
-		printf("%-12s %-11s %-8s %-12s %-10s %-14s %.60s\n", jstr(t, "ref"), jstr(t, "status"),
-		       jstr(t, "priority"), jstr(t, "queue"), jstr(t, "assignee"),
-		       ctl_sla_column(cfg, t, sla, sizeof(sla)), jstr(t, "subject"));
+		printf("%-12s %-11s %-8s %-12s %-10s %-14s %.60s\n", ctl_jstr(t, "ref"),
+		       ctl_jstr(t, "status"), ctl_jstr(t, "priority"), ctl_jstr(t, "queue"),
+		       ctl_jstr(t, "assignee"),
+		       ctl_sla_column(cfg, t, sla, sizeof(sla)), ctl_jstr(t, "subject"));
 	}
 }
 
@@ -144,13 +137,13 @@ print_attachments(json_t *list)
 		long long id = (long long)json_integer_value(json_object_get(a, "id"));
 
 		if (json_is_true(json_object_get(a, "stored")))
-			printf("  [attachment %lld: %s (%s, %lld bytes, %s)]\n", id, jstr(a, "filename"),
-			       jstr(a, "content_type"),
+			printf("  [attachment %lld: %s (%s, %lld bytes, %s)]\n", id, ctl_jstr(a, "filename"),
+			       ctl_jstr(a, "content_type"),
 			       (long long)json_integer_value(json_object_get(a, "size")),
-			       jstr(a, "scan_status"));
+			       ctl_jstr(a, "scan_status"));
 		else
-			printf("  [attachment %lld: %s held back: %s: %s]\n", id, jstr(a, "filename"),
-			       jstr(a, "scan_status"), jstr(a, "scan_detail"));
+			printf("  [attachment %lld: %s held back: %s: %s]\n", id, ctl_jstr(a, "filename"),
+			       ctl_jstr(a, "scan_status"), ctl_jstr(a, "scan_detail"));
 	}
 }
 
@@ -174,13 +167,13 @@ count_lines(const char *s)
 static void
 print_text(json_t *m, bool full)
 {
-	const char *body = jstr(m, "body_text");
+	const char *body = ctl_jstr(m, "body_text");
 	const char *stored = json_string_value(json_object_get(m, "visible_text"));
 	char *visible = NULL, *quoted = NULL;
 	size_t hidden;
 
 	/* ticketd's own mail is shown as it was sent. */
-	if (full || strcmp(jstr(m, "direction"), "in") != 0 ||
+	if (full || strcmp(ctl_jstr(m, "direction"), "in") != 0 ||
 	    quote_split(body, &visible, &quoted) < 0) {
 		printf("%s\n", body);
 		goto out;
@@ -204,30 +197,31 @@ print_ticket(const struct config *cfg, json_t *t, bool full)
 	size_t i;
 	json_t *m, *e;
 
-	printf("%s  %s\n", jstr(t, "ref"), jstr(t, "subject"));
-	printf("  status %s, priority %s, queue %s, assignee %s, requester %s\n", jstr(t, "status"),
-	       jstr(t, "priority"), jstr(t, "queue"), jstr(t, "assignee"), jstr(t, "requester"));
-	printf("  category %s, type %s, created %s\n", jstr(t, "category"), jstr(t, "type"),
-	       jstr(t, "created_at"));
+	printf("%s  %s\n", ctl_jstr(t, "ref"), ctl_jstr(t, "subject"));
+	printf("  status %s, priority %s, queue %s, assignee %s, requester %s\n",
+	       ctl_jstr(t, "status"), ctl_jstr(t, "priority"), ctl_jstr(t, "queue"),
+	       ctl_jstr(t, "assignee"), ctl_jstr(t, "requester"));
+	printf("  category %s, type %s, created %s\n", ctl_jstr(t, "category"), ctl_jstr(t, "type"),
+	       ctl_jstr(t, "created_at"));
 	if (json_is_string(json_object_get(t, "merged_into")))
-		printf("  merged into %s (ticketctl merge)\n", jstr(t, "merged_into"));
+		printf("  merged into %s (ticketctl merge)\n", ctl_jstr(t, "merged_into"));
 	ctl_sla_print(cfg, t);
 	ctl_incident_print(t);
 	json_array_foreach(json_object_get(t, "messages"), i, m) {
 		printf("\n--- message %lld (%s, %s) from %s at %s\n",
-		       (long long)json_integer_value(json_object_get(m, "id")), jstr(m, "direction"),
-		       jstr(m, "visibility"), jstr(m, "author"), jstr(m, "created_at"));
+		       (long long)json_integer_value(json_object_get(m, "id")), ctl_jstr(m, "direction"),
+		       ctl_jstr(m, "visibility"), ctl_jstr(m, "author"), ctl_jstr(m, "created_at"));
 		if (json_is_string(json_object_get(m, "parse_warning")))
-			printf("  [warning: %s]\n", jstr(m, "parse_warning"));
+			printf("  [warning: %s]\n", ctl_jstr(m, "parse_warning"));
 		print_text(m, full);
 		print_attachments(json_object_get(m, "attachments"));
 	}
 	printf("\nevents:\n");
 	json_array_foreach(json_object_get(t, "events"), i, e) {
-		printf("  %s %s %s: %s -> %s%s%s\n", jstr(e, "created_at"), jstr(e, "actor"),
-		       jstr(e, "action"), jstr(e, "old_value"), jstr(e, "new_value"),
+		printf("  %s %s %s: %s -> %s%s%s\n", ctl_jstr(e, "created_at"), ctl_jstr(e, "actor"),
+		       ctl_jstr(e, "action"), ctl_jstr(e, "old_value"), ctl_jstr(e, "new_value"),
 		       json_is_string(json_object_get(e, "detail")) ? " " : "",
-		       json_is_string(json_object_get(e, "detail")) ? jstr(e, "detail") : "");
+		       json_is_string(json_object_get(e, "detail")) ? ctl_jstr(e, "detail") : "");
 	}
 }
 

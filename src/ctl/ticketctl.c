@@ -13,7 +13,8 @@
 
 static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_list, &ctl_cmd_show, &ctl_cmd_search, &ctl_cmd_set, &ctl_cmd_comment,
-	&ctl_cmd_merge, &ctl_cmd_ack,
+	&ctl_cmd_merge, &ctl_cmd_ack, &ctl_cmd_agent_list, &ctl_cmd_agent_status, &ctl_cmd_agent_log,
+	&ctl_cmd_report,
 	&ctl_cmd_ingest, &ctl_cmd_inbound_list, &ctl_cmd_inbound_show, &ctl_cmd_inbound_retry,
 	&ctl_cmd_outbox_list, &ctl_cmd_outbox_show, &ctl_cmd_outbox_retry, &ctl_cmd_attachment_get,
 	&ctl_cmd_parse, &ctl_cmd_rules_test, &ctl_cmd_rules_check, &ctl_cmd_migrate,

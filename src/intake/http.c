@@ -32,7 +32,12 @@
 #include "store_inbound.h"
 #include "xalloc.h"
 
-enum route { ROUTE_NONE, ROUTE_HOOK, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_SLACK };
+enum route { ROUTE_NONE, ROUTE_HOOK, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS, ROUTE_SLACK,
+             ROUTE_CSAT };
+
+#define CSAT_PATH "/v1/csat/"
+#define CSAT_BODY_LIMIT 16384
+#define HTML_TYPE "text/html; charset=utf-8"
 
 void
 http_req_answer(struct http_req *r, int status, enum metrics_outcome o, char *reply,
@@ -208,6 +213,10 @@ route_of(struct http_req *r, const char *url)
 			return t[i].route;
 		}
 	}
+	if (strncmp(url, CSAT_PATH, strlen(CSAT_PATH)) == 0 && strchr(url + strlen(CSAT_PATH), '/') == NULL) {
+		r->name = xstrndup(url + strlen(CSAT_PATH), 200);   /* the link's token (http_csat.c) */
+		return ROUTE_CSAT;
+	}
 	if (strncmp(url, "/v1/hooks/", 10) == 0 && url[10] != '\0' && strchr(url + 10, '/') == NULL) {
 		r->ops = &hook_generic_ops;
 		r->name = xstrdup(url + 10);
@@ -290,6 +299,27 @@ slack_begin(struct http_req *r, const char *method)
 	return MHD_YES;
 }
 
+/* The rating link (http_csat.c): GET answers now; POST reads its small form body first. */
+static enum MHD_Result
+csat_begin(struct http_req *r, const char *method)
+{
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	r->csat = true;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+		http_csat_serve(r, false);
+		return req_send(r, HTML_TYPE);
+	}
+	if (strcmp(method, "POST") != 0)
+		return req_fail(r, 405, MO_BAD_REQUEST, "method: use GET or POST");
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return req_fail(r, 415, MO_UNSUPPORTED,
+		                "Content-Type: must be application/x-www-form-urlencoded");
+	buf_init(&r->body, CSAT_BODY_LIMIT);
+	return MHD_YES;
+}
+
 /* The first call: headers only. */
 static enum MHD_Result
 req_begin(struct http_req *r, const char *url, const char *method)
@@ -306,6 +336,8 @@ req_begin(struct http_req *r, const char *url, const char *method)
 		return req_fail(r, 404, MO_NOT_FOUND, "path: no such endpoint");
 	if (route == ROUTE_SLACK)
 		return slack_begin(r, method);
+	if (route == ROUTE_CSAT)
+		return csat_begin(r, method);
 	if (route != ROUTE_HOOK)
 		return get_endpoint(r, route, method);
 	if (r->name && (r->src = http_config_source(hc, r->name)) != NULL &&
@@ -469,6 +501,10 @@ req_complete(struct http_req *r)
 	if (r->slack) {
 		http_slack_serve(r);
 		return req_send(r, NULL);
+	}
+	if (r->csat) {
+		http_csat_serve(r, true);
+		return req_send(r, HTML_TYPE);
 	}
 	if (!r->pd && r->src == NULL && !has_candidate(r))
 		return req_fail(r, 404, MO_NOT_FOUND, "source: no source of this type (or of the "

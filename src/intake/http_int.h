@@ -44,6 +44,7 @@ struct http_req {
 	bool sent;               /* a response was queued */
 	bool pd;                 /* answer in PagerDuty's shapes */
 	bool slack;              /* POST /v1/slack/actions (http_slack.c) */
+	bool csat;               /* /v1/csat/TOKEN, a rating link (http_csat.c); the token in name */
 	bool close;              /* close the connection after the answer */
 	/* what to stage (set before QUEUED) */
 	char *meta;
@@ -123,6 +124,9 @@ void http_req_answer(struct http_req *r, int status, enum metrics_outcome o, cha
                      int retry_after);
 /* A JSON error body: {"status":"error","message":why,"field":...} or PagerDuty's. */
 char *http_error_body(const struct http_req *r, int status, const char *why);
+
+/* http_csat.c: answer GET (the confirmation page) or POST (record) of /v1/csat/TOKEN. */
+void http_csat_serve(struct http_req *r, bool post);
 
 /* http_slack.c: read the signing secret at start (none configured: nothing). */
 int http_slack_init(struct http_server *srv, struct tk_err *err);

@@ -17,6 +17,7 @@
 #include "hook.h"
 #include "slack_action.h"
 #include "store_ticket.h"
+#include "urlform.h"
 #include "xalloc.h"
 
 const char *
@@ -74,51 +75,6 @@ slack_action_verify(const char *secret, const char *ts_header, const char *sig_h
 }
 
 static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* The value of field `name` in a form body, URL-decoded; NULL when absent or malformed. */
-static char *
-form_field(const char *body, size_t len, const char *name)
-{
-	size_t nl = strlen(name);
-
-	for (size_t i = 0; i < len;) {
-		size_t end = i;
-
-		while (end < len && body[end] != '&')
-			end++;
-		if (end - i > nl && strncmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
-			struct buf out;
-
-			buf_init(&out, 0);
-			for (size_t k = i + nl + 1; k < end; k++) {
-				int hi, lo;
-
-				if (body[k] == '+') {
-					(void)buf_putc(&out, ' ');
-				} else if (body[k] == '%' && k + 2 < end &&
-				           (hi = hexval(body[k + 1])) >= 0 && (lo = hexval(body[k + 2])) >= 0) {
-					(void)buf_putc(&out, (char)(hi * 16 + lo));
-					k += 2;
-				} else if (body[k] == '%') {
-					buf_fini(&out);
-					return NULL;
-				} else {
-					(void)buf_putc(&out, body[k]);
-				}
-			}
-			return buf_steal(&out, NULL);
-		}
-		i = end + 1;
-	}
-	return NULL;
-}
-
-static int
 parse_json(json_t *p, struct slack_action *a, struct tk_err *err)
 {
 	json_t *user = json_object_get(p, "user"), *act = json_array_get(json_object_get(p, "actions"), 0);
@@ -150,7 +106,7 @@ parse_json(json_t *p, struct slack_action *a, struct tk_err *err)
 int
 slack_action_parse(const char *body, size_t len, struct slack_action *a, struct tk_err *err)
 {
-	char *payload = form_field(body, len, "payload");
+	char *payload = urlform_field(body, len, "payload");
 	json_error_t jerr;
 	json_t *p;
 	int rc;

@@ -257,6 +257,27 @@ check_msg(const struct compose_msg *m, struct tk_err *err)
 	return 0;
 }
 
+/* multipart/mixed: the body, then the attachment (libetpan encodes it in base64 when written). */
+static struct mailmime *
+with_attachment(const struct compose_msg *m, struct mailmime *body)
+{
+	struct mailmime *mixed = mailmime_multiple_new("multipart/mixed");
+	struct mailmime_content *ct = mailmime_content_new_with_str(m->attach_type ? m->attach_type :
+	                                                            "application/octet-stream");
+	char *name = compose_encode_header(m->attach_name);
+	struct mailmime *part;
+
+	for (char *p = name; *p; p++)   /* a file name cannot break out of its quotes */
+		if (*p == '"' || *p == '\\')
+			*p = '_';
+	part = mailmime_new_empty(ct, mailmime_fields_new_filename(MAILMIME_DISPOSITION_TYPE_ATTACHMENT,
+	                                                           name, MAILMIME_MECHANISM_BASE64));
+	mailmime_set_body_text(part, (char *)m->attach_data, m->attach_len);
+	mailmime_smart_add_part(mixed, body);
+	mailmime_smart_add_part(mixed, part);
+	return mixed;
+}
+
 int
 compose_write(const struct compose_msg *m, char **out_r, size_t *len_r, struct tk_err *err)
 {
@@ -278,6 +299,8 @@ compose_write(const struct compose_msg *m, char **out_r, size_t *len_r, struct t
 	} else {
 		body = text_part("text/plain", m->text ? m->text : "", &qp[0]);
 	}
+	if (m->attach_name)
+		body = with_attachment(m, body);
 	mailmime_smart_add_part(msg, body);
 	out = mmap_string_new("");
 	rc = mailmime_write_mem(out, &col, msg);

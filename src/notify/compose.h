@@ -43,6 +43,11 @@ struct compose_msg {
 	const char *text;                         /* UTF-8 body */
 	const char *html;                         /* optional HTML alternative */
 	time_t date;
+	/* optional attachment (base64): multipart/mixed around the text */
+	const char *attach_name;                  /* file name, or NULL: none */
+	const char *attach_type;                  /* "text/csv; charset=utf-8", ... */
+	const char *attach_data;
+	size_t attach_len;
 };
 
 /*

@@ -232,7 +232,7 @@ new_ticket(struct pipeline_ctx *pc, const struct mail *m, const struct rules_fie
 		.category = PICK(rf, category, NULL), .type = PICK(rf, type, NULL),
 		.impact = PICK(rf, impact, NULL), .sla_policy = PICK(rf, sla_policy, NULL),
 		.assignee = PICK(rf, assignee, NULL), .skill = PICK(rf, skill, NULL),
-		.skill_level = rf ? rf->min_level : 0,
+		.skill_level = rf ? rf->min_level : 0, .assign_mode = PICK(rf, assign_mode, NULL),
 		.tags = rf ? (const char *const *)rf->tags : NULL, .n_tags = rf ? rf->n_tags : 0,
 		.subject = msg->subject ? msg->subject : "(no subject)",
 		.requester = requester, .source = m->item->source, .actor = MAILPROC_ACTOR,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 /* ticketd. */
+#include "lifecycle.h"
 #include "log.h"
 #include "rules_int.h"
 #include "xalloc.h"
@@ -22,10 +23,9 @@
 
 #define RULES_MATCH_LIMIT 1000000UL
 #define RULES_DEPTH_LIMIT 10000UL
-#define RULES_MAX_LEVEL 10
-
-static const char *const rules_priorities[] = { "low", "medium", "high", "critical", NULL };
 static const char *const rules_types[] = { "incident", "request", NULL };
+static const char *const rules_assign_modes[] = { "none", "round_robin", "least_loaded", "skill",
+                                                  NULL };
 
 static bool
 in_list(const char *s, const char *const *list)
@@ -81,8 +81,7 @@ static const struct {
 } rules_set_fields[] = {
 	{ "tenant", offsetof(struct rules_fields, tenant), NULL, NULL },
 	{ "queue", offsetof(struct rules_fields, queue), NULL, NULL },
-	{ "priority", offsetof(struct rules_fields, priority), rules_priorities,
-	  "low, medium, high, critical" },
+	{ "priority", offsetof(struct rules_fields, priority), NULL, NULL },
 	{ "category", offsetof(struct rules_fields, category), NULL, NULL },
 	{ "type", offsetof(struct rules_fields, type), rules_types, "incident, request" },
 	{ "impact", offsetof(struct rules_fields, impact), NULL, NULL },
@@ -101,6 +100,13 @@ rload_set_field(struct rload *rl, const char *k, const struct ynode *v, struct r
 			continue;
 		if ((s = rload_string(rl, v)) == NULL)
 			return;
+		if (strcmp(k, "priority") == 0) {   /* one vocabulary (lifecycle.h): aliases stored canonical */
+			if (lc_priority_canonical(s) == NULL) {
+				ynode_error(rl->errs, v, "priority \"%s\" is not one of " LC_PRIORITY_WORDS, s);
+				return;
+			}
+			s = lc_priority_canonical(s);
+		}
 		if (rules_set_fields[i].allowed && !in_list(s, rules_set_fields[i].allowed)) {
 			ynode_error(rl->errs, v, "%s \"%s\" is not one of %s", k, s, rules_set_fields[i].what);
 			return;
@@ -132,25 +138,42 @@ rload_set(struct rload *rl, const struct ynode *n, struct rules_fields *f)
 	}
 }
 
-/* assign: { skill: x, min_level: n } */
+/* assign: MODE, or { mode: MODE, skill: x, min_level: n } (a skill alone means mode skill) */
 static void
 rload_assign(struct rload *rl, const struct ynode *n, struct rules_fields *f)
 {
-	static const char *const keys[] = { "skill", "min_level", NULL };
+	static const char *const keys[] = { "mode", "skill", "min_level", NULL };
+	const struct ynode *mode = n->kind == YNODE_MAP ? ynode_get(n, "mode") : n;
 	const struct ynode *skill = ynode_get(n, "skill"), *lvl = ynode_get(n, "min_level");
 	const char *s;
 	int64_t v;
 
-	if (ynode_check_keys(n, keys, "assign", rl->errs) > 0 && n->kind != YNODE_MAP)
+	if (n->kind != YNODE_SCALAR && ynode_check_keys(n, keys, "assign", rl->errs) > 0 &&
+	    n->kind != YNODE_MAP)
 		return;
+	if (mode != NULL && (s = rload_string(rl, mode)) != NULL) {
+		if (!in_list(s, rules_assign_modes))
+			ynode_error(rl->errs, mode, "assign: \"%s\" is not one of none, round_robin, "
+			            "least_loaded, skill", s);
+		else
+			f->assign_mode = xstrdup(s);
+	}
 	if (skill == NULL) {
-		ynode_error(rl->errs, n, "assign needs a skill");
+		if (mode == NULL)
+			ynode_error(rl->errs, n, "assign needs a mode or a skill");
+		else if (f->assign_mode && strcmp(f->assign_mode, "skill") == 0)
+			ynode_error(rl->errs, n, "assign: mode skill needs a skill");
+		if (lvl != NULL)
+			ynode_error(rl->errs, lvl, "assign: min_level goes with a skill");
 		return;
 	}
 	if ((s = rload_string(rl, skill)) != NULL)
 		f->skill = xstrdup(s);
-	f->min_level = 1;
-	if (lvl != NULL && ynode_int(lvl, 1, RULES_MAX_LEVEL, &v, rl->errs) == 0)
+	if (f->assign_mode == NULL && mode == NULL)
+		f->assign_mode = xstrdup("skill");
+	f->min_level = LC_SKILL_MIN;
+	/* the agents' range (lifecycle.h): a level no agent can have is an error */
+	if (lvl != NULL && ynode_int(lvl, LC_SKILL_MIN, LC_SKILL_MAX, &v, rl->errs) == 0)
 		f->min_level = (int)v;
 }
 

@@ -132,7 +132,8 @@ bool rules_jit(const struct rules *rules);
 struct rules_fields {
 	char *tenant, *queue, *priority, *category, *type, *impact, *sla_policy, *assignee;
 	char *skill;
-	int min_level;           /* with skill; 0 when unset */
+	int min_level;           /* with skill (1-5, as agents' skills); 0 when unset */
+	char *assign_mode;       /* none, round_robin, least_loaded, skill; NULL: the queue's */
 	char **tags;             /* accumulated over matching rules, no duplicates */
 	size_t n_tags;
 };

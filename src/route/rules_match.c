@@ -250,6 +250,7 @@ apply_rule(struct rules_result *res, const struct rule *r)
 	set_once(&f->impact, r->set.impact);
 	set_once(&f->sla_policy, r->set.sla_policy);
 	set_once(&f->assignee, r->set.assignee);
+	set_once(&f->assign_mode, r->set.assign_mode);
 	if (f->skill == NULL && r->set.skill != NULL) {
 		f->skill = xstrdup(r->set.skill);
 		f->min_level = r->set.min_level;
@@ -325,6 +326,7 @@ rules_fields_fini(struct rules_fields *f)
 	xfree(&f->sla_policy);
 	xfree(&f->assignee);
 	xfree(&f->skill);
+	xfree(&f->assign_mode);
 	for (size_t i = 0; i < f->n_tags; i++)
 		xfree(&f->tags[i]);
 	xfree(&f->tags);

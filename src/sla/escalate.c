@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 /* ticketd. */
+#include "agent.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -25,6 +26,7 @@
 #include "escalate_int.h"
 #include "log.h"
 #include "metrics.h"
+#include "report_send.h"
 #include "xalloc.h"
 
 #define ESC_CHECK_EVERY_S 60       /* self-check */
@@ -39,6 +41,8 @@ struct esc_thread {
 	struct esc_out *out;
 	int64_t backoff_ms;
 	uint64_t seen;
+	struct config *seen_cfg;       /* the snapshot last prepared for (a reference) */
+	double last_presence;          /* monotonic seconds of the last presence pass */
 };
 
 int
@@ -137,16 +141,17 @@ esc_connect(struct esc_thread *x, const struct config *cfg)
 
 /* Milliseconds until the next due ticket or timer (capped at cap_ms; 0: now). */
 static int64_t
-next_due_ms(struct esc_thread *x, int64_t cap_ms)
+next_due_ms(struct esc_thread *x, bool sla, int64_t cap_ms)
 {
 	struct tk_err err = { 0 };
 	PGresult *res = NULL;
 	int64_t ms = cap_ms;
 
 	if (store_exec(x->st, &res, &err,
-	               "SELECT ceil(extract(epoch FROM least((SELECT min(sla_next_at) FROM tickets "
-	               "WHERE sla_next_at IS NOT NULL), (SELECT min(due_at) FROM timers WHERE state = "
-	               "'pending')) - clock_timestamp()) * 1000)::bigint", 0) < 0)
+	               "SELECT ceil(extract(epoch FROM least(CASE WHEN $1::boolean THEN (SELECT "
+	               "min(sla_next_at) FROM tickets WHERE sla_next_at IS NOT NULL) END, (SELECT "
+	               "min(due_at) FROM timers WHERE state = 'pending' AND ($1::boolean OR kind = "
+	               "'report'))) - clock_timestamp()) * 1000)::bigint", 1, sla ? "true" : "false") < 0)
 		return ESC_STOP_CHECK_MS;
 	if (store_val(res, 0, 0) != NULL) {
 		ms = store_int(res, 0, 0);
@@ -201,6 +206,35 @@ esc_periodic(struct esc_thread *x, double *last_check, double *last_gauge)
 		*last_check = now;
 }
 
+/*
+ * Agents' presence (about once a second: ends of `until`, working hours),
+ * and what a new configuration changes: every waiting ticket is looked at
+ * again (teams and modes may differ) and each scheduled report gets its
+ * next run.
+ */
+static int
+esc_agents(struct esc_thread *x, struct esc *e, struct tk_err *err)
+{
+	double now = (double)clock_mono_ms() / 1000;
+	int changed = 0;
+
+	if (now - x->last_presence >= 1.0) {
+		if (agent_presence_pass(x->st, e->cfg, &changed, err) < 0)
+			return -1;
+		if (changed)
+			log_info("agents: %d agent%s changed availability (until passed, working hours)",
+			         changed, changed == 1 ? "" : "s");
+		x->last_presence = now;
+	}
+	if (x->seen_cfg == e->cfg)
+		return 0;
+	if (esc_assign_wake(e, err) < 0 || report_schedule_all(x->st, e->cfg, err) < 0)
+		return -1;
+	config_unref(&x->seen_cfg);
+	x->seen_cfg = config_ref((struct config *)e->cfg);
+	return 0;
+}
+
 /* One round: a pass, then a sleep when there is nothing more to do now. */
 static void
 esc_round(struct esc_thread *x, struct config *cfg, double *last_check, double *last_gauge)
@@ -210,20 +244,23 @@ esc_round(struct esc_thread *x, struct config *cfg, double *last_check, double *
 		.instance = cfg->instance, .out = x->out,
 	};
 	struct tk_err err = { 0 };
-	int a = 0, b = 0;
+	bool sla = cfg->sla->enabled;
+	int a = 0, b = 0, c = 0;
 	int64_t ms;
 
-	esc_periodic(x, last_check, last_gauge);
-	if (esc_tickets_tick(&e, &a, &err) < 0 || esc_timers_tick(&e, &b, &err) < 0) {
+	if (sla)
+		esc_periodic(x, last_check, last_gauge);
+	if (esc_agents(x, &e, &err) < 0 || esc_assign_tick(&e, &c, &err) < 0 ||
+	    (sla && esc_tickets_tick(&e, &a, &err) < 0) || esc_timers_tick(&e, &b, &err) < 0) {
 		log_warn("sla: %s; trying again in %" PRId64 " ms", err.msg, x->backoff_ms);
 		daemon_wait(x->daemon, x->backoff_ms, &x->seen);
 		x->backoff_ms = x->backoff_ms * 2 > 5000 ? 5000 : x->backoff_ms * 2;
 		return;
 	}
 	x->backoff_ms = 100;
-	if (a >= cfg->sla->batch || b >= cfg->sla->batch)
+	if (a >= cfg->sla->batch || b >= cfg->sla->batch || c > 0)
 		return;   /* more is due: no sleep */
-	ms = next_due_ms(x, cfg->sla->poll_interval_ms);
+	ms = next_due_ms(x, sla, cfg->sla->poll_interval_ms);
 	/* Due but nothing claimed: a worker holds those rows (SKIP LOCKED passed
 	 * them over). Look again shortly rather than spin. */
 	if (a == 0 && b == 0 && ms < ESC_BUSY_RETRY_MS)
@@ -242,14 +279,11 @@ esc_main(void *arg)
 	while (!daemon_stopping(x.daemon)) {
 		struct config *cfg = daemon_config(x.daemon);
 
-		if (esc_connect(&x, cfg)) {
-			if (cfg->sla->enabled)
-				esc_round(&x, cfg, &last_check, &last_gauge);
-			else
-				daemon_wait(x.daemon, cfg->sla->poll_interval_ms, &x.seen);
-		}
+		if (esc_connect(&x, cfg))
+			esc_round(&x, cfg, &last_check, &last_gauge);
 		config_unref(&cfg);
 	}
+	config_unref(&x.seen_cfg);
 	esc_out_free(&x.out);
 	store_close(&x.st);
 	log_info("sla: escalator stopped");

@@ -75,6 +75,17 @@ int esc_flush(struct esc *e, struct tk_err *err) __attribute__((warn_unused_resu
 int esc_tickets_tick(struct esc *e, int *n_r, struct tk_err *err)
 	__attribute__((warn_unused_result));
 
+/* escalate_assign.c */
+/*
+ * Assign the due tickets of the most urgent queue (one claim under its
+ * team's lock); *n_r gets how many were claimed (assigned, waiting, or left
+ * to nobody when the queue assigns none).
+ */
+int esc_assign_tick(struct esc *e, int *n_r, struct tk_err *err)
+	__attribute__((warn_unused_result));
+/* Make every waiting ticket due again (the configuration changed: teams, modes). Autocommit. */
+int esc_assign_wake(struct esc *e, struct tk_err *err) __attribute__((warn_unused_result));
+
 /* escalate_timer.c */
 /* Claim due timers (chain levels, auto-close) and run them. */
 int esc_timers_tick(struct esc *e, int *n_r, struct tk_err *err)

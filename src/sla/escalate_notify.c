@@ -359,7 +359,7 @@ event_title(enum sla_event ev)
 		[SLA_EV_STATUS] = "Status changed", [SLA_EV_CUSTOMER_REPLY] = "Customer reply",
 		[SLA_EV_WARNING] = "SLA warning", [SLA_EV_BREACH] = "SLA breach",
 		[SLA_EV_ESCALATION] = "Escalation", [SLA_EV_RESOLVED] = "Resolved",
-		[SLA_EV_CLOSED] = "Closed",
+		[SLA_EV_CLOSED] = "Closed", [SLA_EV_UNASSIGNED] = "Nobody available",
 	};
 
 	return (unsigned)ev < SLA_EV_COUNT ? titles[ev] : "?";

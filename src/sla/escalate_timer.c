@@ -1,6 +1,8 @@
 /*
  * escalate_timer.c: what waits in the timers table: the levels of an
- * escalation chain and the auto-close of resolved tickets. One claim loop
+ * escalation chain (also of a ticket nobody was available to take:
+ * escalate_assign.c), the auto-close of resolved tickets, and the runs of
+ * scheduled reports (report_send.c). One claim loop
  * (FOR UPDATE SKIP LOCKED on the partial index of pending timers), one
  * transaction per batch: a timer's "fired" and the outbox rows of its
  * notifications commit together, so each level fires exactly once.
@@ -28,6 +30,7 @@
 #include "escalate_int.h"
 #include "log.h"
 #include "metrics.h"
+#include "report_send.h"
 #include "sla_clock.h"
 #include "store_ticket.h"
 #include "xalloc.h"
@@ -124,11 +127,13 @@ claim(struct esc *e, struct esc_timer **t_r, int *n_r, struct tk_err *err)
 	int n;
 
 	snprintf(limit, sizeof(limit), "%d", e->cfg->sla->batch);
+	/* sla.enabled: false leaves the SLA's timers alone; scheduled reports still run */
 	if (store_exec(e->st, &res, err,
-	               "SELECT id, kind, ticket_id, key, ceil(extract(epoch FROM due_at))::bigint, data::text, "
-	               "extract(epoch FROM now()) FROM timers WHERE state = 'pending' "
-	               "AND due_at <= now() ORDER BY due_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED",
-	               1, limit) < 0)
+	               "SELECT id, kind, coalesce(ticket_id, 0), key, ceil(extract(epoch FROM due_at))"
+	               "::bigint, data::text, extract(epoch FROM now()) FROM timers "
+	               "WHERE state = 'pending' AND due_at <= now() AND ($2::boolean OR kind = 'report') "
+	               "ORDER BY due_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED",
+	               2, limit, e->cfg->sla->enabled ? "true" : "false") < 0)
 		return -1;
 	n = PQntuples(res);
 	t = xcalloc((size_t)n + 1, sizeof(*t));
@@ -179,6 +184,7 @@ timer_later(struct esc *e, const struct esc_timer *t, struct tk_err *err)
 struct esc_tk {
 	char status[24], queue[128], policy[128], acked_by[128];
 	int64_t acked_at, first_resp, resolved_at;
+	bool assigned;
 };
 
 static int
@@ -194,8 +200,9 @@ lock_ticket(struct esc *e, int64_t id, struct esc_tk *tk, struct tk_err *err)
 	               /* rounded up, as escalate_ticket.c rounds the history */
 	               "coalesce(ceil(extract(epoch FROM acked_at))::bigint, 0), coalesce(acked_by, ''), "
 	               "coalesce(ceil(extract(epoch FROM first_response_at))::bigint, 0), "
-	               "coalesce(ceil(extract(epoch FROM resolved_at))::bigint, 0) "
-	               "FROM tickets WHERE id = $1::bigint FOR UPDATE SKIP LOCKED", 1, sid) < 0)
+	               "coalesce(ceil(extract(epoch FROM resolved_at))::bigint, 0), "
+	               "assignee_id IS NOT NULL FROM tickets WHERE id = $1::bigint "
+	               "FOR UPDATE SKIP LOCKED", 1, sid) < 0)
 		return -1;
 	found = PQntuples(res) > 0;
 	if (found) {
@@ -206,6 +213,7 @@ lock_ticket(struct esc *e, int64_t id, struct esc_tk *tk, struct tk_err *err)
 		snprintf(tk->acked_by, sizeof(tk->acked_by), "%s", PQgetvalue(res, 0, 4));
 		tk->first_resp = store_int(res, 0, 5);
 		tk->resolved_at = store_int(res, 0, 6);
+		tk->assigned = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
 	}
 	PQclear(res);
 	return found;
@@ -249,6 +257,8 @@ level_moot(const struct esc_timer *t, const struct esc_tk *tk, char *buf, size_t
 		return "the ticket is done";
 	if (clock && strcmp(clock, "response") == 0 && tk->first_resp)
 		return "the first response stopped the clock";
+	if (clock && strcmp(clock, "unassigned") == 0 && tk->assigned)
+		return "someone was assigned";
 	if (tk->acked_at && tk->acked_at >= start) {
 		snprintf(buf, len, "acknowledged by %s", tk->acked_by);
 		return buf;
@@ -277,6 +287,11 @@ fire_level(struct esc *e, const struct esc_timer *t, const struct esc_tk *tk, st
 	          clock && strcmp(clock, "resolution") == 0 ? SLA_RESOLUTION : -1;
 	n.level = level;
 	n.round = round;
+	if (clock && strcmp(clock, "unassigned") == 0) {   /* nobody available (escalate_assign.c) */
+		n.ev = SLA_EV_UNASSIGNED;
+		snprintf(n.detail, sizeof(n.detail), "nobody available to take it: escalation %s "
+		         "level %d", ch->name, level + 1);
+	}
 	n.due_at = t->due_at;
 	n.late_s = e->now_f - (double)t->due_at > 0 ? e->now_f - (double)t->due_at : 0;
 	snprintf(n.key, sizeof(n.key), "esc:%" PRId64, t->id);
@@ -321,14 +336,30 @@ fire_autoclose(struct esc *e, const struct esc_timer *t, const struct esc_tk *tk
 	return timer_done(e, t, "fired", "closed", err);
 }
 
+/* A scheduled report's run (report_send.h): no ticket to lock. */
+static int
+fire_report(struct esc *e, const struct esc_timer *t, struct tk_err *err)
+{
+	const char *name = json_string_value(json_object_get(t->data, "report"));
+	char detail[192];
+	int rc = report_send_run(e->st, e->cfg, name, t->due_at, detail, sizeof(detail), err);
+
+	if (rc < 0)
+		return -1;
+	return timer_done(e, t, rc ? "fired" : "cancelled", detail, err);
+}
+
 static int
 run_timer(struct esc *e, const struct esc_timer *t, struct tk_err *err)
 {
 	struct esc_tk tk;
 	char why[192];
 	const char *moot;
-	int found = lock_ticket(e, t->ticket_id, &tk, err);
+	int found;
 
+	if (strcmp(t->kind, "report") == 0)
+		return fire_report(e, t, err);
+	found = lock_ticket(e, t->ticket_id, &tk, err);
 	if (found < 0)
 		return -1;
 	if (found == 0)

@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 /* Libraries. */
 #include <glib.h>
 /* ticketd. */
 #include "civil.h"
 #include "sla_calendar_int.h"
+#include "tzone.h"
 #include "xalloc.h"
 
 /* The span of instants whose offsets are read from the zone: 1970-01-01 to 2200-01-01 UTC. */
@@ -34,35 +34,6 @@
 static const char *const day_names[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
 /* ---- timezone ---- */
-
-/*
- * An IANA name as it is spelled in the zone database: letters, digits and
- * "/_+-", no leading "/" and no "." (GLib would read an absolute path or a
- * POSIX TZ string such as "CET-1CEST" too; neither is a zone name).
- */
-static bool
-zone_name_ok(const char *z)
-{
-	if (z[0] == '\0' || z[0] == '/' || strlen(z) > 200)
-		return false;
-	for (const char *p = z; *p; p++)
-		if (!isalnum((unsigned char)*p) && strchr("/_+-", *p) == NULL)
-			return false;
-	return true;
-}
-
-/* Whether the zone database GLib reads (TZDIR, as GLib honours it) holds z. */
-static bool
-zone_file_exists(const char *z)
-{
-	const char *dir = g_getenv("TZDIR");
-	char *path = xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
-	struct stat st;
-	bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-
-	xfree(&path);
-	return ok;
-}
 
 static void
 tzp_push(struct sla_calendar *cal, size_t *cap, int64_t at, int32_t off)
@@ -125,8 +96,7 @@ load_zone(struct sla_calendar *cal, const struct ynode *n, struct tk_errlist *er
 
 	if (ynode_str(n, &z, errs) < 0)
 		return;
-	if (zone_name_ok(z) && zone_file_exists(z))
-		tz = g_time_zone_new_identifier(z);
+	tz = tzone_new(z);   /* an IANA name in the zone database, nothing else */
 	if (tz == NULL) {
 		ynode_error(errs, n, "unknown time zone \"%.100s\" (an IANA name such as "
 		            "Europe/Berlin, from the tzdata package)", z);

@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 /* ticketd. */
+#include "agent_config.h"
 #include "buf.h"
 #include "compose.h"
 #include "config.h"
 #include "convo.h"
+#include "lifecycle.h"
 #include "notify.h"
 #include "sla_calendar.h"
 #include "sla_config.h"
@@ -38,10 +40,11 @@ static const char *const match_keys[] = {
 static const char *const chain_keys[] = { "start", "levels", "repeat", "every", NULL };
 static const char *const level_keys[] = { "after", "notify", NULL };
 static const char *const team_keys[] = { "name", "lead", "members", NULL };
-static const char *const queue_keys[] = { "name", "team", "chain", "notify", NULL };
+static const char *const queue_keys[] = { "name", "team", "chain", "notify", "assign", "on_away",
+                                          NULL };
 static const char *const event_names[SLA_EV_COUNT] = {
 	"created", "assigned", "status", "customer_reply", "warning", "breach", "escalation",
-	"resolved", "closed",
+	"resolved", "closed", "unassigned",
 };
 
 static const char *const all_keys[] = {
@@ -361,11 +364,14 @@ load_policy(struct sla_config *c, const struct ynode *n, struct tk_errlist *errs
 	if (p->chain && sla_chain_named(c, p->chain) == NULL)
 		ynode_error(errs, ynode_get(n, "chain"), "sla policy %s: no chain named \"%s\"",
 		            p->name, p->chain);
-	if (p->match.priority && strcmp(p->match.priority, "low") != 0 &&
-	    strcmp(p->match.priority, "medium") != 0 && strcmp(p->match.priority, "high") != 0 &&
-	    strcmp(p->match.priority, "critical") != 0)
-		ynode_error(errs, n, "sla policy %s: priority must be low, medium, high or critical",
-		            p->name);
+	if (p->match.priority && lc_priority_canonical(p->match.priority) == NULL)
+		ynode_error(errs, n, "sla policy %s: priority must be one of " LC_PRIORITY_WORDS, p->name);
+	else if (p->match.priority) {   /* matched against the stored, canonical name */
+		char *canon = xstrdup(lc_priority_canonical(p->match.priority));
+
+		free(p->match.priority);
+		p->match.priority = canon;
+	}
 	ynode_opt_bool(n, "notify_on_create", &p->notify_on_create, errs);
 	c->n_policies++;
 }
@@ -532,6 +538,10 @@ load_queue(struct sla_config *c, const struct config *cfg, const struct ynode *n
 	if (q->chain && sla_chain_named(c, q->chain) == NULL)
 		ynode_error(errs, ynode_get(n, "chain"), "queue %s: no chain named \"%s\"", q->name,
 		            q->chain);
+	agent_queue_load(n, &q->assign, &q->on_away_reassign, errs);   /* agent_config.c */
+	if (q->assign != 0 && q->team == NULL)
+		ynode_error(errs, ynode_get(n, "assign"), "queue %s: assign needs a team (its "
+		            "members are the candidates)", q->name);
 	if (nt != NULL && nt->kind != YNODE_MAP)
 		ynode_error(errs, nt, "queue %s: notify must map events to targets", q->name);
 	for (size_t i = 0; nt && nt->kind == YNODE_MAP && i < nt->n; i++) {
@@ -542,7 +552,8 @@ load_queue(struct sla_config *c, const struct config *cfg, const struct ynode *n
 				ev = k;
 		if (ev < 0) {
 			ynode_error(errs, nt->keys[i], "unknown event \"%s\" (created, assigned, status, "
-			            "customer_reply, warning, breach, escalation, resolved, closed)",
+			            "customer_reply, warning, breach, escalation, resolved, closed, "
+			            "unassigned)",
 			            nt->keys[i]->scalar);
 			continue;
 		}

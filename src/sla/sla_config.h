@@ -2,7 +2,8 @@
  * sla_config.h: the configuration of the SLA escalator: the sla: section
  * (policies, calendars, warnings, escalation chains, auto-close, the
  * escalator's pace), teams: (agents with a lead) and queues: (a queue's
- * team, chain and who hears of which event). Loaded with the rest of the
+ * team, chain, who hears of which event, and how its tickets are assigned:
+ * agent_config.c reads those keys). Loaded with the rest of the
  * configuration (config.c) into an immutable struct; every error is
  * reported as FILE:LINE:COL: message. doc/sla.md explains the model,
  * doc/ticketd.conf.5 every key.
@@ -43,7 +44,9 @@ struct sla_targets {
 /* The events a queue's notify: map names. */
 enum sla_event {
 	SLA_EV_CREATED, SLA_EV_ASSIGNED, SLA_EV_STATUS, SLA_EV_CUSTOMER_REPLY, SLA_EV_WARNING,
-	SLA_EV_BREACH, SLA_EV_ESCALATION, SLA_EV_RESOLVED, SLA_EV_CLOSED, SLA_EV_COUNT,
+	SLA_EV_BREACH, SLA_EV_ESCALATION, SLA_EV_RESOLVED, SLA_EV_CLOSED,
+	SLA_EV_UNASSIGNED,   /* nobody available to take a new ticket (automatic assignment) */
+	SLA_EV_COUNT,
 };
 
 struct sla_match {
@@ -83,6 +86,8 @@ struct sla_team {
 
 struct sla_queue {
 	char *name, *team, *chain;             /* team, chain: NULL for none */
+	int assign;                            /* enum agent_assign (agent.h): how new tickets are assigned */
+	bool on_away_reassign;                 /* an agent going away: their new and open tickets go back */
 	struct sla_targets notify[SLA_EV_COUNT];
 	bool notify_set[SLA_EV_COUNT];         /* false: the default for the event */
 };

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lifecycle.h"
 
@@ -70,6 +71,51 @@ lc_priority_ok(const char *p)
 {
 	return p && (strcmp(p, "low") == 0 || strcmp(p, "medium") == 0 || strcmp(p, "high") == 0 ||
 	             strcmp(p, "critical") == 0);
+}
+
+/* A word people use -> the stored name. */
+struct lc_word {
+	const char *word, *canonical;
+};
+
+static const struct lc_word priority_words[] = {
+	{ "low", "low" }, { "medium", "medium" }, { "normal", "medium" }, { "high", "high" },
+	{ "critical", "critical" }, { "urgent", "critical" }, { NULL, NULL },
+};
+static const struct lc_word status_words[] = {
+	{ "new", "new" }, { "open", "open" }, { "in_progress", "in_progress" },
+	{ "in-progress", "in_progress" }, { "pending", "pending" }, { "resolved", "resolved" },
+	{ "closed", "closed" }, { "reopened", "reopened" }, { NULL, NULL },
+};
+
+static const char *
+word_lookup(const struct lc_word *w, const char *word)
+{
+	for (size_t i = 0; word && w[i].word; i++)
+		if (strcasecmp(word, w[i].word) == 0)
+			return w[i].canonical;
+	return NULL;
+}
+
+const char *
+lc_priority_canonical(const char *word)
+{
+	return word_lookup(priority_words, word);
+}
+
+const char *
+lc_status_canonical(const char *word)
+{
+	return word_lookup(status_words, word);
+}
+
+const char *
+lc_status_requested(const char *want, const char *from)
+{
+	if (want && from && strcmp(want, "open") == 0 &&
+	    (strcmp(from, "resolved") == 0 || strcmp(from, "closed") == 0))
+		return "reopened";
+	return want;
 }
 
 void

@@ -60,18 +60,19 @@ store_ticket_create(struct store *st, const struct ticket_new *tn, int64_t *id_r
 	if (store_exec(st, &res, err,
 	               "INSERT INTO tickets (tenant_id, number, subject, priority, category, type, "
 	               "impact, queue, assignee_id, required_skill, required_level, requester, "
-	               "source_id, sla_policy, tags, alert_key, alert_count, alert_last_seen) "
+	               "source_id, sla_policy, tags, alert_key, alert_count, alert_last_seen, "
+	               "assign_mode) "
 	               "VALUES ($1::bigint, ticketd_next_number($1::bigint), coalesce($2::text, ''), "
 	               "coalesce($3::text, 'medium'), $4::text, coalesce($5::text, 'request'), $6::text, "
 	               "coalesce($7::text, 'support'), (SELECT id FROM agents WHERE name = $8::text), "
 	               "$9::text, CASE WHEN $9::text IS NULL THEN NULL ELSE $10::int END, $11::text, "
 	               "(SELECT id FROM sources WHERE name = $12::text), $13::text, $14::text[], "
 	               "$15::text, CASE WHEN $15::text IS NULL THEN 0 ELSE 1 END, "
-	               "CASE WHEN $15::text IS NULL THEN NULL ELSE now() END) "
+	               "CASE WHEN $15::text IS NULL THEN NULL ELSE now() END, $16::text) "
 	               "RETURNING id, number",
-	               15, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
+	               16, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
 	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,
-	               tn->sla_policy, tags, tn->alert_key) < 0)
+	               tn->sla_policy, tags, tn->alert_key, tn->assign_mode) < 0)
 		goto out;
 	*id_r = store_int(res, 0, 0);
 	if (number_r)
@@ -126,7 +127,7 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
 	               "requester, source_id, sla_policy, tags, sla_applied, sla_calendar, "
 	               "sla_response_target_s, sla_resolution_target_s, response_due_at, "
 	               "resolution_due_at, sla_next_at, response_left_s, resolution_left_s, "
-	               "sla_seen_status, sla_seen_assignee, sla_computed_at) "
+	               "sla_seen_status, sla_seen_assignee, sla_computed_at, assign_mode) "
 	               "VALUES ($1::bigint, ticketd_next_number($1::bigint), coalesce($2::text, ''), "
 	               "coalesce($3::text, 'medium'), $4::text, coalesce($5::text, 'request'), "
 	               "$6::text, coalesce($7::text, 'support'), "
@@ -141,7 +142,7 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
 	               "CASE WHEN $32::text IS NULL THEN NULL ELSE 'new' END, "
 	               "CASE WHEN $32::text IS NULL THEN NULL ELSE "
 	               "(SELECT id FROM agents WHERE name = $8::text) END, "
-	               "CASE WHEN $32::text IS NULL THEN NULL ELSE now() END) "
+	               "CASE WHEN $32::text IS NULL THEN NULL ELSE now() END, $39::text) "
 	               "RETURNING id, number), "
 	               "e AS (INSERT INTO ticket_events (ticket_id, actor, action, new_value) "
 	               "SELECT id, $15::text, 'created', 'new' FROM t UNION ALL "
@@ -158,14 +159,14 @@ store_ticket_open(struct store *st, const struct ticket_new *tn, const struct me
 	               "unnest($27::text[], $28::text[]) AS u(a, r) WHERE u.a <> '' "
 	               "ORDER BY lower(u.a), u.r = 'requester' DESC ON CONFLICT DO NOTHING) "
 	               "SELECT t.id, t.number, m.id FROM t, m",
-	               38, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
+	               39, tenant_id, tn->subject, tn->priority, tn->category, tn->type, tn->impact,
 	               tn->queue, tn->assignee, tn->skill, level, tn->requester, tn->source,
 	               tn->sla_policy, tags, tn->actor ? tn->actor : "system", mn->direction,
 	               mn->visibility, mn->author, mn->message_id, mn->in_reply_to, refs,
 	               mn->subject, mn->headers_json, mn->body_text, mn->visible_text, inbound,
 	               paddrs, proles, mn->parse_warning, mn->content_sha256,
 	               mn->reused_message_id, sla ? sla->applied : NULL, sla ? sla->calendar : NULL,
-	               sla_v[0], sla_v[1], sla_v[2], sla_v[3], sla_v[4]) < 0)
+	               sla_v[0], sla_v[1], sla_v[2], sla_v[3], sla_v[4], tn->assign_mode) < 0)
 		goto out;
 	*id_r = store_int(res, 0, 0);
 	if (number_r)
@@ -295,11 +296,13 @@ store_ticket_set_status(struct store *st, int64_t id, const char *status, const 
 
 	if (changed_r)
 		*changed_r = 0;
-	if (lc_status_parse(status, &to) < 0)
-		return tk_err_set(err, "\"%s\" is not a status (new, open, in_progress, pending, "
-		                  "resolved, closed, reopened)", status);
+	if (lc_status_canonical(status) == NULL)
+		return tk_err_set(err, "\"%s\" is not a status (" LC_STATUS_WORDS ")", status);
 	if (ticket_lock_get(st, id, "status", &old, err) < 0)
 		return -1;
+	/* one vocabulary (lifecycle.h): aliases, and "open" on a done ticket reopens it */
+	status = lc_status_requested(lc_status_canonical(status), old);
+	(void)lc_status_parse(status, &to);
 	if (lc_status_parse(old, &from) < 0) {
 		tk_err_set(err, "ticket %" PRId64 " has unknown status \"%s\"", id, old);
 		goto out;
@@ -336,8 +339,9 @@ store_ticket_set_priority(struct store *st, int64_t id, const char *priority, co
 	char *old = NULL, sid[24];
 	int rc = -1;
 
-	if (!lc_priority_ok(priority))
-		return tk_err_set(err, "\"%s\" is not a priority (low, medium, high, critical)", priority);
+	if (lc_priority_canonical(priority) == NULL)
+		return tk_err_set(err, "\"%s\" is not a priority (" LC_PRIORITY_WORDS ")", priority);
+	priority = lc_priority_canonical(priority);
 	if (ticket_lock_get(st, id, "priority", &old, err) < 0)
 		return -1;
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
@@ -356,16 +360,24 @@ out:
 	return rc;
 }
 
+/* What an assignment value asks for: 0 a named agent, 1 nobody, 2 automatic assignment. */
+static int
+assign_kind(const char *agent)
+{
+	if (agent == NULL || agent[0] == '\0' || strcmp(agent, "none") == 0)
+		return 1;
+	return strcmp(agent, "auto") == 0 ? 2 : 0;
+}
+
 int
 store_ticket_set_assignee(struct store *st, int64_t id, const char *agent, const char *actor,
-                          struct tk_err *err)
+                          const char *why, struct tk_err *err)
 {
 	char *old = NULL, sid[24];
 	PGresult *res = NULL;
-	bool unassign = agent == NULL || agent[0] == '\0' || strcmp(agent, "none") == 0;
-	int rc = -1;
+	int kind = assign_kind(agent), rc = -1;
 
-	if (!unassign) {
+	if (kind == 0) {
 		if (store_exec(st, &res, err, "SELECT id FROM agents WHERE name = $1", 1, agent) < 0)
 			return -1;
 		rc = PQntuples(res);
@@ -378,11 +390,18 @@ store_ticket_set_assignee(struct store *st, int64_t id, const char *agent, const
 	                    err) < 0)
 		return -1;
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	/* auto: back to the assigner (escalate_assign.c), which picks someone now */
 	if (store_exec(st, NULL, err,
 	               "UPDATE tickets SET assignee_id = (SELECT id FROM agents WHERE name = $2), "
+	               "backup_id = CASE WHEN $2::text IS NULL THEN NULL ELSE backup_id END, "
+	               "assign_state = CASE WHEN $3::boolean THEN 'due' ELSE assign_state END, "
 	               "updated_at = now() WHERE id = $1",
-	               2, sid, unassign ? NULL : agent) < 0 ||
-	    store_ticket_event(st, id, actor, "assignee", old, unassign ? NULL : agent, NULL, err) < 0)
+	               3, sid, kind == 0 ? agent : NULL, kind == 2 ? "true" : "false") < 0 ||
+	    (kind == 0 && store_exec(st, NULL, err, "UPDATE agents SET last_assigned_at = now() "
+	                             "WHERE name = $1", 1, agent) < 0) ||
+	    store_ticket_event(st, id, actor, "assignee", old, kind == 0 ? agent : NULL,
+	                       kind == 2 ? (why ? why : "back to automatic assignment") : why,
+	                       err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -27,6 +27,7 @@ struct ticket_new {
 	const char *assignee;        /* agent name or NULL */
 	const char *skill;           /* required skill or NULL */
 	int skill_level;
+	const char *assign_mode;     /* a rule's assignment mode, or NULL: the queue's */
 	const char *requester;       /* address */
 	const char *source;          /* source name or NULL */
 	const char *sla_policy;
@@ -79,9 +80,15 @@ int store_ticket_set_status(struct store *st, int64_t id, const char *status, co
 int store_ticket_set_priority(struct store *st, int64_t id, const char *priority,
                               const char *actor, struct tk_err *err)
 	__attribute__((warn_unused_result));
-/* value: an agent name, or "" / "none" to unassign. */
+/*
+ * agent: an agent's name; "" or "none" to unassign; "auto" to unassign and
+ * hand the ticket to automatic assignment (doc/agents.md). The "assignee"
+ * event records actor (who) and why (may be NULL); the agent's
+ * last_assigned_at is set.
+ */
 int store_ticket_set_assignee(struct store *st, int64_t id, const char *agent, const char *actor,
-                              struct tk_err *err) __attribute__((warn_unused_result));
+                              const char *why, struct tk_err *err)
+	__attribute__((warn_unused_result));
 
 /*
  * An agent acknowledged the ticket (a public reply, a status change, #ack

@@ -56,14 +56,14 @@ log: { level: chatty }
 mailboxes:
   - name: support
     type: maildir
-    priority: urgent
+    priority: pressing
   - name: other
     typo: x
 YAML
 expect_rc 1 "$TICKETD" -t -c "$T/bad.yaml"
 assert_contains "$OUT" "$T/bad.yaml:4:10: expected a whole number, found \"lots\""
 assert_contains "$OUT" "$T/bad.yaml:5:15: log level must be error, warn, info or debug"
-assert_contains "$OUT" "$T/bad.yaml:9:15: priority must be low, medium, high or critical"
+assert_contains "$OUT" "$T/bad.yaml:9:15: priority must be one of low, medium (or normal), high, critical (or urgent)"
 assert_contains "$OUT" "$T/bad.yaml:7:5: maildir mailbox \"support\" needs a path"
 assert_contains "$OUT" "$T/bad.yaml:11:5: unknown field \"typo\" in mailbox"
 assert_eq "$(printf '%s\n' "$OUT" | grep -c "^$T/bad.yaml:")" "6" "every error reported once"

@@ -111,7 +111,7 @@ assert_eq "$(q "$T2" "resolution_due_at IS NOT NULL")" "t" "the resolution clock
 
 # 3. A priority change recomputes: the urgent policy's 2 s / 4 s against the time used.
 # (Its chain's first level, the lead, is not available: see 4.)
-psql_q "UPDATE agents SET available = false WHERE name = 'bob'"
+"$TICKETCTL" agent status bob away >/dev/null || fail "ticketctl agent status"
 newmail 3
 T3=$(tid 3)
 wait_sql 60 "SELECT sla_applied FROM tickets WHERE id = $T3" "slow"

@@ -107,6 +107,38 @@ test_no_commands(void **state)
 	agentcmd_list_fini(&l);
 }
 
+/* The sender's own state: #available, #busy, #away, #offline, with "until TIME" but for #available. */
+static void
+test_states(void **state)
+{
+	struct agentcmd_list l;
+
+	assert_int_equal(agentcmd_parse("#Away until 2026-12-24 17:30\n\nOff for the holidays.\n",
+	                                 &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.cmds[0].kind, AGENTCMD_STATE);
+	assert_string_equal(l.cmds[0].arg, "away");
+	assert_string_equal(l.cmds[0].until, "2026-12-24 17:30");
+	assert_string_equal(l.text, "Off for the holidays.\n");
+	agentcmd_list_fini(&l);
+	assert_int_equal(agentcmd_parse("#available\n", &l), 0);
+	assert_string_equal(l.cmds[0].arg, "available");
+	assert_null(l.cmds[0].until);
+	agentcmd_list_fini(&l);
+	assert_int_equal(agentcmd_parse("#busy: until 3h\n#ack\n", &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.cmds[0].until, "3h");
+	agentcmd_list_fini(&l);
+	assert_int_equal(agentcmd_parse("#available until 2026-12-24\n#away soon\n#offline until\n"
+	                                "#busy\n#away\n", &l), -1);
+	assert_int_equal(l.errs.n, 4);
+	assert_string_equal(l.errs.items[0], "reply:1:12: #available takes no value");
+	assert_string_equal(l.errs.items[1], "reply:2:7: #away takes nothing or \"until TIME\"");
+	assert_string_equal(l.errs.items[2], "reply:3:10: #offline takes nothing or \"until TIME\"");
+	assert_string_equal(l.errs.items[3], "reply:5:1: #away given twice");   /* one state a reply */
+	agentcmd_list_fini(&l);
+}
+
 static void
 test_hostile(void **state)
 {
@@ -157,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_errors_with_lines),
 		cmocka_unit_test(test_values_and_aliases),
 		cmocka_unit_test(test_no_commands),
+		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_hostile),
 	};
 

@@ -81,6 +81,26 @@ test_priorities(void **state)
 	assert_false(lc_priority_ok("High"));
 }
 
+/* One vocabulary for ticketctl set, rules and email commands (all call these). */
+static void
+test_vocabulary(void **state)
+{
+	assert_string_equal(lc_priority_canonical("urgent"), "critical");
+	assert_string_equal(lc_priority_canonical("URGENT"), "critical");
+	assert_string_equal(lc_priority_canonical("normal"), "medium");
+	assert_string_equal(lc_priority_canonical("High"), "high");
+	assert_null(lc_priority_canonical("pressing"));
+	assert_null(lc_priority_canonical(NULL));
+	assert_string_equal(lc_status_canonical("In-Progress"), "in_progress");
+	assert_string_equal(lc_status_canonical("resolved"), "resolved");
+	assert_null(lc_status_canonical("done"));
+	assert_string_equal(lc_status_requested("open", "resolved"), "reopened");
+	assert_string_equal(lc_status_requested("open", "closed"), "reopened");
+	assert_string_equal(lc_status_requested("open", "pending"), "open");
+	assert_int_equal(LC_SKILL_MIN, 1);
+	assert_int_equal(LC_SKILL_MAX, 5);
+}
+
 static void
 test_allowed_list(void **state)
 {
@@ -101,6 +121,7 @@ main(void)
 		cmocka_unit_test(test_every_pair),
 		cmocka_unit_test(test_names_and_columns),
 		cmocka_unit_test(test_priorities),
+		cmocka_unit_test(test_vocabulary),
 		cmocka_unit_test(test_allowed_list),
 	};
 

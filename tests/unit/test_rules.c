@@ -168,6 +168,7 @@ test_grammar_and_fields(void **state)
 	assert_string_equal(res->fields.assignee, "carol");
 	assert_string_equal(res->fields.skill, "database");
 	assert_int_equal(res->fields.min_level, 3);
+	assert_string_equal(res->fields.assign_mode, "skill");   /* a skill alone means mode skill */
 	assert_int_equal(res->fields.n_tags, 2);
 	assert_string_equal(res->fields.tags[1], "replica");
 	rules_result_free(&res);
@@ -519,7 +520,7 @@ test_errors_with_positions(void **state)
 	         "    set: { queue: q, priorty: high }\n"                 /* 4 */
 	         "  - name: b\n"
 	         "    match: { subject: /(unclosed/ }\n"                  /* 6 */
-	         "    set: { priority: urgent, type: problem }\n"         /* 7 */
+	         "    set: { priority: pressing, type: problem }\n"       /* 7 */
 	         "  - name: a\n"                                          /* 8 */
 	         "    match: { subject: /x/q, from: { like: x } }\n"      /* 9 */
 	         "    drop: spam\n"
@@ -541,9 +542,9 @@ test_errors_with_positions(void **state)
 	assert_true(has_err(&errs, "t.yaml:4:22: unknown field \"priorty\" in set"));
 	assert_true(has_err(&errs, "t.yaml:6:23: bad regex \"/(unclosed/\": missing closing "
 	                            "parenthesis at offset 9"));
-	assert_true(has_err(&errs, "t.yaml:7:22: priority \"urgent\" is not one of low, medium, "
-	                            "high, critical"));
-	assert_true(has_err(&errs, "t.yaml:7:36: type \"problem\" is not one of incident, request"));
+	assert_true(has_err(&errs, "t.yaml:7:22: priority \"pressing\" is not one of low, medium "
+	                            "(or normal), high, critical (or urgent)"));
+	assert_true(has_err(&errs, "t.yaml:7:38: type \"problem\" is not one of incident, request"));
 	assert_true(has_err(&errs, "t.yaml:8:11: rule \"a\" is already defined at t.yaml:2:5"));
 	assert_true(has_err(&errs, "t.yaml:9:23: unknown regex flag \"q\""));
 	assert_true(has_err(&errs, "t.yaml:9:37: unknown operator \"like\""));
@@ -551,7 +552,8 @@ test_errors_with_positions(void **state)
 	assert_true(has_err(&errs, "t.yaml:12:5: rule has no name"));
 	assert_true(has_err(&errs, "t.yaml:12:12: a condition must be a mapping"));
 	assert_true(has_err(&errs, "t.yaml:13:18: tags: expected a list of strings"));
-	assert_true(has_err(&errs, "t.yaml:14:37: 11 is out of range (1 to 10)"));
+	/* one range of skill levels for agents and rules (lifecycle.h) */
+	assert_true(has_err(&errs, "t.yaml:14:37: 11 is out of range (1 to 5)"));
 	assert_true(has_err(&errs, "t.yaml:15:5: unknown field \"frobnicate\" in rule"));
 	assert_true(has_err(&errs, "t.yaml:17:14: field \"header.\" needs a name after the dot"));
 	assert_true(has_err(&errs, "t.yaml:17:26: field \"json.a\": a JSON pointer starts with \"/\""));
@@ -560,8 +562,57 @@ test_errors_with_positions(void **state)
 	assert_true(has_err(&errs, "t.yaml:19:17: a rule cannot both drop and quarantine"));
 	assert_true(has_err(&errs, "t.yaml:21:30: expected a number"));
 	assert_true(has_err(&errs, "t.yaml:22:19: empty string"));
-	assert_true(has_err(&errs, "t.yaml:23:13: assign needs a skill"));
-	assert_int_equal(errs.n, 22); /* every error at once, nothing else */
+	assert_true(has_err(&errs, "t.yaml:23:13: assign needs a mode or a skill"));
+	assert_true(has_err(&errs, "t.yaml:23:26: assign: min_level goes with a skill"));
+	assert_int_equal(errs.n, 23); /* every error at once, nothing else */
+	tk_errlist_fini(&errs);
+}
+
+/* One vocabulary (lifecycle.h): what email commands and ticketctl set accept, rules accept. */
+static void
+test_vocabulary(void **state)
+{
+	struct rules *rs = load_ok("rules:\n"
+		"  - name: urgent\n"
+		"    match: { subject: /x/ }\n"
+		"    set: { priority: URGENT }\n"
+		"    assign: { mode: least_loaded }\n"
+		"    continue: true\n"
+		"  - name: normal\n"
+		"    match: { subject: /y/ }\n"
+		"    set: { priority: normal }\n"
+		"    assign: round_robin\n"
+		"  - name: top\n"
+		"    match: { subject: /z/ }\n"
+		"    assign: { skill: db, min_level: 5 }\n");
+	struct fixture fx;
+	struct rules_result *res;
+	struct tk_errlist errs;
+
+	fixture_init(&fx);
+	fx.msg.subject = (char *)"x y";
+	res = eval_mail(rs, &fx, false, 0);
+	assert_string_equal(res->fields.priority, "critical");   /* stored canonical */
+	assert_string_equal(res->fields.assign_mode, "least_loaded");
+	rules_result_free(&res);
+	fx.msg.subject = (char *)"y";
+	res = eval_mail(rs, &fx, false, 0);
+	assert_string_equal(res->fields.priority, "medium");
+	assert_string_equal(res->fields.assign_mode, "round_robin");
+	rules_result_free(&res);
+	fx.msg.subject = (char *)"z";
+	res = eval_mail(rs, &fx, false, 0);
+	assert_int_equal(res->fields.min_level, 5);
+	rules_result_free(&res);
+	rules_unref(&rs);
+	load_bad("rules:\n  - name: a\n    assign: { skill: db, min_level: 6 }\n"
+	         "  - name: b\n    assign: sometimes\n  - name: c\n    assign: { mode: skill }\n",
+	         NULL, &errs);
+	assert_true(has_err(&errs, "t.yaml:3:37: 6 is out of range (1 to 5)"));
+	assert_true(has_err(&errs, "t.yaml:5:13: assign: \"sometimes\" is not one of none, "
+	                            "round_robin, least_loaded, skill"));
+	assert_true(has_err(&errs, "t.yaml:7:13: assign: mode skill needs a skill"));
+	assert_int_equal(errs.n, 3);
 	tk_errlist_fini(&errs);
 }
 
@@ -1139,6 +1190,7 @@ main(void)
 		cmocka_unit_test(test_alert_adapter),
 		cmocka_unit_test(test_errors_with_positions),
 		cmocka_unit_test(test_more_errors),
+		cmocka_unit_test(test_vocabulary),
 		cmocka_unit_test(test_backtracking_guard),
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_hostile_alerts),
