@@ -63,7 +63,10 @@ assert_eq "$(psql_q "SELECT string_agg(recipient, ' ' ORDER BY recipient) FROM o
 	"alice@agents.example dana@agents.example ops@example.com"
 assert_eq "$(psql_q "SELECT count(*) FROM timers WHERE key = 'report:minutely:$((DUE + 60))' AND state = 'pending'")" "1" "the next run"
 wait_sent 30 3
-mq() { sent_q "[x for x in m if x['env_to'] == 'ops@example.com' and 'Report agents' in x['subject']]$1"; }
+# the mail of this run (an earlier one may have run as the daemons started): its period ends at DUE
+RUN_TO=$(date -u -d "@$DUE" '+%Y-%m-%d %H:%M UTC')
+mq() { sent_q "[x for x in m if x['env_to'] == 'ops@example.com' and 'Report agents' in x['subject'] and 'to $RUN_TO' in x['subject']]$1"; }
+assert_eq "$(mq ".__len__()")" "1" "one mail of the run to ops"
 assert_eq "$(mq "[0]['attachments'][0]['filename']")" "minutely-agents.csv"
 assert_contains "$(mq "[0]['body']")" "agent"
 assert_contains "$(mq "[0]['body']")" "alice"
