@@ -78,7 +78,7 @@ report(const struct ctl_args *a)
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct tk_err err = { 0 };
-	int fmt, rc;
+	int fmt = REPORT_FMT_TABLE, rc;
 	char *out;
 
 	if ((rc = parse_args(a, &p, &fmt)) != CTL_OK)

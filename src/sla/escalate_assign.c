@@ -329,10 +329,16 @@ assign_queue(struct esc *e, const char *queue, int *n_r, struct tk_err *err)
 
 	a.team = a.q && a.q->team ? sla_team_named(e->cfg->sla, a.q->team) : NULL;
 	a.now = e->now_f;
-	if (a.team && (lock_team(e, a.team->name, err) < 0 || load_candidates(&a, err) < 0))
-		goto out;
 	if (claim(&a, &t, &n, err) < 0)
 		goto out;
+	/* The team's lock, then the workloads it guards, only when a ticket is to be
+	 * assigned (a queue assigning none costs no lock); the claimed rows are ours
+	 * meanwhile (SKIP LOCKED: nobody waits on them while we wait for the lock). */
+	for (int i = 0; i < n && a.c == NULL; i++) {
+		if (mode_of(&a, &t[i]) != AGENT_ASSIGN_NONE && a.team &&
+		    (lock_team(e, a.team->name, err) < 0 || load_candidates(&a, err) < 0))
+			goto out;
+	}
 	for (int i = 0; i < n; i++) {
 		if (assign_one(&a, &t[i], err) < 0) {
 			tk_err_prefix(err, "assigning ticket %" PRId64, t[i].id);
