@@ -48,7 +48,7 @@ http_start
 daemon_start
 
 # 1. Working hours: carol's calendar is closed today, so she counts as offline.
-wait_sql 10 "SELECT in_hours, available FROM agents WHERE name = 'carol'" "f|f"
+wait_sql 60 "SELECT in_hours, available FROM agents WHERE name = 'carol'" "f|f"
 assert_eq "$(psql_q "SELECT string_agg(name, ' ' ORDER BY name) FROM agents WHERE available")" "alice bob dana"
 assert_contains "$(psql_q "SELECT actor || ' ' || action || ' ' || new_value FROM agent_events e JOIN agents a ON a.id = e.agent_id WHERE a.name = 'carol'")" \
 	"system hours outside"
@@ -57,7 +57,7 @@ grep -q "^carol .*offline (outside hours)" "$T/list.txt" || fail "list shows car
 grep -q "^alice .*available.*billing:4,linux:2" "$T/list.txt" || fail "list shows alice's skills: $(cat "$T/list.txt")"
 
 # 2. ticketctl: away until a time, then available again by itself, both audited.
-"$TICKETCTL" agent status bob away --until 3s --reason "dentist" >"$T/out.txt" || fail "agent status"
+"$TICKETCTL" agent status bob away --until 10s --reason "dentist" >"$T/out.txt" || fail "agent status"
 assert_contains "$(cat "$T/out.txt")" "bob: away until"
 assert_eq "$(psql_q "SELECT state, available, state_until > now() FROM agents WHERE name = 'bob'")" "away|f|t"
 "$TICKETCTL" agent list --json >"$T/list.json"
@@ -67,7 +67,7 @@ assert_eq "$(json_get "$T/list.json" "[a['skills'] for a in d if a['name'] == 'a
 assert_eq "$(json_get "$T/list.json" "[a['hours'] for a in d if a['name'] == 'carol'][0]")" "closed-now"
 assert_eq "$(json_get "$T/list.json" "sorted(d[0].keys())")" \
 	'["available", "display_name", "email", "hours", "in_hours", "last_assigned_at", "name", "open", "skills", "state", "state_at", "state_by", "until", "workload"]'
-wait_sql 15 "SELECT state, available, state_until IS NULL FROM agents WHERE name = 'bob'" "available|t|t"
+wait_sql 40 "SELECT state, available, state_until IS NULL FROM agents WHERE name = 'bob'" "available|t|t"
 "$TICKETCTL" agent log bob >"$T/log.txt"
 grep -q "ticketctl:.* state: available -> away until .*ticketctl agent status: dentist" "$T/log.txt" || fail "audit: $(cat "$T/log.txt")"
 grep -q "system state: away until .* -> available the time given has passed" "$T/log.txt" || fail "audit: $(cat "$T/log.txt")"
@@ -80,7 +80,7 @@ expect_rc 1 "$TICKETCTL" agent status bob sleeping
 # 3. By email, proven by the reply token: alice's notice of a new ticket gives her one.
 customer_mail 1
 settle
-wait_sent 20 1
+wait_sent 60 1
 TOK=$(agent_token alice@agents.example)
 [ -n "$TOK" ] || fail "no reply token for alice"
 T1=$(case_id 1)
@@ -95,7 +95,7 @@ assert_eq "$(psql_q "SELECT count(*) FROM outbox WHERE kind = 'reply.txt'")" "0"
 # A bad time is refused with the command-error mail; the state stays.
 agent_mail alice@agents.example "$TOK" away2 '#away until someday\n'
 assert_eq "$(psql_q "SELECT state FROM agents WHERE name = 'alice'")" "busy"
-wait_sql 20 "SELECT count(*) FROM outbox WHERE kind = 'command-error.txt' AND recipient = 'alice@agents.example'" 1
+wait_sql 60 "SELECT count(*) FROM outbox WHERE kind = 'command-error.txt' AND recipient = 'alice@agents.example'" 1
 assert_contains "$(psql_q "SELECT detail FROM ticket_events WHERE action = 'agent-command-error'")" "#away until"
 agent_mail alice@agents.example "$TOK" avail3 '#available\n'
 assert_eq "$(psql_q "SELECT state, available, state_until IS NULL FROM agents WHERE name = 'alice'")" "available|t|t"
@@ -108,7 +108,7 @@ assert_eq "$(psql_q "SELECT state FROM agents WHERE name = 'bob'")" "available" 
 # 4. Working hours again: without the calendar (reload), carol is in hours and available.
 sed -i '/^    hours: closed-now$/d' "$T/ticketd.yaml"
 kill -HUP "$DAEMON_PID"
-wait_sql 15 "SELECT in_hours, available FROM agents WHERE name = 'carol'" "t|t"
+wait_sql 60 "SELECT in_hours, available FROM agents WHERE name = 'carol'" "t|t"
 assert_eq "$(psql_q "SELECT count(*) FROM agent_events e JOIN agents a ON a.id = e.agent_id WHERE a.name = 'carol' AND action = 'hours'")" "2"
 daemon_stop
 echo "ok"

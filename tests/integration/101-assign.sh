@@ -76,16 +76,16 @@ order_of() { # order_of QUEUE: assignees in the order of their automatic assignm
 #    assigned), then a critical one weighs 3 (urgent by a rule: one vocabulary).
 for i in 1 2 3 4 5 6; do customer_mail "$i"; done
 settle
-wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id IS NOT NULL" 6
+wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id IS NOT NULL" 6
 assert_eq "$(order_of support)" "alice bob carol alice bob carol"
 assert_contains "$(psql_q "SELECT detail FROM ticket_events WHERE action = 'assignee' AND actor = 'assign' ORDER BY id LIMIT 1")" \
 	"automatic (least_loaded): workload 0 in team l1"
 customer_mail 7 URGENT
 settle
-wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id IS NOT NULL" 7
+wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id IS NOT NULL" 7
 assert_eq "$(psql_q "SELECT priority FROM tickets WHERE id = $(case_id 7)")" "critical" "a rule's urgent is critical"
 assert_eq "$(who 7)" "alice"
-for i in 8 9 10; do customer_mail "$i"; settle; wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id IS NOT NULL" "$i"; done
+for i in 8 9 10; do customer_mail "$i"; settle; wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id IS NOT NULL" "$i"; done
 # workloads: alice 2+3 = 5, bob and carol take the next three (bob 4, carol 3... weights 1)
 assert_eq "$(order_of support)" "alice bob carol alice bob carol alice bob carol bob"
 "$TICKETCTL" agent list --json >"$T/list.json"
@@ -97,13 +97,13 @@ assert_eq "$(json_get "$T/list.json" "[(a['name'], a['open'], a['workload']) for
 customer_mail 11 "rr URGENT"; settle
 for i in 12 13 14; do customer_mail "$i" rr; done
 settle
-wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'rr' AND assignee_id IS NOT NULL" 4
+wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'rr' AND assignee_id IS NOT NULL" 4
 assert_eq "$(order_of rr)" "erin frank erin frank"
 
 # 3. skill: the highest level first (gina 5), the next best recorded as backup (hank 4);
 #    ivan (2) never.
 customer_mail 15 db; customer_mail 16 db; settle
-wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'db' AND assignee_id IS NOT NULL" 2
+wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'db' AND assignee_id IS NOT NULL" 2
 assert_eq "$(who 15) $(who 16)" "gina gina"
 assert_eq "$(psql_q "SELECT a.name FROM tickets t JOIN agents a ON a.id = t.backup_id WHERE t.id = $(case_id 15)")" "hank"
 assert_contains "$(psql_q "SELECT detail FROM ticket_events WHERE ticket_id = $(case_id 15) AND action = 'assignee'")" \
@@ -112,12 +112,12 @@ assert_eq "$(psql_q "SELECT new_value FROM ticket_events WHERE ticket_id = $(cas
 # min_level 5 with gina away: nobody qualifies, the ticket waits; gina back: hers.
 "$TICKETCTL" agent status gina away >/dev/null
 customer_mail 17 db5; settle
-wait_sql 20 "SELECT assign_state FROM tickets WHERE id = $(case_id 17)" "waiting"
+wait_sql 60 "SELECT assign_state FROM tickets WHERE id = $(case_id 17)" "waiting"
 assert_contains "$(psql_q "SELECT detail FROM ticket_events WHERE ticket_id = $(case_id 17) AND action = 'assign-wait'")" \
 	"nobody in team l3 with db 5 or more is available"
 assert_eq "$(who 15) $(who 16)" "gina gina" "queue db keeps gina's tickets (assign: none there means no hand-off)"
 "$TICKETCTL" agent status gina available >/dev/null
-wait_sql 20 "SELECT coalesce(a.name, '-') FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $(case_id 17)" "gina"
+wait_sql 60 "SELECT coalesce(a.name, '-') FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $(case_id 17)" "gina"
 
 # 4. Everyone of l1 goes away: queue support hands their new and open tickets back
 #    (audited), nobody can take them, they wait; the queue's chain starts ("unassigned"):
@@ -127,18 +127,18 @@ wait_sql 20 "SELECT coalesce(a.name, '-') FROM tickets t LEFT JOIN agents a ON a
 assert_contains "$(cat "$T/out.txt")" "handed back to automatic assignment"
 "$TICKETCTL" agent status carol offline >/dev/null
 "$TICKETCTL" agent status bob away >/dev/null
-wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assign_state = 'waiting'" 9
+wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assign_state = 'waiting'" 9
 assert_eq "$(who 1)" "alice" "an in_progress ticket stays with its agent"
 assert_contains "$(psql_q "SELECT detail FROM ticket_events WHERE ticket_id = $(case_id 4) AND action = 'assignee' AND new_value IS NULL")" \
 	"handed back to automatic assignment: alice is away (on_away: reassign) in queue support"
 assert_eq "$(psql_q "SELECT new_value FROM agent_events WHERE action = 'handoff' AND agent_id = (SELECT id FROM agents WHERE name = 'alice')")" "2"
 assert_eq "$(psql_q "SELECT count(*) FROM ticket_events WHERE action = 'assign-wait' AND ticket_id IN (SELECT id FROM tickets WHERE queue = 'support')")" "9"
-wait_for 20 "the lead hears of the waiting tickets" \
+wait_for 60 "the lead hears of the waiting tickets" \
 	'[ "$(sent_q "sum(1 for x in m if x['"'env_to'"'] == '"'dana@agents.example'"' and '"'Nobody available'"' in x['"'subject'"'])")" -ge 9 ]'
-wait_for 20 "then on-call" \
+wait_for 60 "then on-call" \
 	'[ "$(sent_q "sum(1 for x in m if x['"'env_to'"'] == '"'oncall@example.com'"' and '"'Nobody available'"' in x['"'subject'"'])")" -ge 9 ]'
 "$TICKETCTL" agent status bob available >/dev/null
-wait_sql 20 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assign_state IS NOT NULL" 0
+wait_sql 60 "SELECT count(*) FROM tickets WHERE queue = 'support' AND assign_state IS NOT NULL" 0
 assert_eq "$(psql_q "SELECT count(*) FROM tickets WHERE queue = 'support' AND assignee_id = (SELECT id FROM agents WHERE name = 'bob')")" "9"
 assert_eq "$(psql_q "SELECT t.priority FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.action = 'assignee' AND e.new_value = 'bob' ORDER BY e.id DESC LIMIT 1 OFFSET 8")" \
 	"critical" "the critical ticket first"
@@ -159,9 +159,9 @@ assert_contains "$(psql_q "SELECT actor || ' ' || old_value || ' -> ' || new_val
 assert_contains "$(psql_q "SELECT old_value || ' -> ' || new_value || ': ' || detail FROM ticket_events WHERE ticket_id = $(case_id 12) AND action = 'assignee' ORDER BY id DESC LIMIT 1")" \
 	"frank -> erin: ticketctl set: knows the customer"
 "$TICKETCTL" set "$N" assignee auto >/dev/null
-wait_sql 20 "SELECT coalesce(a.name, '-') FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $(case_id 12)" "frank"
+wait_sql 60 "SELECT coalesce(a.name, '-') FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $(case_id 12)" "frank"
 customer_mail 18 rr; settle
-wait_sent 20 1
+wait_sent 60 1
 TAG=$(psql_q "SELECT n.ticket_prefix || '-' || t.number FROM tickets t JOIN tenants n ON n.id = t.tenant_id WHERE t.id = $(case_id 18)")
 TOK=$(sent_q "[x['reply_to'] for x in m if x['env_to'] == 'frank@agents.example' and '$TAG' in x['subject']][-1]" |
 	sed -n 's/.*support+\([a-z2-7]*\)@example.com.*/\1/p')

@@ -37,7 +37,7 @@ daemon_start
 resolve() { # resolve N: the ticket of customer N resolved; its notice in the sink
 	customer_mail "$1"; settle
 	"$TICKETCTL" set "$(case_num "$1")" status resolved >/dev/null || fail "resolve $1"
-	wait_for 20 "the resolved notice to c$1" \
+	wait_for 60 "the resolved notice to c$1" \
 		'[ "$(sent_q "sum(1 for x in m if x['"'env_to'"'] == '"'c$1@customer.example'"' and '"'Resolved'"' in x['"'subject'"'])")" = 1 ]'
 }
 notice() { sent_q "[x['$2'] for x in m if x['env_to'] == 'c$1@customer.example' and 'Resolved' in x['subject']][0]"; }
@@ -74,7 +74,7 @@ assert_eq "$(csat 2)" "-|-|-" "GET records nothing"
 assert_eq "$(code -X POST --data-urlencode score=2 --data-urlencode 'comment=slow <b>answers</b> é' "$D_URL$LINK")" "200" "POST"
 grep -q "Thank you: you rated TKT-[0-9]* 2 of 5" "$T/page.html" || fail "thanks page: $(cat "$T/page.html")"
 assert_eq "$(csat 2)" "2|link|slow <b>answers</b> é"
-wait_for 20 "the lead hears of the poor rating" \
+wait_for 60 "the lead hears of the poor rating" \
 	'[ "$(sent_q "sum(1 for x in m if x['"'env_to'"'] == '"'dana@agents.example'"' and '"'Poor rating 2/5'"' in x['"'subject'"'])")" = 1 ]'
 assert_contains "$(sent_q "[x['body'] for x in m if x['env_to'] == 'dana@agents.example' and 'Poor rating' in x['subject']][0]")" "Comment: slow <b>answers</b>"
 # the customer changes their mind: the later rating replaces it, audited
