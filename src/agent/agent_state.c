@@ -29,6 +29,16 @@ static const char *const assign_names[AGENT_ASSIGN_COUNT] = {
 	"none", "round_robin", "least_loaded", "skill",
 };
 
+/* The index of s in names[0..n), or -1. */
+static int
+name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 const char *
 agent_state_name(enum agent_state s)
 {
@@ -38,12 +48,12 @@ agent_state_name(enum agent_state s)
 int
 agent_state_parse(const char *s, enum agent_state *s_r)
 {
-	for (int i = 0; s && i < AGENT_STATE_COUNT; i++)
-		if (strcmp(s, state_names[i]) == 0) {
-			*s_r = (enum agent_state)i;
-			return 0;
-		}
-	return -1;
+	int i = name_index(state_names, AGENT_STATE_COUNT, s);
+
+	if (i < 0)
+		return -1;
+	*s_r = (enum agent_state)i;
+	return 0;
 }
 
 const char *
@@ -55,12 +65,12 @@ agent_assign_name(enum agent_assign m)
 int
 agent_assign_parse(const char *s, enum agent_assign *m_r)
 {
-	for (int i = 0; s && i < AGENT_ASSIGN_COUNT; i++)
-		if (strcmp(s, assign_names[i]) == 0) {
-			*m_r = (enum agent_assign)i;
-			return 0;
-		}
-	return -1;
+	int i = name_index(assign_names, AGENT_ASSIGN_COUNT, s);
+
+	if (i < 0)
+		return -1;
+	*m_r = (enum agent_assign)i;
+	return 0;
 }
 
 /* The queues whose agents' tickets go back when they leave (on_away: reassign). */
