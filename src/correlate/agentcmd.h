@@ -1,7 +1,7 @@
 /*
  * agentcmd.h: commands an agent writes at the top of an email reply:
  *
- *   #status resolved      (open, in_progress, pending, resolved, closed)
+ *   #status resolved      (open, in_progress, pending, resolved, closed, reopened)
  *   #assign alice         (a user name: letters, digits, . _ - @, <= 64 bytes)
  *   #priority high        (low, medium, high, critical)
  *

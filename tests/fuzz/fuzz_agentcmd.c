@@ -5,7 +5,9 @@
  * Properties: the result agrees with the return value (0 exactly when no
  * error); each command is one of the kinds, with a canonical value for
  * #status and #priority, a user name for #assign (letters, digits, ". _ -
- * @", at most 64 bytes) and none for #note and #ack; a kind appears at
+ * @", at most 64 bytes), none for #note and #ack, and for the sender's
+ * state (#available ... #offline) the state's name with an "until" time
+ * (non-empty, lower-case, one line) never on #available; a kind appears at
  * most once; lines ascend; and the text left is command-free: parsing it
  * again finds neither a command nor an error.
  */
@@ -29,9 +31,10 @@ static void
 check_cmd(const struct agentcmd *c)
 {
 	static const char *const statuses[] = {
-		"open", "in_progress", "pending", "resolved", "closed", NULL,
+		"open", "in_progress", "pending", "resolved", "closed", "reopened", NULL,
 	};
 	static const char *const priorities[] = { "low", "medium", "high", "critical", NULL };
+	static const char *const states[] = { "available", "busy", "away", "offline", NULL };
 
 	switch (c->kind) {
 	case AGENTCMD_STATUS:
@@ -51,6 +54,13 @@ check_cmd(const struct agentcmd *c)
 	case AGENTCMD_ACK:
 		if (c->arg != NULL)
 			fuzz_fail("#%s with a value", agentcmd_name(c->kind));
+		break;
+	case AGENTCMD_STATE:
+		if (!one_of(c->arg, states))
+			fuzz_fail("a state command with value \"%s\"", c->arg ? c->arg : "(null)");
+		if (c->until && (c->until[0] == '\0' || strcmp(c->arg, "available") == 0 ||
+		                 strpbrk(c->until, "\nABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+			fuzz_fail("#%s with until \"%s\"", c->arg, c->until);
 		break;
 	default:
 		fuzz_fail("a command of kind %d", (int)c->kind);
