@@ -2,7 +2,8 @@
  * ctl_search.c: `ticketctl search QUERY`: tickets by the words in their
  * messages' subjects and texts, best first. PostgreSQL's full-text search
  * on the stored words (messages.search) and GIN index of migration 012
- * (words as written, no stemming); the query is web-search syntax: words (all of them), "a phrase", -without,
+ * (words as written, no stemming), which idle workers fill after each
+ * message's commit (migration 017); the query is web-search syntax: words (all of them), "a phrase", -without,
  * or. A ticket ranks by its best message; a line of it, the words marked,
  * shows why it matched.
  */
@@ -39,7 +40,9 @@ search(const struct ctl_args *a)
 	if ((rc = ctl_open_args(a, &cfg, &st)) != CTL_OK)
 		return rc;
 	/*
-	 * Rank every matching message (the stored words, messages.search), keep
+	 * Rank every matching message (the stored words, messages.search, or
+	 * for messages the workers have not indexed yet the same words computed
+	 * here: migration 017), keep
 	 * each ticket's best, filter the tickets only when asked, then the
 	 * headline of the best message of the tickets shown (ts_headline reads
 	 * the whole text).
@@ -47,7 +50,10 @@ search(const struct ctl_args *a)
 	if (store_exec(st, &res, &err,
 	               "WITH q AS (SELECT websearch_to_tsquery('simple', $1) AS q), "
 	               "hits AS (SELECT m.ticket_id, m.id, ts_rank(m.search, q.q) AS rank "
-	               "FROM messages m, q WHERE m.search @@ q.q), "
+	               "FROM messages m, q WHERE m.search @@ q.q "
+	               "UNION ALL SELECT m.ticket_id, m.id, ts_rank(w.words, q.q) FROM messages m, q, "
+	               "LATERAL (SELECT ticketd_search_words(m.subject, m.body_text) AS words) w "
+	               "WHERE m.search IS NULL AND w.words @@ q.q), "
 	               "best AS (SELECT ticket_id, max(rank) AS rank, count(*) AS hits, "
 	               "(array_agg(id ORDER BY rank DESC, id))[1] AS id FROM hits GROUP BY ticket_id), "
 	               "kept AS (SELECT b.* FROM best b WHERE ($3::text IS NULL AND $4::text IS NULL "

@@ -41,6 +41,7 @@
 #include "rules.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_search.h"
 #include "store_ticket.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -379,6 +380,24 @@ worker_connect(struct worker *w, struct pipeline_ctx *pc, int64_t *backoff_ms, u
 	return false;
 }
 
+/*
+ * Idle: a batch of the messages' search words (store_search.c). True when
+ * a whole batch was done, so the worker looks for items again at once and
+ * then goes on indexing, instead of sleeping.
+ */
+static bool
+index_search(struct worker *w, struct pipeline_ctx *pc)
+{
+	struct tk_err err = { 0 };
+	int n = 0;
+
+	if (store_search_index(pc->st, &n, &err) < 0)
+		log_warn("worker %d: %s", w->index, err.msg);
+	else if (n > 0)
+		log_debug("worker %d: %d messages indexed for search", w->index, n);
+	return n == STORE_SEARCH_BATCH;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -400,7 +419,7 @@ worker_main(void *arg)
 				log_warn("worker %d: batch failed: %s", w->index, err.msg);
 				daemon_wait(w->daemon, backoff, &seen);
 				backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-			} else if (n == 0) {
+			} else if (n == 0 && !index_search(w, &pc)) {
 				daemon_wait(w->daemon, pc.cfg->poll_interval_ms, &seen);
 			}
 		}
