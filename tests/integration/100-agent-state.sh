@@ -80,7 +80,7 @@ expect_rc 1 "$TICKETCTL" agent status bob sleeping
 # 3. By email, proven by the reply token: alice's notice of a new ticket gives her one.
 customer_mail 1
 settle
-wait_sent 60 1
+wait_for 60 "alice's notice" '[ "$(sent_q "sum(1 for x in m if x['"'env_to'"'] == '"'alice@agents.example'"')")" -ge 1 ]'
 TOK=$(agent_token alice@agents.example)
 [ -n "$TOK" ] || fail "no reply token for alice"
 T1=$(case_id 1)

@@ -161,8 +161,9 @@ assert_contains "$(psql_q "SELECT old_value || ' -> ' || new_value || ': ' || de
 "$TICKETCTL" set "$N" assignee auto >/dev/null
 wait_sql 60 "SELECT coalesce(a.name, '-') FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id WHERE t.id = $(case_id 12)" "frank"
 customer_mail 18 rr; settle
-wait_sent 60 1
 TAG=$(psql_q "SELECT n.ticket_prefix || '-' || t.number FROM tickets t JOIN tenants n ON n.id = t.tenant_id WHERE t.id = $(case_id 18)")
+wait_for 60 "frank's notice of $TAG" \
+	'[ "$(sent_q "sum(1 for x in m if x['"'env_to'"'] == '"'frank@agents.example'"' and '"'$TAG'"' in x['"'subject'"'])")" -ge 1 ]'
 TOK=$(sent_q "[x['reply_to'] for x in m if x['env_to'] == 'frank@agents.example' and '$TAG' in x['subject']][-1]" |
 	sed -n 's/.*support+\([a-z2-7]*\)@example.com.*/\1/p')
 [ -n "$TOK" ] || fail "no token for frank on $TAG"
