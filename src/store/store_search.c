@@ -7,23 +7,23 @@
  * LOCKED. Until then `ticketctl search` computes the words itself for the
  * messages still waiting.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "store_search.h"
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 int
 store_search_index(struct store *st, int *n_r, struct tk_err *err)
 {
 	PGresult *res = NULL;
+	char limit[16];
 
 	*n_r = 0;
+	snprintf(limit, sizeof(limit), "%d", STORE_SEARCH_BATCH);
 	if (store_exec(st, &res, err,
 	               "UPDATE messages m SET search = ticketd_search_words(m.subject, m.body_text) "
 	               "WHERE m.id IN (SELECT id FROM messages WHERE search IS NULL ORDER BY id "
-	               "LIMIT " STR(STORE_SEARCH_BATCH) " FOR UPDATE SKIP LOCKED)", 0) < 0) {
+	               "LIMIT $1::int FOR UPDATE SKIP LOCKED)", 1, limit) < 0) {
 		tk_err_prefix(err, "indexing messages for search");
 		return -1;
 	}
