@@ -14,6 +14,12 @@
 PF_TRANSPORT=ticketd
 PF_MAIN="ticketd_destination_recipient_limit = 1"
 . "$(dirname "$0")/postfix.sh"
+# The pipe runs ticketctl as nobody: a build tree in a private directory (a
+# clone in mktemp -d or under /root) is out of its reach, so it runs a copy.
+if ! runuser -u nobody -- test -x "$TICKETCTL" 2>/dev/null; then
+	mkdir -p "$T/bin" && cp "$TICKETCTL" "$T/bin/ticketctl" && chmod 755 "$T/bin" "$T/bin/ticketctl"
+	TICKETCTL=$T/bin/ticketctl
+fi
 # ASan's leak check needs ptrace rights the pipe's user may lack; 007 checks ingest's leaks.
 pf_start "ticketd   unix  -       n       n       -       2       pipe
   flags=DORq user=nobody argv=/usr/bin/env ASAN_OPTIONS=detect_leaks=0 $TICKETCTL -c $T/ticketd.yaml ingest --mailbox pipe
