@@ -75,14 +75,9 @@ MAIL
 wait_for 30 "postfix deferred it" 'pf_log | grep -q "relay=ticketd.*status=deferred"'
 pf_log | grep -q "status=bounced" && fail "a configuration problem bounced mail: $(pf_log | grep status=bounced)"
 chmod 644 "$T/ticketd.yaml"
-# As an admin would once the cause is fixed: flush the queue. The reload
-# restarts qmgr, which rescans its active queue: with backoffs of a second,
-# qmgr can pick the deferred file up while its delivery is still being
-# reported ("skipped, still being delivered") and leave it there until then.
-postqueue -c "$PF/etc" -f
-postfix -c "$PF/etc" reload >/dev/null 2>&1 || fail "postfix reload"
-wait_sql 30 "SELECT count(*) FROM tickets WHERE subject = 'config unreadable'" 1
-wait_for 30 "postfix's queue empty" pf_queue_empty
+subject_tickets() { psql_q "SELECT count(*) FROM tickets WHERE subject = '$1'"; }
+wait_for 60 "the deferred mail delivered" 'pf_nudge; [ "$(subject_tickets "config unreadable")" = 1 ]'
+wait_for 60 "postfix's queue empty" 'pf_nudge; pf_queue_empty'
 pf_log | grep -q "status=bounced" && fail "bounced: $(pf_log | grep status=bounced)"
 
 # The envelope as arguments: one delivery for both recipients.

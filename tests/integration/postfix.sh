@@ -88,3 +88,21 @@ pf_send() { # pf_send FROM RCPT... <MAIL
 pf_log() { cat "$PF/maillog"; }
 
 pf_queue_empty() { postqueue -c "$PF/etc" -p 2>/dev/null | grep -q "Mail queue is empty"; }
+
+# pf_nudge: what an admin does for mail that waits, at most once a second
+# (call it in a wait_for condition): flush the queue, and when qmgr skipped
+# a file "still being delivered" (with one-second backoffs it can rescan a
+# file whose delivery is still being reported, or a reload can start a new
+# qmgr meanwhile; the file then waits in a queue that qmgr rescans only
+# when it starts), reload Postfix.
+pf_nudge() {
+	[ "$(date +%s)" = "${PF_NUDGED:-}" ] && return 0
+	PF_NUDGED=$(date +%s)
+	postqueue -c "$PF/etc" -f >/dev/null 2>&1 || true
+	_skipped=$(grep -c "skipped, still being delivered" "$PF/maillog" 2>/dev/null || true)
+	if [ "${_skipped:-0}" -gt "${PF_SKIPPED:-0}" ]; then
+		PF_SKIPPED=$_skipped
+		postfix -c "$PF/etc" reload >/dev/null 2>&1 || true
+	fi
+	return 0
+}
